@@ -1,0 +1,267 @@
+// SPDX-License-Identifier: MIT
+// EventLoop: the one scheduling core (asyncio: base_events.BaseEventLoop).
+#pragma once
+
+#include <asim/clock.hpp>
+#include <asim/detail/callback_node.hpp>
+#include <asim/detail/loop_instrument.hpp>
+#include <asim/detail/runnable.hpp>
+#include <asim/detail/time_conversion.hpp>
+#include <asim/detail/timer_heap.hpp>
+#include <asim/errors.hpp>
+#include <asim/handle.hpp>
+#include <asim/poller.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace asim {
+
+class FutureBase;
+class TaskBase;
+class AnyTask;
+template <class T>
+class Future;
+template <class T>
+class Task;
+template <class T>
+class Coro;
+
+/// What the exception handler receives (asyncio: the handler's `context` dict).
+struct ExceptionContext {
+  std::string message;
+  std::exception_ptr exception;
+  /// The future or task concerned, when there is one.
+  const FutureBase* future = nullptr;
+};
+
+class EventLoop;
+using ExceptionHandler = std::function<void(EventLoop&, const ExceptionContext&)>;
+
+/// The member templates that make futures and tasks are defined in <asim/future.hpp>
+/// and <asim/task.hpp>; include those (or <asim/asim.hpp>) to call them.
+///
+/// The event loop core: ready queue, timer heap and `run_once`, with the clock and
+/// the poller as its only variation points.
+///
+/// Ground rules:
+/// - One iteration is asyncio's `_run_once`: drop cancelled timers at the top of the
+///   heap (or compact the heap when they dominate), poll with timeout 0 if anything is
+///   ready or the loop is stopping, else until the earliest timer; move every timer
+///   with `when < now + resolution` to the ready queue in deadline order; run exactly
+///   the callbacks that were ready at that moment, FIFO.
+/// - Scheduling, arming and firing allocate nothing once the callback pool is warm.
+/// - Single-threaded: only `call_soon_threadsafe` may be called from other threads.
+class EventLoop {
+ public:
+  /// Both must outlive the loop.
+  EventLoop(Clock& clock, Poller& poller);
+  EventLoop(const EventLoop&) = delete;
+  EventLoop& operator=(const EventLoop&) = delete;
+  /// Destroys pending tasks' coroutine frames (reporting each to the exception
+  /// handler, as asyncio reports "Task was destroyed but it is pending!").
+  virtual ~EventLoop();
+
+  // -- time -------------------------------------------------------------------
+
+  /// The loop's clock in seconds. asyncio: loop.time.
+  [[nodiscard]] double time() const noexcept { return static_cast<double>(clock_.now()) / 1e9; }
+  /// The loop's clock in nanoseconds.
+  [[nodiscard]] std::int64_t time_ns() const noexcept { return clock_.now(); }
+
+  // -- scheduling -------------------------------------------------------------
+
+  /// Schedules `fn(args...)` to run in the next iteration, after everything already
+  /// scheduled. Throws RuntimeError on a closed loop. asyncio: loop.call_soon.
+  template <class F, class... Args>
+  Handle call_soon(F&& fn, Args&&... args) {
+    check_closed();
+    detail::CallbackNode* node = make_node(std::forward<F>(fn), std::forward<Args>(args)...);
+    Handle handle(node);
+    schedule(*node);  // the ready queue takes over the node's first reference
+    return handle;
+  }
+
+  /// Schedules `fn(args...)` to run `delay` seconds from now. A negative delay is
+  /// like 0. Throws std::invalid_argument for NaN or infinity. asyncio: loop.call_later.
+  template <class F, class... Args>
+  TimerHandle call_later(double delay, F&& fn, Args&&... args) {
+    const std::int64_t delay_ns = detail::seconds_to_ns(delay, "delay");
+    return call_at_ns(detail::add_saturating(time_ns(), delay_ns), std::forward<F>(fn),
+                      std::forward<Args>(args)...);
+  }
+  template <class Rep, class Period, class F, class... Args>
+  TimerHandle call_later(std::chrono::duration<Rep, Period> delay, F&& fn, Args&&... args) {
+    return call_later(detail::to_seconds(delay), std::forward<F>(fn), std::forward<Args>(args)...);
+  }
+
+  /// Schedules `fn(args...)` to run at loop time `when` (seconds). asyncio: loop.call_at.
+  template <class F, class... Args>
+  TimerHandle call_at(double when, F&& fn, Args&&... args) {
+    return call_at_ns(detail::seconds_to_ns(when, "when"), std::forward<F>(fn),
+                      std::forward<Args>(args)...);
+  }
+
+  /// call_at with a deadline in loop nanoseconds.
+  template <class F, class... Args>
+  TimerHandle call_at_ns(std::int64_t when_ns, F&& fn, Args&&... args) {
+    check_closed();
+    detail::CallbackNode* node = make_node(std::forward<F>(fn), std::forward<Args>(args)...);
+    TimerHandle handle(node);
+    arm_timer(*node, when_ns);
+    return handle;
+  }
+
+  /// Like call_soon, callable from any thread; wakes the loop if it is polling.
+  /// asyncio: loop.call_soon_threadsafe.
+  template <class F, class... Args>
+  void call_soon_threadsafe(F&& fn, Args&&... args) {
+    post_threadsafe(std::function<void()>(
+        [fn = std::forward<F>(fn), ... args = std::forward<Args>(args)]() mutable { std::invoke(fn, args...); }));
+  }
+
+  // -- futures and tasks ------------------------------------------------------
+
+  /// A new pending future bound to this loop. asyncio: loop.create_future.
+  template <class T = void>
+  Future<T> create_future();
+
+  /// Wraps `coro` in a Task and schedules its first step with call_soon.
+  /// An empty `name` gives "Task-N". asyncio: loop.create_task.
+  template <class T>
+  Task<T> create_task(Coro<T> coro, std::string name = {});
+
+  /// Runs the loop until `future` is done and returns its result (or throws its
+  /// exception). asyncio: loop.run_until_complete.
+  template <class T>
+  T run_until_complete(Future<T> future);
+  /// Wraps `coro` in a task and runs until it is done.
+  template <class T>
+  T run_until_complete(Coro<T> coro);
+
+  /// Runs iterations until `stop()`. asyncio: loop.run_forever.
+  void run_forever();
+  /// Makes run_forever return after the current iteration. asyncio: loop.stop.
+  void stop() noexcept { stopping_ = true; }
+  /// Drops every scheduled callback and timer; the loop can no longer be used.
+  /// Throws RuntimeError while running. asyncio: loop.close.
+  void close();
+  [[nodiscard]] bool is_running() const noexcept { return running_; }
+  [[nodiscard]] bool is_closed() const noexcept { return closed_; }
+
+  /// Runs one iteration (asyncio: `_run_once`). For tests and step-by-step drivers.
+  void run_once();
+
+  // -- errors -----------------------------------------------------------------
+
+  /// `handler` receives errors that no one can catch: exceptions escaping
+  /// callbacks, tasks destroyed while pending. An empty handler restores the default.
+  void set_exception_handler(ExceptionHandler handler) { exception_handler_ = std::move(handler); }
+  [[nodiscard]] const ExceptionHandler& get_exception_handler() const noexcept { return exception_handler_; }
+  /// Calls the handler (or the default one); never throws.
+  void call_exception_handler(const ExceptionContext& context) noexcept;
+  /// Writes the context to stderr. asyncio: loop.default_exception_handler.
+  void default_exception_handler(const ExceptionContext& context) noexcept;
+
+  // -- introspection ----------------------------------------------------------
+
+  /// The task whose step is running, or nullptr. asyncio: asyncio.current_task.
+  [[nodiscard]] TaskBase* current_task() const noexcept { return current_task_; }
+  /// The tasks not yet done, in creation order. asyncio: asyncio.all_tasks.
+  [[nodiscard]] std::vector<AnyTask> all_tasks() const;
+  /// Callbacks in the ready queue, cancelled ones included.
+  [[nodiscard]] std::size_t ready_count() const noexcept { return ready_.size(); }
+  /// Timers in the heap that are not cancelled.
+  [[nodiscard]] std::size_t timer_count() const noexcept { return timers_.size() - timer_cancelled_count_; }
+  /// Callback nodes handed out and not yet returned to the pool (a leak check).
+  [[nodiscard]] std::size_t callbacks_in_use() const noexcept { return pool_->outstanding(); }
+
+  // -- for the library's own machinery ----------------------------------------
+
+  /// Appends `node` to the ready queue; the queue owns one claim on it. noexcept:
+  /// on a closed loop the claim is dropped at once.
+  void schedule(detail::Runnable& node) noexcept;
+  /// A pooled node holding `fn` (called with no arguments) and one reference.
+  template <class F, class... Args>
+  detail::CallbackNode* make_node(F&& fn, Args&&... args) {
+    detail::CallbackNode* node = pool_->acquire(this);
+    if constexpr (sizeof...(Args) == 0) {
+      node->emplace([fn = std::forward<F>(fn)](detail::CallbackNode&) mutable { std::invoke(fn); });
+    } else {
+      node->emplace([fn = std::forward<F>(fn), ... args = std::forward<Args>(args)](detail::CallbackNode&) mutable {
+        std::invoke(fn, args...);
+      });
+    }
+    return node;
+  }
+  /// A pooled node holding `fn`, called with the node itself (for done-callbacks).
+  template <class F>
+  detail::CallbackNode* make_raw_node(F&& fn) {
+    detail::CallbackNode* node = pool_->acquire(this);
+    node->emplace(std::forward<F>(fn));
+    return node;
+  }
+  void timer_handle_cancelled(detail::CallbackNode& timer) noexcept;
+  void set_instrument(detail::LoopInstrument* instrument) noexcept { instrument_ = instrument; }
+  [[nodiscard]] detail::LoopInstrument* instrument() const noexcept { return instrument_; }
+  void check_closed() const;
+  void enter_task(TaskBase& task);
+  void leave_task(TaskBase& task) noexcept;
+  void register_task(TaskBase& task) noexcept;
+  void unregister_task(TaskBase& task) noexcept;
+  [[nodiscard]] std::uint64_t next_task_number() noexcept { return ++task_counter_; }
+  /// The clock and poller this loop was built with.
+  [[nodiscard]] Clock& clock() const noexcept { return clock_; }
+  [[nodiscard]] Poller& poller() const noexcept { return poller_; }
+  /// Iterations run so far.
+  [[nodiscard]] std::uint64_t iteration() const noexcept { return iteration_; }
+
+ protected:
+  /// Destroys pending tasks and drops queued work; derived loops call it first in
+  /// their destructor when their clock or poller is about to go.
+  void shutdown() noexcept;
+
+ private:
+  void arm_timer(detail::CallbackNode& node, std::int64_t when_ns) noexcept;
+  void post_threadsafe(std::function<void()> fn);
+  void drain_threadsafe();
+  void check_running() const;
+  void drop_scheduled() noexcept;
+
+  Clock& clock_;
+  Poller& poller_;
+  detail::CallbackPool* pool_;
+  detail::RunnableQueue ready_;
+  detail::TimerHeap timers_;
+  std::size_t timer_cancelled_count_ = 0;
+  std::uint64_t timers_armed_ = 0;
+  std::uint64_t iteration_ = 0;
+  std::uint64_t task_counter_ = 0;
+  bool stopping_ = false;
+  bool running_ = false;
+  bool closed_ = false;
+  bool shut_down_ = false;
+  TaskBase* current_task_ = nullptr;
+  TaskBase* tasks_head_ = nullptr;  // pending tasks, creation order
+  TaskBase* tasks_tail_ = nullptr;
+  ExceptionHandler exception_handler_;
+  detail::LoopInstrument* instrument_ = nullptr;
+  std::mutex threadsafe_mutex_;
+  std::vector<std::function<void()>> threadsafe_queue_;
+  std::atomic<bool> threadsafe_pending_{false};
+};
+
+/// The loop running on this thread. Throws RuntimeError when none is.
+/// asyncio: asyncio.get_running_loop.
+EventLoop& get_running_loop();
+/// The loop running on this thread, or nullptr.
+EventLoop* running_loop() noexcept;
+
+}  // namespace asim

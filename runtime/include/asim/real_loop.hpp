@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: MIT
+// RealLoop: the loop core on the monotonic clock and an epoll poller.
+#pragma once
+
+#include <asim/clock.hpp>
+#include <asim/handle.hpp>
+#include <asim/loop.hpp>
+#include <asim/poller.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+
+namespace asim {
+
+/// The system's monotonic clock (asyncio: time.monotonic).
+class MonotonicClock final : public Clock {
+ public:
+  [[nodiscard]] std::int64_t now() noexcept override;
+};
+
+/// Waits with epoll; an eventfd lets other threads wake it (asyncio: the selector
+/// plus the self-pipe). Readers and writers are level-triggered callbacks per fd.
+class EpollPoller final : public Poller {
+ public:
+  EpollPoller();
+  EpollPoller(const EpollPoller&) = delete;
+  EpollPoller& operator=(const EpollPoller&) = delete;
+  ~EpollPoller() override;
+
+  void poll(EventLoop& loop, std::int64_t timeout_ns) override;
+  void wake() noexcept override;
+
+  void add_reader(int fd, Handle callback);
+  bool remove_reader(int fd);
+  void add_writer(int fd, Handle callback);
+  bool remove_writer(int fd);
+  [[nodiscard]] std::size_t watched_fds() const noexcept { return watches_.size(); }
+
+ private:
+  struct Watch {
+    Handle reader;
+    Handle writer;
+  };
+  void update(int fd, Watch& watch, bool existed);
+
+  int epoll_fd_ = -1;
+  int wake_fd_ = -1;
+  std::map<int, Watch> watches_;
+};
+
+namespace detail {
+/// Owns the clock and poller so they are built before the EventLoop base uses them.
+struct RealLoopParts {
+  MonotonicClock monotonic_clock;
+  EpollPoller epoll_poller;
+};
+}  // namespace detail
+
+/// The production loop. asyncio: the default (selector) event loop.
+class RealLoop final : private detail::RealLoopParts, public EventLoop {
+ public:
+  RealLoop();
+  ~RealLoop() override;
+
+  /// Calls `fn(args...)` whenever `fd` is readable, until remove_reader.
+  /// asyncio: loop.add_reader.
+  template <class F, class... Args>
+  void add_reader(int fd, F&& fn, Args&&... args) {
+    epoll_poller.add_reader(fd, io_handle(std::forward<F>(fn), std::forward<Args>(args)...));
+  }
+  /// Stops watching `fd` for reading; true if it was watched. asyncio: loop.remove_reader.
+  bool remove_reader(int fd) { return epoll_poller.remove_reader(fd); }
+  /// Calls `fn(args...)` whenever `fd` is writable. asyncio: loop.add_writer.
+  template <class F, class... Args>
+  void add_writer(int fd, F&& fn, Args&&... args) {
+    epoll_poller.add_writer(fd, io_handle(std::forward<F>(fn), std::forward<Args>(args)...));
+  }
+  bool remove_writer(int fd) { return epoll_poller.remove_writer(fd); }
+
+ private:
+  template <class F, class... Args>
+  Handle io_handle(F&& fn, Args&&... args) {
+    check_closed();
+    detail::CallbackNode* node = make_node(std::forward<F>(fn), std::forward<Args>(args)...);
+    Handle handle(node);
+    node->release();  // the Handle is the only owner; each readiness adds a queue claim
+    return handle;
+  }
+};
+
+namespace detail {
+/// asyncio.run's `_cancel_all_tasks`: cancels what is pending and runs until it is done.
+void cancel_all_tasks(EventLoop& loop);
+}  // namespace detail
+
+/// Runs `coro` to completion on a new RealLoop, then cancels the tasks left and
+/// closes the loop, as asyncio.run does.
+template <class T>
+T run(Coro<T> coro) {
+  RealLoop loop;
+  struct Finally {
+    EventLoop& loop;
+    ~Finally() {
+      detail::cancel_all_tasks(loop);
+      loop.close();
+    }
+  } finally{loop};
+  return loop.run_until_complete(std::move(coro));
+}
+
+}  // namespace asim

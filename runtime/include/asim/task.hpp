@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: MIT
+// Task<T>: a future that drives a coroutine, one step per wake-up (asyncio: tasks.Task).
+#pragma once
+
+#include <asim/coro.hpp>
+#include <asim/detail/runnable.hpp>
+#include <asim/future.hpp>
+#include <asim/loop.hpp>
+
+#include <coroutine>
+#include <cstdint>
+#include <exception>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace asim {
+
+/// The part of a task that does not depend on its value type: the step and wake-up
+/// logic of asyncio's `Task.__step` / `Task.__wakeup`, cancellation, the name.
+///
+/// Ground rules:
+/// - A step resumes the coroutine; it runs until it returns or suspends on an asim
+///   awaiter, which records what it waits for (a future, or nothing for a bare yield).
+///   After `resume()` returns, the step acts on that record exactly as `__step` acts on
+///   what the coroutine yielded.
+/// - The step and wake-up nodes are embedded here: waking a task allocates nothing.
+/// - While pending, the loop holds a reference to the task (asyncio keeps a task alive
+///   through the callbacks that will wake it).
+class TaskBase : public FutureBase {
+ public:
+  TaskBase(const TaskBase&) = delete;
+  TaskBase& operator=(const TaskBase&) = delete;
+  ~TaskBase() override;
+
+  /// Requests cancellation: cancels the future the task waits on, or makes the next
+  /// step throw CancelledError into the coroutine. False when the task is done.
+  /// asyncio: Task.cancel.
+  bool cancel(std::string_view msg = {}) override;
+  /// The number of pending cancellation requests. asyncio: Task.cancelling.
+  [[nodiscard]] int cancelling() const noexcept { return num_cancels_requested_; }
+  /// Withdraws one cancellation request; returns the remaining count. asyncio: Task.uncancel.
+  int uncancel() noexcept {
+    if (num_cancels_requested_ > 0) --num_cancels_requested_;
+    return num_cancels_requested_;
+  }
+  [[nodiscard]] const std::string& get_name() const noexcept { return name_; }
+  void set_name(std::string name) { name_ = std::move(name); }
+
+  /// The future this task is suspended on, or nullptr (asyncio: `_fut_waiter`).
+  [[nodiscard]] FutureBase* awaiting() const noexcept { return fut_waiter_; }
+  /// Loop time (ns) at which the task last suspended.
+  [[nodiscard]] std::int64_t suspended_since_ns() const noexcept { return suspended_since_ns_; }
+  [[nodiscard]] std::string describe() const override;
+
+  // The awaiter protocol (see detail::suspend_task_on).
+  void suspend_on(FutureBase& future, std::coroutine_handle<> caller) noexcept {
+    yield_kind_ = YieldKind::future;
+    yielded_ = &future;
+    resume_point_ = caller;
+  }
+  void suspend_bare(std::coroutine_handle<> caller) noexcept {
+    yield_kind_ = YieldKind::bare;
+    resume_point_ = caller;
+  }
+  void raise_thrown_in();
+
+  /// Destroys the coroutine frame of a pending task without running it further
+  /// (loop teardown); the task ends cancelled with no callbacks run.
+  void destroy_pending() noexcept;
+
+  // Links of the loop's list of pending tasks.
+  TaskBase* prev_task_ = nullptr;
+  TaskBase* next_task_ = nullptr;
+
+ protected:
+  TaskBase(EventLoop& loop, std::coroutine_handle<> coro, std::string name);
+  /// Schedules the first step and registers the task with the loop.
+  void start();
+  /// The coroutine returned: store its value, or rethrow the exception it ended with.
+  virtual void take_coro_result() = 0;
+  [[nodiscard]] void* coro_address() const noexcept { return coro_.address(); }
+  void check_settable(const char* operation) const override;
+
+ private:
+  enum class YieldKind : std::uint8_t { none, bare, future };
+
+  struct StepNode final : detail::Runnable {
+    TaskBase* task = nullptr;
+    void run() override { task->step(); }
+  };
+  struct WakeupNode final : detail::Runnable {
+    TaskBase* task = nullptr;
+    FutureBase* future = nullptr;  // the future that completed
+    void run() override { task->wakeup(*future); }
+    void bind_future(FutureBase* done) noexcept override { future = done; }
+  };
+
+  void step();
+  void wakeup(FutureBase& future);
+  void schedule_step(std::exception_ptr error) noexcept;
+  void finish_coroutine();
+
+  StepNode step_node_;
+  WakeupNode wakeup_node_;
+  std::coroutine_handle<> coro_;          // the task's own (outermost) coroutine
+  std::coroutine_handle<> resume_point_;  // the innermost coroutine, where it suspended
+  FutureBase* fut_waiter_ = nullptr;
+  FutureBase* yielded_ = nullptr;
+  std::exception_ptr throw_in_;
+  std::exception_ptr pending_step_error_;
+  std::string cancel_message_;
+  std::string name_;
+  std::int64_t suspended_since_ns_ = 0;
+  int num_cancels_requested_ = 0;
+  bool must_cancel_ = false;
+  bool started_ = false;
+  YieldKind yield_kind_ = YieldKind::none;
+};
+
+namespace detail {
+
+/// A task's state: the common part, the coroutine's promise type and the value.
+template <class T>
+class TaskState final : public TaskBase, public ResultSlot<T> {
+ public:
+  TaskState(EventLoop& loop, Coro<T> coro, std::string name)
+      : TaskBase(loop, coro.release(), std::move(name)) {}
+  using TaskBase::start;
+
+ private:
+  void take_coro_result() override;
+};
+
+}  // namespace detail
+
+/// A task of any value type (all_tasks, current_task).
+class AnyTask : public AnyFuture {
+ public:
+  AnyTask() = default;
+  explicit AnyTask(TaskBase* task) noexcept : AnyFuture(task) {}
+  [[nodiscard]] TaskBase& task() const noexcept { return static_cast<TaskBase&>(base()); }
+  [[nodiscard]] int cancelling() const noexcept { return task().cancelling(); }
+  int uncancel() noexcept { return task().uncancel(); }
+  [[nodiscard]] const std::string& get_name() const noexcept { return task().get_name(); }
+  void set_name(std::string name) { task().set_name(std::move(name)); }
+};
+
+/// A handle to a task whose coroutine returns `T`. It is a Future<T>: awaitable,
+/// cancellable, with done-callbacks; `set_result` / `set_exception` raise
+/// RuntimeError as in asyncio. asyncio: tasks.Task.
+template <class T>
+class Task : public Future<T> {
+ public:
+  Task() = default;
+  explicit Task(detail::TaskState<T>* state) noexcept : Future<T>(state, state) {}
+
+  [[nodiscard]] TaskBase& task() const noexcept { return static_cast<TaskBase&>(this->base()); }
+  [[nodiscard]] int cancelling() const noexcept { return task().cancelling(); }
+  int uncancel() noexcept { return task().uncancel(); }
+  [[nodiscard]] const std::string& get_name() const noexcept { return task().get_name(); }
+  void set_name(std::string name) { task().set_name(std::move(name)); }
+  operator AnyTask() const noexcept { return AnyTask(&task()); }  // NOLINT: implicit by design
+};
+
+/// Creates a task on the running loop. asyncio: asyncio.create_task.
+template <class T>
+Task<T> create_task(Coro<T> coro, std::string name = {}) {
+  return get_running_loop().create_task(std::move(coro), std::move(name));
+}
+
+/// A future for `awaitable`: a future as is, a coroutine wrapped in a task on the
+/// running loop. asyncio: asyncio.ensure_future.
+template <class T>
+Future<T> ensure_future(Future<T> future) {
+  return future;
+}
+template <class T>
+Task<T> ensure_future(Coro<T> coro) {
+  return create_task(std::move(coro));
+}
+
+/// The task running now on this thread's loop, or an empty AnyTask.
+/// asyncio: asyncio.current_task.
+AnyTask current_task();
+/// The pending tasks of the running loop. asyncio: asyncio.all_tasks.
+std::vector<AnyTask> all_tasks();
+
+// -- inline definitions ---------------------------------------------------------
+
+template <class T>
+void detail::TaskState<T>::take_coro_result() {
+  auto handle = std::coroutine_handle<CoroPromise<T>>::from_address(coro_address());
+  if constexpr (std::is_void_v<T>) {
+    handle.promise().take_result();
+  } else {
+    this->value.emplace(handle.promise().take_result());
+  }
+}
+
+template <class T>
+Task<T> EventLoop::create_task(Coro<T> coro, std::string name) {
+  check_closed();
+  if (!coro.valid()) throw RuntimeError("create_task() needs a coroutine");
+  auto* state = new detail::TaskState<T>(*this, std::move(coro), std::move(name));
+  Task<T> task(state);
+  state->start();
+  return task;
+}
+
+template <class T>
+T EventLoop::run_until_complete(Coro<T> coro) {
+  check_closed();
+  check_running();
+  return run_until_complete(Future<T>(create_task(std::move(coro))));
+}
+
+namespace detail {
+/// run_until_complete for any future: runs the loop until `future` is done.
+void run_until_done(EventLoop& loop, FutureBase& future);
+}  // namespace detail
+
+template <class T>
+T EventLoop::run_until_complete(Future<T> future) {
+  detail::run_until_done(*this, future.base());
+  return future.result();
+}
+
+}  // namespace asim

@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: MIT
+// Names and descriptions of exceptions, as asyncio prints them.
+#include <asim/errors.hpp>
+
+#include <typeinfo>
+
+namespace asim {
+
+std::string exception_class_name(const std::exception_ptr& error) {
+  if (!error) return "None";
+  try {
+    std::rethrow_exception(error);
+  } catch (const CancelledError&) {
+    return "CancelledError";
+  } catch (const InvalidStateError&) {
+    return "InvalidStateError";
+  } catch (const TimeoutError&) {
+    return "TimeoutError";
+  } catch (const RuntimeError&) {
+    return "RuntimeError";
+  } catch (const ValueError&) {
+    return "ValueError";
+  } catch (const QueueEmpty&) {
+    return "QueueEmpty";
+  } catch (const QueueFull&) {
+    return "QueueFull";
+  } catch (const std::invalid_argument&) {
+    return "std::invalid_argument";
+  } catch (const std::exception& e) {
+    return typeid(e).name();
+  } catch (...) {
+    return "unknown";
+  }
+}
+
+std::string describe_exception(const std::exception_ptr& error) {
+  if (!error) return "None";
+  std::string name = exception_class_name(error);
+  try {
+    std::rethrow_exception(error);
+  } catch (const CancelledError& e) {
+    return e.message().empty() ? name : name + ": " + e.message();
+  } catch (const std::exception& e) {
+    return name + ": " + e.what();
+  } catch (...) {
+    return name;
+  }
+}
+
+bool is_cancelled_error(const std::exception_ptr& error) noexcept {
+  if (!error) return false;
+  try {
+    std::rethrow_exception(error);
+  } catch (const CancelledError&) {
+    return true;
+  } catch (...) {
+    return false;
+  }
+}
+
+}  // namespace asim

@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: MIT
+// TaskBase: stepping, waking and cancelling a task (asyncio: tasks.Task).
+#include <asim/task.hpp>
+
+namespace asim {
+
+TaskBase::TaskBase(EventLoop& loop, std::coroutine_handle<> coro, std::string name)
+    : FutureBase(loop), coro_(coro), resume_point_(coro), name_(std::move(name)) {
+  step_node_.task = this;
+  wakeup_node_.task = this;
+  if (name_.empty()) name_ = "Task-" + std::to_string(loop.next_task_number());
+}
+
+TaskBase::~TaskBase() {
+  if (coro_) coro_.destroy();
+}
+
+// asyncio: Task.__init__ (call_soon of the first step, then _register_task)
+void TaskBase::start() {
+  EventLoop& loop = get_loop();
+  loop.schedule(step_node_);
+  loop.register_task(*this);
+}
+
+std::string TaskBase::describe() const { return "Task '" + name_ + "'"; }
+
+void TaskBase::check_settable(const char* operation) const {
+  throw RuntimeError(std::string("Task does not support ") + operation + "() operation");
+}
+
+// asyncio: Task.cancel
+bool TaskBase::cancel(std::string_view msg) {
+  if (done()) return false;
+  ++num_cancels_requested_;
+  if (detail::LoopInstrument* instrument = get_loop().instrument()) instrument->on_cancel_requested(*this);
+  // These two lines are controversial in asyncio too; see its comments on gh-93731.
+  if (fut_waiter_ != nullptr && fut_waiter_->cancel(msg)) {
+    // Leave self._fut_waiter; it may be a Task that catches and ignores the
+    // cancellation so we may have to cancel it again later.
+    return true;
+  }
+  // It must be the case that self.__step is already scheduled.
+  must_cancel_ = true;
+  cancel_message_.assign(msg);
+  return true;
+}
+
+void TaskBase::schedule_step(std::exception_ptr error) noexcept {
+  pending_step_error_ = std::move(error);
+  get_loop().schedule(step_node_);
+}
+
+void TaskBase::raise_thrown_in() {
+  if (!throw_in_) return;
+  std::exception_ptr error = std::exchange(throw_in_, nullptr);
+  if (detail::LoopInstrument* instrument = get_loop().instrument()) {
+    if (is_cancelled_error(error)) instrument->on_cancel_delivered(*this);
+  }
+  std::rethrow_exception(error);
+}
+
+// asyncio: Task.__wakeup
+void TaskBase::wakeup(FutureBase& future) {
+  try {
+    future.check_result();
+  } catch (...) {
+    // This may also be a cancellation.
+    pending_step_error_ = std::current_exception();
+  }
+  step();
+}
+
+// asyncio: Task.__step
+void TaskBase::step() {
+  detail::Ref<FutureBase> keep_alive(this);
+  EventLoop& loop = get_loop();
+  if (done()) throw InvalidStateError("_step(): already done: " + describe());
+  std::exception_ptr error = std::exchange(pending_step_error_, nullptr);
+  if (must_cancel_) {
+    if (!is_cancelled_error(error)) error = std::make_exception_ptr(CancelledError(cancel_message_));
+    must_cancel_ = false;
+  }
+  fut_waiter_ = nullptr;
+  loop.enter_task(*this);
+  detail::LoopInstrument* instrument = loop.instrument();
+  if (instrument != nullptr) instrument->on_task_step_start(*this);
+
+  yield_kind_ = YieldKind::none;
+  yielded_ = nullptr;
+  bool returned = false;
+  std::exception_ptr raised;
+  if (!started_ && error) {
+    // Throwing into a coroutine that never started raises at once, running nothing.
+    if (instrument != nullptr && is_cancelled_error(error)) instrument->on_cancel_delivered(*this);
+    raised = error;
+  } else {
+    started_ = true;
+    throw_in_ = std::move(error);
+    resume_point_.resume();
+    throw_in_ = nullptr;
+    if (coro_.done()) {
+      try {
+        take_coro_result();
+        returned = true;
+      } catch (...) {
+        raised = std::current_exception();
+      }
+    }
+  }
+
+  if (returned || raised) {
+    std::exchange(coro_, {}).destroy();
+    if (returned) {
+      if (must_cancel_) {
+        // Task is cancelled right before coro stops.
+        must_cancel_ = false;
+        cancel_future(cancel_message_);
+      } else {
+        finish();
+      }
+    } else if (is_cancelled_error(raised)) {
+      set_cancelled_exception(raised);
+      cancel_future({});
+    } else {
+      finish_with_exception(std::move(raised));
+    }
+    loop.unregister_task(*this);
+  } else if (yield_kind_ == YieldKind::future) {
+    FutureBase* result = yielded_;
+    if (&result->get_loop() != &loop) {
+      schedule_step(std::make_exception_ptr(
+          RuntimeError("Task " + describe() + " got Future " + result->describe() + " attached to a different loop")));
+    } else if (result == this) {
+      schedule_step(std::make_exception_ptr(RuntimeError("Task cannot await on itself: " + describe())));
+    } else {
+      result->add_done_node(wakeup_node_);
+      fut_waiter_ = result;
+      suspended_since_ns_ = loop.time_ns();
+      if (must_cancel_ && fut_waiter_->cancel(cancel_message_)) must_cancel_ = false;
+    }
+  } else if (yield_kind_ == YieldKind::bare) {
+    // Bare yield relinquishes control for one event loop iteration.
+    schedule_step(nullptr);
+  } else {
+    // The coroutine suspended on an awaitable that is not asim's: nothing will ever
+    // resume it at the right place, so end the task with the error asyncio gives for
+    // a bad yield.
+    std::exchange(coro_, {}).destroy();
+    finish_with_exception(std::make_exception_ptr(
+        RuntimeError("Task got bad yield: the coroutine suspended on an awaitable that is not asim's")));
+    loop.unregister_task(*this);
+  }
+  if (instrument != nullptr) instrument->on_task_step_end(*this);
+  loop.leave_task(*this);
+}
+
+void TaskBase::destroy_pending() noexcept {
+  detail::Ref<FutureBase> keep_alive(this);
+  if (fut_waiter_ != nullptr) {
+    fut_waiter_->remove_done_node(wakeup_node_);
+    fut_waiter_ = nullptr;
+  }
+  if (coro_) std::exchange(coro_, {}).destroy();
+  drop_callbacks();
+  set_state(State::cancelled);
+  get_loop().unregister_task(*this);
+}
+
+AnyTask current_task() {
+  EventLoop* loop = running_loop();
+  if (loop == nullptr || loop->current_task() == nullptr) return {};
+  return AnyTask(loop->current_task());
+}
+
+std::vector<AnyTask> all_tasks() { return get_running_loop().all_tasks(); }
+
+}  // namespace asim
