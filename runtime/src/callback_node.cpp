@@ -39,8 +39,7 @@ void CallbackNode::destroy_callable() noexcept {
   invoke_ = nullptr;
 }
 
-void CallbackNode::release() noexcept {
-  if (--refs_ != 0) return;
+void CallbackNode::release_last() noexcept {
   destroy_callable();
   bind_future(nullptr);
   pool_->recycle(this);

@@ -6,6 +6,12 @@
 
 namespace asim {
 
+ExceptionGroup::ExceptionGroup(const std::string& message, std::vector<std::exception_ptr> exceptions)
+    : std::runtime_error(message + " (" + std::to_string(exceptions.size()) +
+                         (exceptions.size() == 1 ? " sub-exception)" : " sub-exceptions)")),
+      message_(message),
+      exceptions_(std::move(exceptions)) {}
+
 std::string exception_class_name(const std::exception_ptr& error) {
   if (!error) return "None";
   try {
@@ -24,6 +30,8 @@ std::string exception_class_name(const std::exception_ptr& error) {
     return "QueueEmpty";
   } catch (const QueueFull&) {
     return "QueueFull";
+  } catch (const ExceptionGroup&) {
+    return "ExceptionGroup";
   } catch (const std::invalid_argument&) {
     return "std::invalid_argument";
   } catch (const std::exception& e) {

@@ -85,6 +85,7 @@ void FutureBase::finish_with_exception(std::exception_ptr error) noexcept {
 
 // asyncio: Future.__schedule_callbacks
 void FutureBase::schedule_callbacks() noexcept {
+  if (completions_ != UINT8_MAX) ++completions_;
   if (detail::LoopInstrument* instrument = loop_->instrument()) instrument->on_future_done(*this);
   while (detail::Runnable* node = callbacks_.pop_front()) {
     node->bind_future(this);

@@ -75,7 +75,9 @@ void EventLoop::check_running() const {
 }
 
 void EventLoop::schedule(detail::Runnable& node) noexcept {
-  if (shut_down_) {
+  // A closed loop never runs its ready queue again: drop the claim now rather than
+  // hold the node (and what its callable keeps alive) until the loop is destroyed.
+  if (closed_) {
     node.drop();
     return;
   }
@@ -123,6 +125,13 @@ void EventLoop::drain_threadsafe() {
 
 // asyncio: BaseEventLoop._run_once
 void EventLoop::run_once() {
+  // Tasks stepped by a bare run_once (tests, step-by-step drivers) find their loop
+  // through running_loop(), as under run_forever.
+  struct ThisThreadLoop {
+    EventLoop* previous;
+    explicit ThisThreadLoop(EventLoop* loop) noexcept : previous(std::exchange(this_thread_loop, loop)) {}
+    ~ThisThreadLoop() { this_thread_loop = previous; }
+  } this_thread_guard{this};
   ++iteration_;
   const std::size_t sched_count = timers_.size();
   if (sched_count > min_scheduled_timer_handles && timer_cancelled_count_ * 2 > sched_count) {

@@ -2,13 +2,21 @@
 // TaskBase: stepping, waking and cancelling a task (asyncio: tasks.Task).
 #include <asim/task.hpp>
 
+#include <charconv>
+
 namespace asim {
 
 TaskBase::TaskBase(EventLoop& loop, std::coroutine_handle<> coro, std::string name)
     : FutureBase(loop), coro_(coro), resume_point_(coro), name_(std::move(name)) {
   step_node_.task = this;
   wakeup_node_.task = this;
-  if (name_.empty()) name_ = "Task-" + std::to_string(loop.next_task_number());
+  if (name_.empty()) {
+    // asyncio: f'Task-{_task_name_counter()}'. Formatted in place: it fits the
+    // string's inline buffer, so naming a task allocates nothing.
+    char buffer[32] = "Task-";
+    char* end = std::to_chars(buffer + 5, buffer + sizeof buffer, loop.next_task_number()).ptr;
+    name_.assign(buffer, end);
+  }
 }
 
 TaskBase::~TaskBase() {
@@ -31,13 +39,26 @@ void TaskBase::check_settable(const char* operation) const {
 // asyncio: Task.cancel
 bool TaskBase::cancel(std::string_view msg) {
   if (done()) return false;
+  if (cancelling_waiter_) {
+    // asyncio recurses here until RecursionError; a C++ stack would overflow.
+    throw RuntimeError("Cancel cycle: " + describe() +
+                       " awaits a future (a gather) that contains the task itself, so cancelling it "
+                       "cancels the task again");
+  }
   ++num_cancels_requested_;
   if (detail::LoopInstrument* instrument = get_loop().instrument()) instrument->on_cancel_requested(*this);
   // These two lines are controversial in asyncio too; see its comments on gh-93731.
-  if (fut_waiter_ != nullptr && fut_waiter_->cancel(msg)) {
-    // Leave self._fut_waiter; it may be a Task that catches and ignores the
-    // cancellation so we may have to cancel it again later.
-    return true;
+  if (fut_waiter_ != nullptr) {
+    struct Guard {
+      bool& flag;
+      ~Guard() { flag = false; }
+    } guard{cancelling_waiter_};
+    cancelling_waiter_ = true;
+    if (fut_waiter_->cancel(msg)) {
+      // Leave self._fut_waiter; it may be a Task that catches and ignores the
+      // cancellation so we may have to cancel it again later.
+      return true;
+    }
   }
   // It must be the case that self.__step is already scheduled.
   must_cancel_ = true;
@@ -136,7 +157,18 @@ void TaskBase::step() {
       result->add_done_node(wakeup_node_);
       fut_waiter_ = result;
       suspended_since_ns_ = loop.time_ns();
-      if (must_cancel_ && fut_waiter_->cancel(cancel_message_)) must_cancel_ = false;
+      if (must_cancel_) {
+        try {
+          if (fut_waiter_->cancel(cancel_message_)) must_cancel_ = false;
+        } catch (...) {
+          // A cancel cycle (the task cancelled itself, then awaited a gather that
+          // contains it): raise the error at the await instead of leaving the step.
+          result->remove_done_node(wakeup_node_);
+          fut_waiter_ = nullptr;
+          must_cancel_ = false;
+          schedule_step(std::current_exception());
+        }
+      }
     }
   } else if (yield_kind_ == YieldKind::bare) {
     // Bare yield relinquishes control for one event loop iteration.

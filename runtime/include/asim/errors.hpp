@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace asim {
 
@@ -64,6 +65,22 @@ class QueueEmpty : public std::runtime_error {
 class QueueFull : public std::runtime_error {
  public:
   QueueFull() : std::runtime_error("queue is full") {}
+};
+
+/// Python's `ExceptionGroup` as a TaskGroup raises it: every error of the group's
+/// children (and of its body), in the order they were recorded. what() reads like
+/// Python's str(): "unhandled errors in a TaskGroup (2 sub-exceptions)".
+class ExceptionGroup : public std::runtime_error {
+ public:
+  ExceptionGroup(const std::string& message, std::vector<std::exception_ptr> exceptions);
+  /// The message without the count ("unhandled errors in a TaskGroup").
+  [[nodiscard]] const std::string& message() const noexcept { return message_; }
+  /// The sub-exceptions. asyncio: BaseExceptionGroup.exceptions.
+  [[nodiscard]] const std::vector<std::exception_ptr>& exceptions() const noexcept { return exceptions_; }
+
+ private:
+  std::string message_;
+  std::vector<std::exception_ptr> exceptions_;
 };
 
 /// The class name asyncio would print for the exception in `error`:

@@ -83,6 +83,9 @@ class FutureBase {
   /// `_make_cancelled_error`): the one a task ended with, else a new one.
   [[nodiscard]] std::exception_ptr make_cancelled_error() const;
   [[nodiscard]] const std::string& cancel_message() const noexcept { return cancel_message_; }
+  /// How many times the future completed (0 or 1; more is a bug the simulated
+  /// loop's "future_completes_at_most_once" invariant reports). Saturates at 255.
+  [[nodiscard]] std::uint8_t completion_count() const noexcept { return completions_; }
 
   void add_ref() noexcept { ++refs_; }
   void release() noexcept {
@@ -116,6 +119,7 @@ class FutureBase {
   const char* label_ = "Future";
   std::uint32_t refs_ = 0;
   State state_ = State::pending;
+  std::uint8_t completions_ = 0;
 };
 
 namespace detail {

@@ -114,6 +114,9 @@ class TaskBase : public FutureBase {
   std::int64_t suspended_since_ns_ = 0;
   int num_cancels_requested_ = 0;
   bool must_cancel_ = false;
+  // True while cancel() is cancelling fut_waiter_: a nested cancel() of this task
+  // means a cancel cycle (it awaits a gather that contains itself).
+  bool cancelling_waiter_ = false;
   bool started_ = false;
   YieldKind yield_kind_ = YieldKind::none;
 };
@@ -166,7 +169,11 @@ class Task : public Future<T> {
 /// Creates a task on the running loop. asyncio: asyncio.create_task.
 template <class T>
 Task<T> create_task(Coro<T> coro, std::string name = {}) {
-  return get_running_loop().create_task(std::move(coro), std::move(name));
+  EventLoop& loop = get_running_loop();
+  // asyncio.create_task makes an unnamed task (taking a "Task-N" number) and names
+  // it afterwards, so a named task still uses up a number; loop.create_task does not.
+  if (!name.empty()) (void)loop.next_task_number();
+  return loop.create_task(std::move(coro), std::move(name));
 }
 
 /// A future for `awaitable`: a future as is, a coroutine wrapped in a task on the

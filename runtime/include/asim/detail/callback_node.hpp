@@ -38,7 +38,11 @@ class CallbackNode final : public Runnable {
     if constexpr (sizeof(Fn) <= inline_size && alignof(Fn) <= alignof(std::max_align_t)) {
       ::new (static_cast<void*>(storage_)) Fn(std::forward<F>(fn));
       invoke_ = [](CallbackNode& node) { (*std::launder(reinterpret_cast<Fn*>(node.storage_)))(node); };
-      destroy_ = [](CallbackNode& node) noexcept { std::launder(reinterpret_cast<Fn*>(node.storage_))->~Fn(); };
+      if constexpr (std::is_trivially_destructible_v<Fn>) {
+        destroy_ = nullptr;  // nothing to run: saves an indirect call per callback
+      } else {
+        destroy_ = [](CallbackNode& node) noexcept { std::launder(reinterpret_cast<Fn*>(node.storage_))->~Fn(); };
+      }
     } else {
       Fn* heap = new Fn(std::forward<F>(fn));
       ::new (static_cast<void*>(storage_)) Fn*(heap);
@@ -52,7 +56,10 @@ class CallbackNode final : public Runnable {
   [[nodiscard]] bool is_cancelled() const noexcept override { return cancelled_; }
 
   void add_ref() noexcept { ++refs_; }
-  void release() noexcept;
+  /// Inline because every callback passes here twice (queue and Handle).
+  void release() noexcept {
+    if (--refs_ == 0) release_last();
+  }
 
   /// asyncio: Handle.cancel / TimerHandle.cancel. Frees the callable at once (as
   /// asyncio drops `_callback`) unless it is running right now.
@@ -71,6 +78,7 @@ class CallbackNode final : public Runnable {
  private:
   friend class CallbackPool;
   void destroy_callable() noexcept;
+  void release_last() noexcept;
 
   bool running_ = false;
   std::uint32_t refs_ = 0;

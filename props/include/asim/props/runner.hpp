@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: MIT
+// run_scenario: a scenario on a loop of one's choice, in one call.
+#pragma once
+
+#include <asim/props/interpreter.hpp>
+#include <asim/props/scenario.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace asim::props {
+
+/// Which loop runs the scenario.
+enum class LoopKind : std::uint8_t {
+  /// asim::sim::SimLoop (VirtualLoop when the build has no simulator).
+  sim,
+  /// asim::RealLoop, wall clock scaled by `time_scale`.
+  real,
+  /// VirtualLoop: no simulator, no choices.
+  virtual_clock,
+};
+
+[[nodiscard]] std::string_view loop_kind_name(LoopKind kind) noexcept;
+[[nodiscard]] std::optional<LoopKind> loop_kind_from_name(std::string_view name) noexcept;
+
+struct RunOptions {
+  LoopKind loop = LoopKind::sim;
+  /// The simulator's seed.
+  std::uint64_t seed = 0;
+  /// SimLoop makes its seeded choices (timer ties). Off: CPython's order exactly,
+  /// the conformance mode.
+  bool sim_choices = false;
+  /// Real loop: real seconds per scenario second.
+  double time_scale = 0.05;
+  /// SimLoop: stop runaway scenarios after this many callbacks (0: no limit).
+  std::uint64_t max_steps = 1'000'000;
+};
+
+struct RunResult {
+  std::vector<TraceLine> lines;
+  bool deadlock = false;
+  /// Set when the loop itself failed (a step limit, an invariant violation): the
+  /// trace stops there.
+  std::optional<std::string> loop_error;
+};
+
+/// Runs `scenario` on a fresh loop of the kind asked for.
+[[nodiscard]] RunResult run_scenario(const Scenario& scenario, const RunOptions& options = {});
+
+/// True when this build has asim::sim::SimLoop.
+[[nodiscard]] bool have_sim_loop() noexcept;
+
+}  // namespace asim::props

@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: MIT
+// The scenario model of ../shared/scenario/SPEC.md, read and written as JSON.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace asim::props {
+
+/// The statement kinds, one per `do` of the scenario language.
+enum class Op : std::uint8_t {
+  log,
+  sleep,
+  spawn,
+  future,
+  await_,
+  cancel,
+  set_result,
+  set_exception,
+  call_soon,
+  call_later,
+  call_at,
+  wait,
+  wait_for,
+  gather,
+  shield,
+  as_completed,
+  timeout,
+  try_,
+  return_,
+  raise,
+  lock,
+  semaphore,
+  acquire,
+  release,
+  event,
+  set,
+  clear,
+  wait_event,
+  queue,
+  put,
+  get,
+  put_nowait,
+  get_nowait,
+};
+
+/// The `do` text of `op` (`await`, `try`, `return` without the trailing underscore).
+[[nodiscard]] std::string_view op_name(Op op) noexcept;
+/// The op for a `do` text, or nullopt.
+[[nodiscard]] std::optional<Op> op_from_name(std::string_view name) noexcept;
+/// True when the statement may appear in a callback's `then` list (marked (cb) in SPEC.md).
+[[nodiscard]] bool allowed_in_callback(Op op) noexcept;
+
+enum class ReturnWhen : std::uint8_t { all_completed, first_completed, first_exception };
+
+/// One statement. A flat record: each op uses the fields SPEC.md lists for it and
+/// leaves the others at their defaults, which keeps generation and shrinking simple.
+struct Statement {
+  Op op = Op::log;
+  /// `name` of spawn, future, gather, shield, lock, semaphore, event, queue; the
+  /// optional handle name of call_soon / call_later / call_at.
+  std::optional<std::string> name;
+  /// `target` of the statements that use one name.
+  std::string target;
+  /// `targets` of wait, gather, as_completed.
+  std::vector<std::string> targets;
+  /// `msg` of log, set_exception, raise; `label` of call_*.
+  std::string text;
+  /// `delay` of sleep, call_later, timeout; `offset` of call_at; `timeout` of wait,
+  /// wait_for, as_completed. nullopt is JSON null (only where SPEC.md allows it).
+  std::optional<double> seconds;
+  /// `value` of set_result, put, put_nowait, return (nullopt is None); `value` of
+  /// semaphore and `maxsize` of queue (always set).
+  std::optional<std::int64_t> value;
+  /// `return_exceptions` of gather; `reraise` of try.
+  bool flag = false;
+  ReturnWhen return_when = ReturnWhen::all_completed;
+  /// `catch` of try: class names.
+  std::vector<std::string> catch_classes;
+  /// `body` of spawn, timeout and try; `then` of call_*.
+  std::vector<Statement> body;
+  /// `handler` of try.
+  std::vector<Statement> handler;
+
+  friend bool operator==(const Statement&, const Statement&) = default;
+};
+
+/// A scenario: the body of the task `main` (format version 1).
+struct Scenario {
+  std::vector<Statement> main;
+  friend bool operator==(const Scenario&, const Scenario&) = default;
+};
+
+/// A malformed scenario: `what()` starts with the JSON pointer of the place,
+/// e.g. `/main/3/body/0/delay: expected a number`.
+class ScenarioFormatError : public std::runtime_error {
+ public:
+  ScenarioFormatError(std::string pointer, const std::string& problem)
+      : std::runtime_error((pointer.empty() ? std::string("/") : pointer) + ": " + problem),
+        pointer_(std::move(pointer)) {}
+  /// The JSON pointer of the offending place ("" for the whole document).
+  [[nodiscard]] const std::string& pointer() const noexcept { return pointer_; }
+
+ private:
+  std::string pointer_;
+};
+
+/// Parses and validates a scenario. Throws ScenarioFormatError naming the place for
+/// bad JSON, a wrong version, an unknown statement or field, a missing or ill-typed
+/// field, a non-finite number, or a task-only statement inside a callback's `then`.
+[[nodiscard]] Scenario parse_scenario(std::string_view json_text);
+/// Reads and parses a file ("-" reads stdin). Throws ScenarioFormatError, also when
+/// the file cannot be read.
+[[nodiscard]] Scenario load_scenario(const std::string& path);
+
+/// The scenario as JSON text that parse_scenario reads back to an equal scenario.
+/// `pretty`: one statement per line, nested bodies indented.
+[[nodiscard]] std::string to_json(const Scenario& scenario, bool pretty = true);
+
+/// Statements in the scenario, nested ones included.
+[[nodiscard]] std::size_t statement_count(const Scenario& scenario) noexcept;
+
+}  // namespace asim::props

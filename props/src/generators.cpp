@@ -1,0 +1,396 @@
+// SPDX-License-Identifier: MIT
+// Structural scenario generation: every choice is one pick, so shrinking a pick
+// simplifies the scenario (fewer statements, simpler kinds, smaller delays).
+#include <asim/props/generators.hpp>
+
+#include <algorithm>
+#include <map>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace asim::props {
+
+namespace {
+
+/// Names made so far, by kind, in generation order.
+struct Scope {
+  std::vector<std::string> tasks;
+  std::vector<std::string> futures;
+  std::vector<std::string> gathers;
+  std::vector<std::string> shields;
+  std::vector<std::string> handles;
+  std::vector<std::string> locks;
+  std::vector<std::string> semaphores;
+  std::vector<std::string> events;
+  std::vector<std::string> queues;
+  std::map<std::string, int> counters;
+  int messages = 0;
+};
+
+/// The statement kinds a body can draw, in order of simplicity (shrinking moves
+/// toward the front).
+enum class Draw : int {
+  log,
+  sleep,
+  spawn,
+  await_,
+  future,
+  set_result,
+  set_exception,
+  cancel,
+  call_soon,
+  call_later,
+  call_at,
+  wait,
+  wait_for,
+  gather,
+  shield,
+  as_completed,
+  timeout,
+  try_,
+  return_,
+  raise,
+  lock,
+  semaphore,
+  acquire,
+  release,
+  event,
+  set,
+  clear,
+  wait_event,
+  queue,
+  put,
+  get,
+  put_nowait,
+  get_nowait,
+  count,
+};
+
+class Builder {
+ public:
+  Builder(Picker& picker, const GenOptions& options) : p_(picker), options_(options) {}
+
+  Scenario build() {
+    Scenario scenario;
+    const int n = p_.pick(1, std::max(1, options_.size));
+    scenario.main = block(n, 0, false);
+    return scenario;
+  }
+
+ private:
+  bool chance(int percent) { return p_.pick(0, 99) < percent; }
+
+  double delay() {
+    if (options_.coarse) return 0.25 * p_.pick(0, 8);
+    // Mostly small multiples of 1/512 s, sometimes round values, so that deadlines
+    // meet now and then (ties are skipped by conformance, near-ties are not).
+    switch (p_.pick(0, 3)) {
+      case 0: return 0.0;
+      case 1: return 0.125 * p_.pick(1, 8);
+      default: return p_.pick(1, 768) / 512.0;
+    }
+  }
+  std::optional<double> maybe_delay() {
+    if (chance(40)) return std::nullopt;
+    return delay();
+  }
+  std::optional<std::int64_t> value() {
+    if (chance(15)) return std::nullopt;
+    return p_.pick(0, 99);
+  }
+  std::string fresh(const char* prefix) { return prefix + std::to_string(++scope_.counters[prefix]); }
+  std::string message() { return "m" + std::to_string(++scope_.messages); }
+
+  /// One name of the given lists (concatenated), or "" when there is none.
+  std::string one_of(std::initializer_list<const std::vector<std::string>*> lists) {
+    std::size_t total = 0;
+    for (const auto* list : lists) total += list->size();
+    if (total == 0) return {};
+    auto index = static_cast<std::size_t>(p_.pick(0, static_cast<int>(total) - 1));
+    for (const auto* list : lists) {
+      if (index < list->size()) return (*list)[index];
+      index -= list->size();
+    }
+    return {};
+  }
+  std::vector<std::string> some_of(std::initializer_list<const std::vector<std::string>*> lists, int max) {
+    std::vector<std::string> out;
+    const int n = p_.pick(1, max);
+    for (int i = 0; i < n; ++i) {
+      std::string name = one_of(lists);
+      if (!name.empty()) out.push_back(std::move(name));
+    }
+    return out;
+  }
+  /// Futures whose value is a scenario value: tasks, futures, shields of those.
+  std::string value_future() { return one_of({&scope_.tasks, &scope_.futures, &scope_.shields}); }
+  std::string any_future() { return one_of({&scope_.tasks, &scope_.futures, &scope_.shields, &scope_.gathers}); }
+
+  std::vector<Statement> block(int n, int depth, bool callback) {
+    std::vector<Statement> out;
+    for (int i = 0; i < n; ++i) {
+      if (std::optional<Statement> s = statement(depth, callback)) out.push_back(std::move(*s));
+    }
+    return out;
+  }
+
+  std::vector<Statement> small_block(int depth, bool callback) {
+    return block(p_.pick(0, depth >= 2 ? 1 : 3), depth + 1, callback);
+  }
+
+  std::optional<Statement> statement(int depth, bool callback) {
+    Statement s;
+    Draw draw = pick_draw();
+    if (callback) {
+      // Callbacks only take the (cb) statements; map the others onto log.
+      Statement probe;
+      probe.op = op_of(draw);
+      if (!allowed_in_callback(probe.op)) draw = Draw::log;
+    }
+    s.op = op_of(draw);
+    switch (draw) {
+      case Draw::log: s.text = message(); break;
+      case Draw::sleep: s.seconds = delay(); break;
+      case Draw::spawn: {
+        s.name = fresh("t");
+        // The body is generated before the name enters the scope: no task waits on itself.
+        s.body = depth >= 2 ? std::vector<Statement>{} : small_block(depth, false);
+        scope_.tasks.push_back(*s.name);
+        break;
+      }
+      case Draw::future:
+        s.name = fresh("f");
+        scope_.futures.push_back(*s.name);
+        break;
+      case Draw::await_:
+        s.target = any_future();
+        if (s.target.empty()) return std::nullopt;
+        break;
+      case Draw::set_result:
+      case Draw::set_exception:
+        s.target = one_of({&scope_.futures});
+        if (s.target.empty()) return std::nullopt;
+        if (draw == Draw::set_result) {
+          s.value = value();
+        } else {
+          s.text = message();
+        }
+        break;
+      case Draw::cancel:
+        s.target = one_of({&scope_.tasks, &scope_.futures, &scope_.handles, &scope_.gathers, &scope_.shields});
+        if (s.target.empty()) return std::nullopt;
+        break;
+      case Draw::call_soon:
+      case Draw::call_later:
+      case Draw::call_at:
+        if (draw != Draw::call_soon) s.seconds = delay();
+        s.text = message();
+        s.body = small_block(depth, true);
+        if (chance(40)) {
+          s.name = fresh("h");
+          scope_.handles.push_back(*s.name);
+        }
+        break;
+      case Draw::wait:
+        s.targets = some_of({&scope_.tasks, &scope_.futures, &scope_.shields, &scope_.gathers}, 3);
+        if (s.targets.empty()) return std::nullopt;
+        s.seconds = maybe_delay();
+        s.return_when = static_cast<ReturnWhen>(p_.pick(0, 2));
+        break;
+      case Draw::wait_for:
+        s.target = any_future();
+        if (s.target.empty()) return std::nullopt;
+        s.seconds = maybe_delay();
+        break;
+      case Draw::gather: {
+        s.targets = some_of({&scope_.tasks, &scope_.futures, &scope_.shields}, 3);
+        if (chance(10)) s.targets.clear();  // gather() of nothing is done at once
+        s.flag = chance(50);
+        s.name = fresh("g");
+        scope_.gathers.push_back(*s.name);
+        break;
+      }
+      case Draw::shield:
+        s.target = value_future();
+        if (s.target.empty()) return std::nullopt;
+        s.name = fresh("s");
+        scope_.shields.push_back(*s.name);
+        break;
+      case Draw::as_completed:
+        s.targets = some_of({&scope_.tasks, &scope_.futures, &scope_.shields}, 3);
+        if (s.targets.empty()) return std::nullopt;
+        s.seconds = maybe_delay();
+        break;
+      case Draw::timeout:
+        s.seconds = chance(15) ? std::nullopt : std::optional<double>(delay());
+        s.body = small_block(depth, false);
+        break;
+      case Draw::try_: {
+        s.body = small_block(depth, false);
+        static const char* const classes[] = {"CancelledError", "TimeoutError", "ScenarioError",
+                                              "InvalidStateError", "RuntimeError", "QueueEmpty",
+                                              "QueueFull", "NameError", "TypeError", "ValueError"};
+        const int n = p_.pick(1, 3);
+        for (int i = 0; i < n; ++i) s.catch_classes.emplace_back(classes[p_.pick(0, 9)]);
+        s.handler = small_block(depth, false);
+        s.flag = chance(30);
+        break;
+      }
+      case Draw::return_:
+        // A return cuts the rest of the body; keep it rare.
+        if (!chance(30)) return std::nullopt;
+        s.value = value();
+        break;
+      case Draw::raise:
+        if (!chance(40)) return std::nullopt;
+        s.text = message();
+        break;
+      case Draw::lock:
+        s.name = fresh("lk");
+        scope_.locks.push_back(*s.name);
+        break;
+      case Draw::semaphore:
+        s.name = fresh("sm");
+        s.value = p_.pick(0, 2);
+        scope_.semaphores.push_back(*s.name);
+        break;
+      case Draw::acquire:
+      case Draw::release:
+        s.target = one_of({&scope_.locks, &scope_.semaphores});
+        if (s.target.empty()) return std::nullopt;
+        break;
+      case Draw::event:
+        s.name = fresh("e");
+        scope_.events.push_back(*s.name);
+        break;
+      case Draw::set:
+      case Draw::clear:
+      case Draw::wait_event:
+        s.target = one_of({&scope_.events});
+        if (s.target.empty()) return std::nullopt;
+        break;
+      case Draw::queue:
+        s.name = fresh("q");
+        s.value = p_.pick(0, 2);
+        scope_.queues.push_back(*s.name);
+        break;
+      case Draw::put:
+      case Draw::put_nowait:
+        s.target = one_of({&scope_.queues});
+        if (s.target.empty()) return std::nullopt;
+        s.value = value();
+        break;
+      case Draw::get:
+      case Draw::get_nowait:
+        s.target = one_of({&scope_.queues});
+        if (s.target.empty()) return std::nullopt;
+        break;
+      case Draw::count: return std::nullopt;
+    }
+    return s;
+  }
+
+  /// A statement kind, weighted toward the ones that make schedules interesting
+  /// (tasks, sleeps, awaits, cancels, callbacks) over the ones that only log.
+  Draw pick_draw() {
+    struct Weighted {
+      Draw draw;
+      int weight;
+    };
+    static constexpr Weighted table[] = {
+        {Draw::log, 3},          {Draw::sleep, 10},        {Draw::spawn, 12},      {Draw::await_, 8},
+        {Draw::future, 4},       {Draw::set_result, 5},    {Draw::set_exception, 2}, {Draw::cancel, 7},
+        {Draw::call_soon, 3},    {Draw::call_later, 4},    {Draw::call_at, 2},     {Draw::wait, 4},
+        {Draw::wait_for, 4},     {Draw::gather, 4},        {Draw::shield, 3},      {Draw::as_completed, 2},
+        {Draw::timeout, 3},      {Draw::try_, 4},          {Draw::return_, 3},     {Draw::raise, 2},
+        {Draw::lock, 2},         {Draw::semaphore, 1},     {Draw::acquire, 3},     {Draw::release, 3},
+        {Draw::event, 2},        {Draw::set, 2},           {Draw::clear, 1},       {Draw::wait_event, 2},
+        {Draw::queue, 2},        {Draw::put, 3},           {Draw::get, 3},         {Draw::put_nowait, 2},
+        {Draw::get_nowait, 1},
+    };
+    int total = 0;
+    for (const Weighted& w : table) total += w.weight;
+    int roll = p_.pick(0, total - 1);
+    for (const Weighted& w : table) {
+      if (roll < w.weight) return w.draw;
+      roll -= w.weight;
+    }
+    return Draw::log;
+  }
+
+  static Op op_of(Draw draw) {
+    switch (draw) {
+      case Draw::log: return Op::log;
+      case Draw::sleep: return Op::sleep;
+      case Draw::spawn: return Op::spawn;
+      case Draw::await_: return Op::await_;
+      case Draw::future: return Op::future;
+      case Draw::set_result: return Op::set_result;
+      case Draw::set_exception: return Op::set_exception;
+      case Draw::cancel: return Op::cancel;
+      case Draw::call_soon: return Op::call_soon;
+      case Draw::call_later: return Op::call_later;
+      case Draw::call_at: return Op::call_at;
+      case Draw::wait: return Op::wait;
+      case Draw::wait_for: return Op::wait_for;
+      case Draw::gather: return Op::gather;
+      case Draw::shield: return Op::shield;
+      case Draw::as_completed: return Op::as_completed;
+      case Draw::timeout: return Op::timeout;
+      case Draw::try_: return Op::try_;
+      case Draw::return_: return Op::return_;
+      case Draw::raise: return Op::raise;
+      case Draw::lock: return Op::lock;
+      case Draw::semaphore: return Op::semaphore;
+      case Draw::acquire: return Op::acquire;
+      case Draw::release: return Op::release;
+      case Draw::event: return Op::event;
+      case Draw::set: return Op::set;
+      case Draw::clear: return Op::clear;
+      case Draw::wait_event: return Op::wait_event;
+      case Draw::queue: return Op::queue;
+      case Draw::put: return Op::put;
+      case Draw::get: return Op::get;
+      case Draw::put_nowait: return Op::put_nowait;
+      case Draw::get_nowait: return Op::get_nowait;
+      case Draw::count: break;
+    }
+    return Op::log;
+  }
+
+  Picker& p_;
+  GenOptions options_;
+  Scope scope_;
+};
+
+/// Picks through rapidcheck, inside gen::exec: each pick is shrinkable on its own.
+class RcPicker final : public Picker {
+ public:
+  int pick(int lo, int hi) override {
+    if (lo >= hi) return lo;
+    return *rc::gen::inRange(lo, hi + 1);
+  }
+};
+
+}  // namespace
+
+Scenario build_scenario(Picker& picker, const GenOptions& options) { return Builder(picker, options).build(); }
+
+rc::Gen<Scenario> scenario_gen(GenOptions options) {
+  return rc::gen::exec([options] {
+    RcPicker picker;
+    return build_scenario(picker, options);
+  });
+}
+
+rc::Shrinkable<Scenario> generate_shrinkable(std::uint64_t seed, GenOptions options) {
+  // A fixed rapidcheck size: the scenario's own size comes from `options.size`.
+  return scenario_gen(options)(rc::Random(seed), 100);
+}
+
+Scenario generate(std::uint64_t seed, GenOptions options) { return generate_shrinkable(seed, options).value(); }
+
+void showValue(const Scenario& scenario, std::ostream& out) { out << to_json(scenario); }
+
+}  // namespace asim::props

@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: MIT
+// The properties: determinism, simulated against real loop, invariants, conformance.
+#include <asim/errors.hpp>
+#include <asim/props/properties.hpp>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <set>
+#include <sstream>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <vector>
+
+namespace asim::props {
+
+namespace {
+
+std::string describe_run(const RunResult& run, bool times) {
+  std::string out = format_trace(run.lines, times);
+  if (run.loop_error) out += "(loop error: " + *run.loop_error + ")\n";
+  return out;
+}
+
+/// The first line where two traces differ, both traces in full below it.
+std::string difference(const std::string& left_name, const std::string& left, const std::string& right_name,
+                       const std::string& right) {
+  std::istringstream a(left);
+  std::istringstream b(right);
+  std::string la;
+  std::string lb;
+  int line = 1;
+  std::string first;
+  while (true) {
+    const bool ha = static_cast<bool>(std::getline(a, la));
+    const bool hb = static_cast<bool>(std::getline(b, lb));
+    if (!ha && !hb) break;
+    if (!ha || !hb || la != lb) {
+      first = "first difference at line " + std::to_string(line) + ":\n  " + left_name + ": " +
+              (ha ? la : "<end>") + "\n  " + right_name + ": " + (hb ? lb : "<end>") + "\n";
+      break;
+    }
+    ++line;
+  }
+  return first + "--- " + left_name + "\n" + left + "--- " + right_name + "\n" + right;
+}
+
+CheckResult fail(std::string detail) { return {CheckResult::Status::fail, std::move(detail)}; }
+CheckResult skip(std::string detail) { return {CheckResult::Status::skip, std::move(detail)}; }
+
+CheckResult check_determinism(const Scenario& scenario, const PropertyOptions& options) {
+  RunOptions run;
+  run.loop = LoopKind::sim;
+  run.seed = options.seed;
+  run.sim_choices = true;
+  const std::string first = describe_run(run_scenario(scenario, run), true);
+  const std::string second = describe_run(run_scenario(scenario, run), true);
+  if (first != second) return fail(difference("run 1", first, "run 2", second));
+  return {};
+}
+
+CheckResult check_sim_vs_real(const Scenario& scenario, const PropertyOptions& options) {
+  RunOptions sim;
+  sim.loop = LoopKind::sim;
+  sim.seed = options.seed;
+  RunOptions real;
+  real.loop = LoopKind::real;
+  real.time_scale = options.time_scale;
+  const std::string expected = describe_run(run_scenario(scenario, sim), false);
+  const std::string got = describe_run(run_scenario(scenario, real), false);
+  if (expected != got) return fail(difference("sim", expected, "real", got));
+  return {};
+}
+
+CheckResult check_invariants(const Scenario& scenario, const PropertyOptions& options) {
+  RunOptions run;
+  run.loop = LoopKind::sim;
+  run.seed = options.seed;
+  run.sim_choices = true;
+  const RunResult result = run_scenario(scenario, run);
+  if (result.loop_error) return fail("loop error: " + *result.loop_error + "\n" + describe_run(result, true));
+  double last = 0.0;
+  std::map<std::string, int> done_lines;
+  std::set<std::string> tasks;
+  for (const TraceLine& line : result.lines) {
+    if (line.time < last) return fail("time went backwards at: " + format_line(line) + "\n" + describe_run(result, true));
+    last = line.time;
+    if (line.who != "-") tasks.insert(line.who);
+    if (line.event.rfind("done ", 0) == 0) {
+      const std::string name = line.event.substr(5, line.event.find(' ', 5) - 5);
+      if (++done_lines[name] > 1) return fail(name + " is done twice\n" + describe_run(result, true));
+    }
+  }
+  if (!result.deadlock) {
+    // Every task that ran (printed something) has ended.
+    for (const std::string& task : tasks) {
+      if (done_lines[task] != 1) return fail("task " + task + " never ended\n" + describe_run(result, true));
+    }
+    if (done_lines["main"] != 1) return fail("main never ended\n" + describe_run(result, true));
+  }
+  return {};
+}
+
+CheckResult check_conformance(const Scenario& scenario, const PropertyOptions& options) {
+  if (options.oracle.empty()) return skip("no oracle given");
+  const OracleResult oracle = run_oracle(options.oracle, scenario);
+  if (oracle.exit_code == 3) return skip("cancel cycle (the runner exits 3)");
+  if (oracle.exit_code != 0) {
+    return fail("the Python runner failed with exit code " + std::to_string(oracle.exit_code) + ":\n" + oracle.err);
+  }
+  if (oracle.err.find("tie") != std::string::npos) return skip("tied timers");
+  RunOptions run;
+  run.loop = LoopKind::sim;
+  run.seed = options.seed;
+  const std::string got = describe_run(run_scenario(scenario, run), true);
+  if (got != oracle.out) return fail(difference("CPython", oracle.out, "asim", got));
+  return {};
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+std::string quote(const std::string& text) {
+  std::string out = "'";
+  for (char c : text) {
+    if (c == '\'') {
+      out += "'\\''";
+    } else {
+      out += c;
+    }
+  }
+  return out + "'";
+}
+
+}  // namespace
+
+std::string_view property_name(Property property) noexcept {
+  switch (property) {
+    case Property::determinism: return "determinism";
+    case Property::sim_vs_real: return "sim_vs_real";
+    case Property::invariants: return "invariants";
+    case Property::conformance: return "conformance";
+  }
+  return "?";
+}
+
+std::optional<Property> property_from_name(std::string_view name) noexcept {
+  for (Property p : {Property::determinism, Property::sim_vs_real, Property::invariants, Property::conformance}) {
+    if (property_name(p) == name) return p;
+  }
+  return std::nullopt;
+}
+
+CheckResult check_property(Property property, const Scenario& scenario, const PropertyOptions& options) {
+  switch (property) {
+    case Property::determinism: return check_determinism(scenario, options);
+    case Property::sim_vs_real: return check_sim_vs_real(scenario, options);
+    case Property::invariants: return check_invariants(scenario, options);
+    case Property::conformance: return check_conformance(scenario, options);
+  }
+  return {};
+}
+
+OracleResult run_oracle(const std::string& oracle, const Scenario& scenario) {
+  const char* tmp = std::getenv("TMPDIR");
+  std::string base = std::string(tmp != nullptr ? tmp : "/tmp") + "/asim-oracle-XXXXXX";
+  std::vector<char> pattern(base.begin(), base.end());
+  pattern.push_back('\0');
+  const int fd = ::mkstemp(pattern.data());
+  if (fd < 0) throw RuntimeError("cannot create a temporary file for the oracle");
+  ::close(fd);
+  const std::string scenario_path(pattern.data());
+  const std::string err_path = scenario_path + ".err";
+  {
+    std::ofstream out(scenario_path, std::ios::binary);
+    out << to_json(scenario);
+  }
+  const bool python = oracle.size() > 3 && oracle.compare(oracle.size() - 3, 3, ".py") == 0;
+  const std::string command = (python ? "python3 " + quote(oracle) : oracle) + " " + quote(scenario_path) +
+                              " 2> " + quote(err_path);
+  OracleResult result;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) {
+    std::remove(scenario_path.c_str());
+    throw RuntimeError("cannot run the oracle: " + command);
+  }
+  char buffer[4096];
+  std::size_t n = 0;
+  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) result.out.append(buffer, n);
+  const int status = ::pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+  result.err = read_file(err_path);
+  std::remove(scenario_path.c_str());
+  std::remove(err_path.c_str());
+  return result;
+}
+
+}  // namespace asim::props

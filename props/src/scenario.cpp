@@ -1,0 +1,463 @@
+// SPDX-License-Identifier: MIT
+// Reading, validating and writing scenarios as JSON (nlohmann_json).
+#include <asim/props/scenario.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <array>
+#include <cmath>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <limits>
+#include <set>
+#include <sstream>
+
+namespace asim::props {
+
+namespace {
+
+using Json = nlohmann::json;
+using OrderedJson = nlohmann::ordered_json;
+
+struct OpInfo {
+  Op op;
+  std::string_view name;
+  bool callback;
+};
+
+constexpr std::array<OpInfo, 33> op_table{{
+    {Op::log, "log", true},
+    {Op::sleep, "sleep", false},
+    {Op::spawn, "spawn", true},
+    {Op::future, "future", true},
+    {Op::await_, "await", false},
+    {Op::cancel, "cancel", true},
+    {Op::set_result, "set_result", true},
+    {Op::set_exception, "set_exception", true},
+    {Op::call_soon, "call_soon", true},
+    {Op::call_later, "call_later", true},
+    {Op::call_at, "call_at", true},
+    {Op::wait, "wait", false},
+    {Op::wait_for, "wait_for", false},
+    {Op::gather, "gather", true},
+    {Op::shield, "shield", true},
+    {Op::as_completed, "as_completed", false},
+    {Op::timeout, "timeout", false},
+    {Op::try_, "try", false},
+    {Op::return_, "return", false},
+    {Op::raise, "raise", false},
+    {Op::lock, "lock", true},
+    {Op::semaphore, "semaphore", true},
+    {Op::acquire, "acquire", false},
+    {Op::release, "release", true},
+    {Op::event, "event", true},
+    {Op::set, "set", true},
+    {Op::clear, "clear", true},
+    {Op::wait_event, "wait_event", false},
+    {Op::queue, "queue", true},
+    {Op::put, "put", false},
+    {Op::get, "get", false},
+    {Op::put_nowait, "put_nowait", true},
+    {Op::get_nowait, "get_nowait", true},
+}};
+
+const OpInfo& info(Op op) noexcept { return op_table[static_cast<std::size_t>(op)]; }
+
+/// Which fields a statement has; "?" marks optional ones.
+struct FieldSpec {
+  std::string_view key;
+  bool required;
+};
+
+std::vector<FieldSpec> fields_of(Op op) {
+  switch (op) {
+    case Op::log: return {{"msg", true}};
+    case Op::sleep: return {{"delay", true}};
+    case Op::spawn: return {{"name", true}, {"body", true}};
+    case Op::future:
+    case Op::lock:
+    case Op::event: return {{"name", true}};
+    case Op::await_:
+    case Op::cancel:
+    case Op::acquire:
+    case Op::release:
+    case Op::set:
+    case Op::clear:
+    case Op::wait_event:
+    case Op::get:
+    case Op::get_nowait: return {{"target", true}};
+    case Op::set_result:
+    case Op::put:
+    case Op::put_nowait: return {{"target", true}, {"value", true}};
+    case Op::set_exception: return {{"target", true}, {"msg", true}};
+    case Op::call_soon: return {{"label", true}, {"name", false}, {"then", false}};
+    case Op::call_later: return {{"delay", true}, {"label", true}, {"name", false}, {"then", false}};
+    case Op::call_at: return {{"offset", true}, {"label", true}, {"name", false}, {"then", false}};
+    case Op::wait: return {{"targets", true}, {"timeout", false}, {"return_when", true}};
+    case Op::wait_for: return {{"target", true}, {"timeout", false}};
+    case Op::gather: return {{"name", true}, {"targets", true}, {"return_exceptions", true}};
+    case Op::shield: return {{"name", true}, {"target", true}};
+    case Op::as_completed: return {{"targets", true}, {"timeout", false}};
+    case Op::timeout: return {{"delay", false}, {"body", true}};
+    case Op::try_: return {{"body", true}, {"catch", true}, {"handler", false}, {"reraise", false}};
+    case Op::return_: return {{"value", false}};
+    case Op::raise: return {{"msg", true}};
+    case Op::semaphore: return {{"name", true}, {"value", true}};
+    case Op::queue: return {{"name", true}, {"maxsize", true}};
+  }
+  return {};
+}
+
+class Reader {
+ public:
+  std::vector<Statement> block(const Json& json, const std::string& pointer, bool in_callback) {
+    if (!json.is_array()) fail(pointer, "expected a list of statements");
+    std::vector<Statement> out;
+    out.reserve(json.size());
+    for (std::size_t i = 0; i < json.size(); ++i) {
+      out.push_back(statement(json[i], pointer + "/" + std::to_string(i), in_callback));
+    }
+    return out;
+  }
+
+ private:
+  [[noreturn]] static void fail(const std::string& pointer, const std::string& problem) {
+    throw ScenarioFormatError(pointer, problem);
+  }
+
+  static std::string escape(std::string_view key) {
+    std::string out;
+    for (char c : key) {
+      if (c == '~') {
+        out += "~0";
+      } else if (c == '/') {
+        out += "~1";
+      } else {
+        out += c;
+      }
+    }
+    return out;
+  }
+
+  Statement statement(const Json& json, const std::string& pointer, bool in_callback) {
+    if (!json.is_object()) fail(pointer, "expected a statement object");
+    auto do_it = json.find("do");
+    if (do_it == json.end()) fail(pointer + "/do", "missing field");
+    if (!do_it->is_string()) fail(pointer + "/do", "expected a string");
+    const std::string& do_name = do_it->get_ref<const std::string&>();
+    std::optional<Op> op = op_from_name(do_name);
+    if (!op) fail(pointer + "/do", "unknown statement '" + do_name + "'");
+    if (in_callback && !allowed_in_callback(*op)) {
+      fail(pointer + "/do", "statement '" + do_name + "' is not allowed in a callback's then");
+    }
+    const std::vector<FieldSpec> specs = fields_of(*op);
+    for (auto it = json.begin(); it != json.end(); ++it) {
+      if (it.key() == "do") continue;
+      bool known = false;
+      for (const FieldSpec& spec : specs) known = known || spec.key == it.key();
+      if (!known) fail(pointer + "/" + escape(it.key()), "unknown field of '" + do_name + "'");
+    }
+    for (const FieldSpec& spec : specs) {
+      if (spec.required && !json.contains(spec.key)) fail(pointer + "/" + std::string(spec.key), "missing field");
+    }
+
+    Statement s;
+    s.op = *op;
+    for (const FieldSpec& spec : specs) {
+      auto it = json.find(spec.key);
+      if (it == json.end()) continue;
+      const Json& v = *it;
+      const std::string at = pointer + "/" + std::string(spec.key);
+      const std::string_view key = spec.key;
+      if (key == "msg" || key == "label") {
+        s.text = string(v, at);
+      } else if (key == "name") {
+        if (spec.required || !v.is_null()) s.name = string(v, at);
+      } else if (key == "target") {
+        s.target = string(v, at);
+      } else if (key == "targets") {
+        if (!v.is_array()) fail(at, "expected a list of names");
+        for (std::size_t i = 0; i < v.size(); ++i) s.targets.push_back(string(v[i], at + "/" + std::to_string(i)));
+      } else if (key == "catch") {
+        if (!v.is_array()) fail(at, "expected a list of class names");
+        for (std::size_t i = 0; i < v.size(); ++i) {
+          s.catch_classes.push_back(string(v[i], at + "/" + std::to_string(i)));
+        }
+      } else if (key == "delay" || key == "offset") {
+        // Only the timeout statement allows a null delay.
+        if (*op == Op::timeout && v.is_null()) continue;
+        s.seconds = number(v, at);
+      } else if (key == "timeout") {
+        if (!v.is_null()) s.seconds = number(v, at);
+      } else if (key == "value" || key == "maxsize") {
+        if (v.is_null() && (*op != Op::semaphore && *op != Op::queue)) continue;
+        s.value = integer(v, at);
+      } else if (key == "return_exceptions" || key == "reraise") {
+        if (!v.is_boolean()) fail(at, "expected true or false");
+        s.flag = v.get<bool>();
+      } else if (key == "return_when") {
+        const std::string text = string(v, at);
+        if (text == "ALL_COMPLETED") {
+          s.return_when = ReturnWhen::all_completed;
+        } else if (text == "FIRST_COMPLETED") {
+          s.return_when = ReturnWhen::first_completed;
+        } else if (text == "FIRST_EXCEPTION") {
+          s.return_when = ReturnWhen::first_exception;
+        } else {
+          fail(at, "expected ALL_COMPLETED, FIRST_COMPLETED or FIRST_EXCEPTION");
+        }
+      } else if (key == "body") {
+        // A spawned body is a task body even inside a callback.
+        s.body = block(v, at, *op == Op::spawn ? false : in_callback);
+      } else if (key == "then") {
+        s.body = block(v, at, true);
+      } else if (key == "handler") {
+        s.handler = block(v, at, in_callback);
+      }
+    }
+    return s;
+  }
+
+  static std::string string(const Json& v, const std::string& at) {
+    if (!v.is_string()) fail(at, "expected a string");
+    return v.get<std::string>();
+  }
+  static double number(const Json& v, const std::string& at) {
+    if (!v.is_number()) fail(at, "expected a number");
+    const double d = v.get<double>();
+    if (!std::isfinite(d)) fail(at, "expected a finite number");
+    return d;
+  }
+  static std::int64_t integer(const Json& v, const std::string& at) {
+    if (v.is_number_unsigned()) {
+      if (v.get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+        fail(at, "integer out of range");
+      }
+      return static_cast<std::int64_t>(v.get<std::uint64_t>());
+    }
+    if (v.is_number_integer()) return v.get<std::int64_t>();
+    fail(at, "expected an integer");
+  }
+};
+
+OrderedJson names_json(const std::vector<std::string>& names) {
+  OrderedJson out = OrderedJson::array();
+  for (const std::string& n : names) out.push_back(n);
+  return out;
+}
+
+OrderedJson seconds_json(const std::optional<double>& seconds) {
+  return seconds ? OrderedJson(*seconds) : OrderedJson(nullptr);
+}
+
+OrderedJson value_json(const std::optional<std::int64_t>& value) {
+  return value ? OrderedJson(*value) : OrderedJson(nullptr);
+}
+
+OrderedJson block_json(const std::vector<Statement>& block);
+
+OrderedJson statement_json(const Statement& s) {
+  OrderedJson j = OrderedJson::object();
+  j["do"] = std::string(op_name(s.op));
+  switch (s.op) {
+    case Op::log:
+    case Op::raise: j["msg"] = s.text; break;
+    case Op::sleep: j["delay"] = seconds_json(s.seconds); break;
+    case Op::spawn:
+      j["name"] = s.name.value_or("");
+      j["body"] = block_json(s.body);
+      break;
+    case Op::future:
+    case Op::lock:
+    case Op::event: j["name"] = s.name.value_or(""); break;
+    case Op::await_:
+    case Op::cancel:
+    case Op::acquire:
+    case Op::release:
+    case Op::set:
+    case Op::clear:
+    case Op::wait_event:
+    case Op::get:
+    case Op::get_nowait: j["target"] = s.target; break;
+    case Op::set_result:
+    case Op::put:
+    case Op::put_nowait:
+      j["target"] = s.target;
+      j["value"] = value_json(s.value);
+      break;
+    case Op::set_exception:
+      j["target"] = s.target;
+      j["msg"] = s.text;
+      break;
+    case Op::call_soon:
+    case Op::call_later:
+    case Op::call_at:
+      if (s.op == Op::call_later) j["delay"] = seconds_json(s.seconds);
+      if (s.op == Op::call_at) j["offset"] = seconds_json(s.seconds);
+      j["label"] = s.text;
+      if (s.name) j["name"] = *s.name;
+      if (s.op != Op::call_soon || !s.body.empty()) j["then"] = block_json(s.body);
+      break;
+    case Op::wait:
+      j["targets"] = names_json(s.targets);
+      j["timeout"] = seconds_json(s.seconds);
+      j["return_when"] = s.return_when == ReturnWhen::all_completed     ? "ALL_COMPLETED"
+                         : s.return_when == ReturnWhen::first_completed ? "FIRST_COMPLETED"
+                                                                        : "FIRST_EXCEPTION";
+      break;
+    case Op::wait_for:
+      j["target"] = s.target;
+      j["timeout"] = seconds_json(s.seconds);
+      break;
+    case Op::gather:
+      j["name"] = s.name.value_or("");
+      j["targets"] = names_json(s.targets);
+      j["return_exceptions"] = s.flag;
+      break;
+    case Op::shield:
+      j["name"] = s.name.value_or("");
+      j["target"] = s.target;
+      break;
+    case Op::as_completed:
+      j["targets"] = names_json(s.targets);
+      j["timeout"] = seconds_json(s.seconds);
+      break;
+    case Op::timeout:
+      j["delay"] = seconds_json(s.seconds);
+      j["body"] = block_json(s.body);
+      break;
+    case Op::try_:
+      j["body"] = block_json(s.body);
+      j["catch"] = names_json(s.catch_classes);
+      j["handler"] = block_json(s.handler);
+      j["reraise"] = s.flag;
+      break;
+    case Op::return_: j["value"] = value_json(s.value); break;
+    case Op::semaphore:
+      j["name"] = s.name.value_or("");
+      j["value"] = s.value.value_or(0);
+      break;
+    case Op::queue:
+      j["name"] = s.name.value_or("");
+      j["maxsize"] = s.value.value_or(0);
+      break;
+  }
+  return j;
+}
+
+OrderedJson block_json(const std::vector<Statement>& block) {
+  OrderedJson out = OrderedJson::array();
+  for (const Statement& s : block) out.push_back(statement_json(s));
+  return out;
+}
+
+void write_block(std::ostream& out, const std::vector<Statement>& block, int indent);
+
+/// Writes one statement on one line unless it has nested statements, which go one
+/// per line below it, so a shrunk scenario stays readable.
+void write_statement(std::ostream& out, const Statement& s, int indent) {
+  const bool nested = !s.body.empty() || !s.handler.empty();
+  if (!nested) {
+    out << statement_json(s).dump();
+    return;
+  }
+  OrderedJson flat = statement_json(s);
+  out << "{";
+  bool first = true;
+  for (auto it = flat.begin(); it != flat.end(); ++it) {
+    if (!first) out << ", ";
+    first = false;
+    out << OrderedJson(it.key()).dump() << ": ";
+    const bool is_block = it.key() == "body" || it.key() == "then" || it.key() == "handler";
+    if (is_block && !it->empty()) {
+      const std::vector<Statement>& block = it.key() == "handler" ? s.handler : s.body;
+      write_block(out, block, indent + 2);
+    } else {
+      out << it->dump();
+    }
+  }
+  out << "}";
+}
+
+void write_block(std::ostream& out, const std::vector<Statement>& block, int indent) {
+  out << "[";
+  for (std::size_t i = 0; i < block.size(); ++i) {
+    out << "\n" << std::string(static_cast<std::size_t>(indent), ' ');
+    write_statement(out, block[i], indent);
+    if (i + 1 < block.size()) out << ",";
+  }
+  out << "]";
+}
+
+std::size_t count_block(const std::vector<Statement>& block) noexcept {
+  std::size_t n = 0;
+  for (const Statement& s : block) n += 1 + count_block(s.body) + count_block(s.handler);
+  return n;
+}
+
+}  // namespace
+
+std::string_view op_name(Op op) noexcept { return info(op).name; }
+
+std::optional<Op> op_from_name(std::string_view name) noexcept {
+  for (const OpInfo& entry : op_table) {
+    if (entry.name == name) return entry.op;
+  }
+  return std::nullopt;
+}
+
+bool allowed_in_callback(Op op) noexcept { return info(op).callback; }
+
+Scenario parse_scenario(std::string_view json_text) {
+  Json json;
+  try {
+    json = Json::parse(json_text.begin(), json_text.end());
+  } catch (const Json::parse_error& e) {
+    throw ScenarioFormatError("", std::string("invalid JSON: ") + e.what());
+  }
+  if (!json.is_object()) throw ScenarioFormatError("", "expected an object with \"version\": 1 and a list \"main\"");
+  for (auto it = json.begin(); it != json.end(); ++it) {
+    if (it.key() != "version" && it.key() != "main") throw ScenarioFormatError("/" + it.key(), "unknown field");
+  }
+  auto version = json.find("version");
+  if (version == json.end()) throw ScenarioFormatError("/version", "missing field");
+  if (!version->is_number_integer() || version->get<std::int64_t>() != 1) {
+    throw ScenarioFormatError("/version", "unsupported version (expected 1)");
+  }
+  auto main = json.find("main");
+  if (main == json.end()) throw ScenarioFormatError("/main", "missing field");
+  Scenario scenario;
+  scenario.main = Reader().block(*main, "/main", false);
+  return scenario;
+}
+
+Scenario load_scenario(const std::string& path) {
+  std::string text;
+  if (path == "-") {
+    text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+  } else {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw ScenarioFormatError("", "cannot read " + path);
+    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  return parse_scenario(text);
+}
+
+std::string to_json(const Scenario& scenario, bool pretty) {
+  if (!pretty) {
+    OrderedJson j = OrderedJson::object();
+    j["version"] = 1;
+    j["main"] = block_json(scenario.main);
+    return j.dump();
+  }
+  std::ostringstream out;
+  out << "{\"version\": 1, \"main\": ";
+  write_block(out, scenario.main, 2);
+  out << "}\n";
+  return out.str();
+}
+
+std::size_t statement_count(const Scenario& scenario) noexcept { return count_block(scenario.main); }
+
+}  // namespace asim::props

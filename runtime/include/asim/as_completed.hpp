@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: MIT
+// as_completed(futures): their results in the order they complete (asyncio: tasks.as_completed).
+#pragma once
+
+#include <asim/coro.hpp>
+#include <asim/detail/ref.hpp>
+#include <asim/future.hpp>
+#include <asim/handle.hpp>
+#include <asim/task.hpp>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <utility>
+#include <vector>
+
+namespace asim {
+
+namespace detail {
+
+/// What the coroutines of one as_completed call share: the futures still to come
+/// (`todo`), the queue of finished ones (`done`, asyncio's Queue with its getters)
+/// and the timeout. Refcounted: the coroutines, the done-callbacks and the timer hold it.
+template <class T>
+class AsCompletedState {
+ public:
+  explicit AsCompletedState(EventLoop& loop) noexcept : loop_(&loop) {}
+  AsCompletedState(const AsCompletedState&) = delete;
+  AsCompletedState& operator=(const AsCompletedState&) = delete;
+
+  void add_ref() noexcept { ++refs_; }
+  void release() noexcept {
+    if (--refs_ == 0) delete this;
+  }
+
+  /// Registers the done-callbacks and the timer. asyncio: the generator's prologue.
+  void start(std::vector<Future<T>> futures, std::optional<double> timeout) {
+    for (Future<T>& f : futures) {
+      if (!f) throw ValueError("as_completed() got an empty future handle");
+      bool seen = std::any_of(todo_.begin(), todo_.end(), [&](const Entry& e) { return e.future == f; });
+      if (!seen) todo_.push_back(Entry{std::move(f), Handle()});
+    }
+    for (Entry& entry : todo_) {
+      Ref<AsCompletedState> self(this);
+      entry.callback = entry.future.base().add_done_callback(
+          [self](FutureBase& done) { self->on_completion(done); });
+    }
+    if (!todo_.empty() && timeout) {
+      Ref<AsCompletedState> self(this);
+      timeout_handle_ = loop_->call_later(*timeout, [self] { self->on_timeout(); });
+    }
+  }
+  [[nodiscard]] std::size_t count() const noexcept { return todo_.size(); }
+
+  // asyncio: as_completed._wait_for_one, with Queue.get inlined.
+  static Coro<T> wait_for_one(Ref<AsCompletedState> state) {
+    std::optional<Future<T>> f = co_await state->get();
+    if (!f) throw TimeoutError();
+    co_return f->result();  // may raise f's exception
+  }
+
+ private:
+  struct Entry {
+    Future<T> future;
+    Handle callback;
+  };
+
+  // asyncio: as_completed._on_timeout
+  void on_timeout() {
+    for (Entry& entry : todo_) {
+      entry.future.remove_done_callback(entry.callback);
+      put_nowait(std::nullopt);  // Queue a dummy value for _wait_for_one().
+    }
+    todo_.clear();
+    timeout_handle_ = TimerHandle();
+  }
+
+  // asyncio: as_completed._on_completion
+  void on_completion(FutureBase& f) {
+    if (todo_.empty()) return;  // _on_timeout() was here first.
+    auto it = std::find_if(todo_.begin(), todo_.end(), [&](const Entry& e) { return &e.future.base() == &f; });
+    Future<T> future = std::move(it->future);
+    todo_.erase(it);
+    put_nowait(std::move(future));
+    if (todo_.empty() && timeout_handle_) {
+      timeout_handle_.cancel();
+      timeout_handle_ = TimerHandle();
+    }
+  }
+
+  // asyncio: Queue.put_nowait (unbounded)
+  void put_nowait(std::optional<Future<T>> item) {
+    done_.push_back(std::move(item));
+    wakeup_next_getter();
+  }
+
+  // asyncio: Queue._wakeup_next(self._getters)
+  void wakeup_next_getter() {
+    while (!getters_.empty()) {
+      Future<void> waiter = std::move(getters_.front());
+      getters_.pop_front();
+      if (!waiter.done()) {
+        waiter.set_result();
+        break;
+      }
+    }
+  }
+
+  // asyncio: Queue.get
+  Coro<std::optional<Future<T>>> get() {
+    while (done_.empty()) {
+      Future<void> getter = loop_->create_future<void>();
+      getters_.push_back(getter);
+      std::exception_ptr error;
+      try {
+        co_await getter;
+      } catch (...) {
+        error = std::current_exception();
+      }
+      if (error) {
+        getter.cancel();  // Just in case getter is not done yet.
+        auto it = std::find(getters_.begin(), getters_.end(), getter);
+        if (it != getters_.end()) getters_.erase(it);
+        if (!done_.empty() && !getter.cancelled()) wakeup_next_getter();
+        std::rethrow_exception(error);
+      }
+    }
+    // asyncio: Queue.get_nowait (no putters to wake: the queue is unbounded)
+    std::optional<Future<T>> item = std::move(done_.front());
+    done_.pop_front();
+    co_return item;
+  }
+
+  EventLoop* loop_;
+  std::vector<Entry> todo_;
+  std::deque<std::optional<Future<T>>> done_;
+  std::deque<Future<void>> getters_;
+  TimerHandle timeout_handle_;
+  std::uint32_t refs_ = 0;
+};
+
+}  // namespace detail
+
+/// One coroutine per distinct future of `futures`; awaiting the i-th one gives the
+/// result (or raises the exception) of the i-th future to complete. With a `timeout`
+/// (seconds), the coroutines still waiting when it passes raise TimeoutError.
+///
+/// asyncio's as_completed is a generator that registers its callbacks when first
+/// iterated; this function registers them at once and returns the coroutines in a
+/// vector, which is what `for f in as_completed(fs)` sees. Await them in order; each
+/// awaits the next completion (asyncio: `_wait_for_one` on an internal Queue), so
+/// awaiting them in another order is allowed and gives completions in await order.
+/// Dropping the coroutines does not cancel the futures. asyncio: asyncio.as_completed.
+template <class T>
+std::vector<Coro<T>> as_completed(std::vector<Future<T>> futures, std::optional<double> timeout = std::nullopt) {
+  if (futures.empty()) return {};
+  EventLoop& loop = futures.front().get_loop();
+  detail::Ref<detail::AsCompletedState<T>> state(new detail::AsCompletedState<T>(loop));
+  state->start(std::move(futures), timeout);
+  std::vector<Coro<T>> coros;
+  coros.reserve(state->count());
+  for (std::size_t i = 0, n = state->count(); i < n; ++i) {
+    coros.push_back(detail::AsCompletedState<T>::wait_for_one(state));
+  }
+  return coros;
+}
+
+/// as_completed over tasks.
+template <class T>
+std::vector<Coro<T>> as_completed(const std::vector<Task<T>>& tasks, std::optional<double> timeout = std::nullopt) {
+  return as_completed(std::vector<Future<T>>(tasks.begin(), tasks.end()), timeout);
+}
+
+}  // namespace asim

@@ -1,0 +1,298 @@
+// SPDX-License-Identifier: MIT
+// gather(...): one future for the results of many (asyncio: tasks.gather, tasks._GatheringFuture).
+#pragma once
+
+#include <asim/coro.hpp>
+#include <asim/detail/ref.hpp>
+#include <asim/detail/runnable.hpp>
+#include <asim/future.hpp>
+#include <asim/outcome.hpp>
+#include <asim/task.hpp>
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace asim {
+
+/// The tag that selects gather's `return_exceptions=True` behaviour.
+struct ReturnExceptions {
+  explicit ReturnExceptions() = default;
+};
+inline constexpr ReturnExceptions return_exceptions{};
+
+namespace detail {
+
+template <class T>
+using gather_value_t = std::conditional_t<std::is_void_v<T>, Void, T>;
+
+/// The outer future of gather: a plain future whose cancel() cancels the children
+/// instead of itself, and which counts its children's completions.
+///
+/// Each distinct child gets one intrusive done-callback node embedded here. A node
+/// holds a reference to this future only while it sits on the ready queue (as
+/// asyncio's closure keeps `outer` alive); the destructor unhooks the nodes still
+/// waiting in a child's callback list, so an abandoned gather leaves nothing behind.
+class GatheringFutureBase : public FutureBase {
+ public:
+  /// Cancels every child; the outer future itself finishes only when the children do.
+  /// asyncio: _GatheringFuture.cancel.
+  bool cancel(std::string_view msg = {}) override;
+  [[nodiscard]] std::string describe() const override { return "_GatheringFuture"; }
+  /// asyncio: _GatheringFuture._cancel_requested.
+  [[nodiscard]] bool cancel_requested() const noexcept { return cancel_requested_; }
+
+ protected:
+  GatheringFutureBase(EventLoop& loop, bool return_exceptions, std::size_t max_children);
+  ~GatheringFutureBase() override;
+
+  /// Adds one argument's future: a future seen before is only listed again
+  /// (asyncio's `arg_to_fut`); a new one gets the done-callback.
+  void add_child(const AnyFuture& child);
+  /// Stores the results of all children (all done) and finishes the future.
+  virtual void set_results() = 0;
+  [[nodiscard]] bool return_exceptions() const noexcept { return return_exceptions_; }
+
+ private:
+  struct ChildCallback final : Runnable {
+    GatheringFutureBase* outer = nullptr;
+    FutureBase* child = nullptr;
+    bool scheduled = false;
+    void run() override;
+    void drop() noexcept override;
+    void bind_future(FutureBase* future) noexcept override;
+  };
+
+  // asyncio: gather._done_callback
+  void on_child_done(FutureBase& fut);
+
+  std::vector<AnyFuture> children_;  // one entry per argument, duplicates included
+  // The distinct children in an open-addressing table (asyncio's `arg_to_fut` dict),
+  // used only past a few children so that a gather of n costs O(n), not O(n^2).
+  // Membership only: the table's order never reaches the schedule.
+  std::vector<const FutureBase*> seen_;
+  std::unique_ptr<ChildCallback[]> callbacks_;
+  std::size_t nfuts_ = 0;
+  std::size_t nfinished_ = 0;
+  bool return_exceptions_;
+  bool cancel_requested_ = false;
+};
+
+/// A child's value as gather reports it.
+template <class T>
+gather_value_t<T> gather_value(const Future<T>& child) {
+  if constexpr (std::is_void_v<T>) {
+    child.result();
+    return Void{};
+  } else {
+    return child.result();
+  }
+}
+
+/// A child's outcome as gather(return_exceptions=True) reports it.
+template <class T>
+Outcome<T> gather_outcome(const Future<T>& child) {
+  if (child.cancelled()) {
+    // asyncio: exceptions.CancelledError('' if fut._cancel_message is None else ...)
+    return Outcome<T>::failure(std::make_exception_ptr(CancelledError(child.base().cancel_message())));
+  }
+  if (std::exception_ptr error = child.exception()) return Outcome<T>::failure(error);
+  if constexpr (std::is_void_v<T>) {
+    return Outcome<void>();
+  } else {
+    return Outcome<T>(child.result());
+  }
+}
+
+/// gather over a vector of futures of one type.
+template <class T, bool ReturnExc>
+class GatheringVector final : public GatheringFutureBase,
+                              public ResultSlot<std::vector<std::conditional_t<ReturnExc, Outcome<T>, gather_value_t<T>>>> {
+ public:
+  using result_type = std::vector<std::conditional_t<ReturnExc, Outcome<T>, gather_value_t<T>>>;
+  GatheringVector(EventLoop& loop, std::size_t count) : GatheringFutureBase(loop, ReturnExc, count) {
+    typed_.reserve(count);
+  }
+  void adopt(Future<T> child) {
+    add_child(child);
+    typed_.push_back(std::move(child));
+  }
+
+ private:
+  void set_results() override {
+    result_type results;
+    results.reserve(typed_.size());
+    for (const Future<T>& child : typed_) {
+      if constexpr (ReturnExc) {
+        results.push_back(gather_outcome(child));
+      } else {
+        results.push_back(gather_value(child));
+      }
+    }
+    Future<result_type>(this, this).set_result(std::move(results));
+  }
+  std::vector<Future<T>> typed_;
+};
+
+/// gather over arguments of different types.
+template <bool ReturnExc, class... Ts>
+class GatheringTuple final
+    : public GatheringFutureBase,
+      public ResultSlot<std::tuple<std::conditional_t<ReturnExc, Outcome<Ts>, gather_value_t<Ts>>...>> {
+ public:
+  using result_type = std::tuple<std::conditional_t<ReturnExc, Outcome<Ts>, gather_value_t<Ts>>...>;
+  explicit GatheringTuple(EventLoop& loop) : GatheringFutureBase(loop, ReturnExc, sizeof...(Ts)) {}
+  template <class T>
+  Future<T> adopt(Future<T> child) {
+    add_child(child);
+    return child;
+  }
+  void set_children(std::tuple<Future<Ts>...> children) { typed_ = std::move(children); }
+
+ private:
+  void set_results() override {
+    result_type results = std::apply(
+        [](const Future<Ts>&... child) {
+          if constexpr (ReturnExc) {
+            return result_type(gather_outcome(child)...);
+          } else {
+            return result_type(gather_value(child)...);
+          }
+        },
+        typed_);
+    Future<result_type>(this, this).set_result(std::move(results));
+  }
+  std::tuple<Future<Ts>...> typed_;
+};
+
+/// The value type of a gather argument: Future<T>, Task<T> or Coro<T>.
+template <class A>
+struct gather_arg {};
+template <class T>
+struct gather_arg<Future<T>> {
+  using type = T;
+};
+template <class T>
+struct gather_arg<Task<T>> {
+  using type = T;
+};
+template <class T>
+struct gather_arg<Coro<T>> {
+  using type = T;
+};
+template <class A>
+using gather_arg_t = typename gather_arg<std::remove_cvref_t<A>>::type;
+template <class A>
+concept gather_argument = requires { typename gather_arg_t<A>; };
+
+/// The loop of the gather: the first argument's if it is a future, else the running one.
+template <class A>
+EventLoop& gather_loop(const A& first) {
+  if constexpr (std::is_same_v<std::remove_cvref_t<A>, Coro<gather_arg_t<A>>>) {
+    return get_running_loop();
+  } else {
+    if (!first) throw ValueError("gather() got an empty future handle");
+    return first.get_loop();
+  }
+}
+
+/// asyncio: _ensure_future for a gather argument (a coroutine becomes a task).
+template <class A>
+Future<gather_arg_t<A>> gather_to_future(A&& arg) {
+  using Arg = std::remove_cvref_t<A>;
+  if constexpr (std::is_same_v<Arg, Coro<gather_arg_t<A>>>) {
+    return create_task(std::move(arg));
+  } else {
+    if (!arg) throw ValueError("gather() got an empty future handle");
+    return Future<gather_arg_t<A>>(arg);
+  }
+}
+
+template <bool ReturnExc, class T>
+auto gather_range(std::vector<Future<T>> futures) {
+  using State = GatheringVector<T, ReturnExc>;
+  using Result = typename State::result_type;
+  if (futures.empty()) {
+    // asyncio: an empty gather is a future that is already done.
+    Future<Result> outer = get_running_loop().template create_future<Result>();
+    outer.set_result(Result{});
+    return outer;
+  }
+  for (const Future<T>& f : futures) {
+    if (!f) throw ValueError("gather() got an empty future handle");
+  }
+  auto* state = new State(futures.front().get_loop(), futures.size());
+  Future<Result> outer(state, state);
+  for (Future<T>& f : futures) state->adopt(std::move(f));
+  return outer;
+}
+
+template <bool ReturnExc, class... Args>
+auto gather_variadic(Args&&... args) {
+  using State = GatheringTuple<ReturnExc, gather_arg_t<Args>...>;
+  using Result = typename State::result_type;
+  if constexpr (sizeof...(Args) == 0) {
+    Future<Result> outer = get_running_loop().template create_future<Result>();
+    outer.set_result(Result{});
+    return outer;
+  } else {
+    // The outer future is created first so that each argument can be hooked as soon as
+    // it is a future, interleaved with the creation of the next task, as in asyncio's
+    // loop.
+    auto* state = new State(gather_loop(std::get<0>(std::forward_as_tuple(args...))));
+    Future<Result> outer(state, state);
+    // Braced initialisation evaluates left to right.
+    std::tuple<Future<gather_arg_t<Args>>...> children{state->adopt(gather_to_future(std::forward<Args>(args)))...};
+    state->set_children(std::move(children));
+    return outer;
+  }
+}
+
+}  // namespace detail
+
+/// A future for the values of all `futures`, in their order (not in completion
+/// order). The first child to fail (or to be cancelled on its own) finishes it with
+/// that exception (CancelledError for a cancelled child); the other children go on.
+/// Cancelling it cancels every child; it then ends with CancelledError once all are
+/// done. An empty vector gives a future that is already done. `void` children give
+/// `Void`. asyncio: asyncio.gather(*fs).
+template <class T>
+Future<std::vector<detail::gather_value_t<T>>> gather(std::vector<Future<T>> futures) {
+  return detail::gather_range<false>(std::move(futures));
+}
+/// Like gather(futures), but every child's outcome (value or exception) is reported in
+/// the vector and no child's failure finishes the gather early.
+/// asyncio: asyncio.gather(*fs, return_exceptions=True).
+template <class T>
+Future<std::vector<Outcome<T>>> gather(std::vector<Future<T>> futures, ReturnExceptions /*tag*/) {
+  return detail::gather_range<true>(std::move(futures));
+}
+/// gather over tasks.
+template <class T>
+Future<std::vector<detail::gather_value_t<T>>> gather(const std::vector<Task<T>>& tasks) {
+  return gather(std::vector<Future<T>>(tasks.begin(), tasks.end()));
+}
+template <class T>
+Future<std::vector<Outcome<T>>> gather(const std::vector<Task<T>>& tasks, ReturnExceptions tag) {
+  return gather(std::vector<Future<T>>(tasks.begin(), tasks.end()), tag);
+}
+
+/// gather over arguments of mixed types: Future<T>, Task<T>, or Coro<T> (wrapped in a
+/// task, in argument order). The result is a tuple, `Void` for void children.
+/// asyncio: asyncio.gather(a, b, ...).
+template <detail::gather_argument... Args>
+Future<std::tuple<detail::gather_value_t<detail::gather_arg_t<Args>>...>> gather(Args&&... args) {
+  return detail::gather_variadic<false>(std::forward<Args>(args)...);
+}
+/// gather(a, b, ...) with return_exceptions=True: a tuple of Outcome<T>.
+template <detail::gather_argument... Args>
+Future<std::tuple<Outcome<detail::gather_arg_t<Args>>...>> gather(ReturnExceptions /*tag*/, Args&&... args) {
+  return detail::gather_variadic<true>(std::forward<Args>(args)...);
+}
+
+}  // namespace asim

@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: MIT
+#include <asim/props/generators.hpp>
+#include <asim/props/scenario.hpp>
+
+#include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
+
+#include <cmath>
+#include <set>
+#include <string>
+
+namespace asim::props {
+namespace {
+
+void collect(const std::vector<Statement>& block, std::set<Op>& ops, std::vector<double>& delays) {
+  for (const Statement& s : block) {
+    ops.insert(s.op);
+    if (s.seconds) delays.push_back(*s.seconds);
+    collect(s.body, ops, delays);
+    collect(s.handler, ops, delays);
+  }
+}
+
+TEST(Generators, TheSameSeedGivesTheSameScenario) {
+  for (std::uint64_t seed = 0; seed < 20; ++seed) {
+    EXPECT_EQ(to_json(generate(seed)), to_json(generate(seed))) << seed;
+  }
+  EXPECT_NE(to_json(generate(1)), to_json(generate(2)));
+}
+
+TEST(Generators, ABroadMixOfStatementsAppearsOverAFewHundredSeeds) {
+  std::set<Op> ops;
+  std::vector<double> delays;
+  for (std::uint64_t seed = 0; seed < 300; ++seed) collect(generate(seed).main, ops, delays);
+  for (Op op : {Op::spawn, Op::cancel, Op::try_, Op::wait, Op::wait_for, Op::gather, Op::shield, Op::timeout,
+                Op::acquire, Op::release, Op::put, Op::get, Op::wait_event, Op::set, Op::call_later,
+                Op::as_completed, Op::set_result}) {
+    EXPECT_TRUE(ops.count(op)) << op_name(op);
+  }
+}
+
+RC_GTEST_PROP(Generators, ScenariosAreValidFiniteAndOnTheGrid, ()) {
+  const bool coarse = *rc::gen::arbitrary<bool>();
+  GenOptions options;
+  options.coarse = coarse;
+  const Scenario scenario = *scenario_gen(options);
+  RC_ASSERT(parse_scenario(to_json(scenario)) == scenario);
+  std::set<Op> ops;
+  std::vector<double> delays;
+  collect(scenario.main, ops, delays);
+  for (double d : delays) {
+    RC_ASSERT(std::isfinite(d));
+    RC_ASSERT(d >= 0.0);
+    const double grid = coarse ? 4.0 : 512.0;
+    RC_ASSERT(d * grid == std::floor(d * grid));
+  }
+}
+
+}  // namespace
+}  // namespace asim::props

@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: MIT
+#include <asim/props/generators.hpp>
+#include <asim/props/properties.hpp>
+
+#include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+namespace asim::props {
+namespace {
+
+std::string show(const CheckResult& r) { return r.detail; }
+
+RC_GTEST_PROP(Properties, TwoRunsWithOneSeedPrintTheSameTrace, ()) {
+  const Scenario scenario = *scenario_gen();
+  PropertyOptions options;
+  options.seed = *rc::gen::inRange<std::uint64_t>(0, 1000);
+  const CheckResult result = check_property(Property::determinism, scenario, options);
+  RC_ASSERT(!result.failed());
+}
+
+RC_GTEST_PROP(Properties, InvariantsHoldOnEveryGeneratedScenario, ()) {
+  const Scenario scenario = *scenario_gen();
+  PropertyOptions options;
+  options.seed = *rc::gen::inRange<std::uint64_t>(0, 1000);
+  const CheckResult result = check_property(Property::invariants, scenario, options);
+  RC_LOG() << result.detail;
+  RC_ASSERT(!result.failed());
+}
+
+TEST(Properties, TheSimulatedAndTheRealLoopAgreeOnAFewCoarseScenarios) {
+  GenOptions gen;
+  gen.coarse = true;
+  gen.size = 6;
+  PropertyOptions options;
+  options.time_scale = 0.02;
+  // Few and small: each runs on the wall clock.
+  for (std::uint64_t seed = 0; seed < 5; ++seed) {
+    const CheckResult result = check_property(Property::sim_vs_real, generate(seed, gen), options);
+    EXPECT_FALSE(result.failed()) << "seed " << seed << "\n" << show(result);
+  }
+}
+
+TEST(Properties, GeneratedScenariosConformToCPython) {
+  if (!std::filesystem::exists(ASIM_PROPS_ORACLE) || std::system("python3 -c pass > /dev/null 2>&1") != 0) {
+    GTEST_SKIP() << "no python3 or no runner at " << ASIM_PROPS_ORACLE;
+  }
+  PropertyOptions options;
+  options.oracle = ASIM_PROPS_ORACLE;
+  int checked = 0;
+  for (std::uint64_t seed = 0; seed < 10; ++seed) {
+    const CheckResult result = check_property(Property::conformance, generate(seed), options);
+    EXPECT_FALSE(result.failed()) << "seed " << seed << "\n" << show(result);
+    checked += result.passed() ? 1 : 0;
+  }
+  EXPECT_GT(checked, 0);
+}
+
+TEST(Properties, AFailingRunnerIsAFailureAndAnExitThreeIsASkip) {
+  const Scenario scenario = generate(0);
+  PropertyOptions options;
+  options.oracle = "sh -c 'exit 3'";
+  EXPECT_EQ(check_property(Property::conformance, scenario, options).status, CheckResult::Status::skip);
+  options.oracle = "sh -c 'echo tie >&2'";
+  EXPECT_EQ(check_property(Property::conformance, scenario, options).status, CheckResult::Status::skip);
+  options.oracle = "sh -c 'exit 1'";
+  EXPECT_EQ(check_property(Property::conformance, scenario, options).status, CheckResult::Status::fail);
+  options.oracle = "sh -c 'echo nonsense'";
+  EXPECT_EQ(check_property(Property::conformance, scenario, options).status, CheckResult::Status::fail);
+}
+
+TEST(Properties, NamesRoundTrip) {
+  for (Property p : {Property::determinism, Property::sim_vs_real, Property::invariants, Property::conformance}) {
+    EXPECT_EQ(property_from_name(property_name(p)), p);
+  }
+}
+
+}  // namespace
+}  // namespace asim::props

@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: MIT
+// Proves the hot paths allocate nothing once warm: this binary replaces the global
+// operator new to count allocations inside a measured window.
+#include <asim/future.hpp>
+#include <asim/sleep.hpp>
+#include <asim/task.hpp>
+#include <gtest/gtest.h>
+
+#include <cstddef>
+#include <cstdlib>
+#include <new>
+#include <vector>
+
+#include "support/recording.hpp"
+
+namespace {
+
+std::size_t allocations = 0;
+bool counting = false;
+
+void* allocate(std::size_t size) {
+  if (counting) ++allocations;
+  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
+  throw std::bad_alloc();
+}
+
+void* allocate_aligned(std::size_t size, std::align_val_t alignment) {
+  if (counting) ++allocations;
+  const auto align = static_cast<std::size_t>(alignment);
+  const std::size_t rounded = (size + align - 1) / align * align;
+  if (void* p = std::aligned_alloc(align, rounded == 0 ? align : rounded)) return p;
+  throw std::bad_alloc();
+}
+
+}  // namespace
+
+void* operator new(std::size_t size) { return allocate(size); }
+void* operator new[](std::size_t size) { return allocate(size); }
+void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
+  try {
+    return allocate(size);
+  } catch (...) {
+    return nullptr;
+  }
+}
+void* operator new[](std::size_t size, const std::nothrow_t& tag) noexcept { return operator new(size, tag); }
+void* operator new(std::size_t size, std::align_val_t alignment) { return allocate_aligned(size, alignment); }
+void* operator new[](std::size_t size, std::align_val_t alignment) { return allocate_aligned(size, alignment); }
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+
+namespace {
+
+using asim::testing::ManualLoop;
+
+/// Counts the allocations made between construction and `stop()`.
+class AllocationWindow {
+ public:
+  AllocationWindow() {
+    allocations = 0;
+    counting = true;
+  }
+  ~AllocationWindow() { counting = false; }
+  std::size_t stop() {
+    counting = false;
+    return allocations;
+  }
+};
+
+asim::Coro<int> consume(std::vector<asim::Future<int>>* futures) {
+  int sum = 0;
+  for (asim::Future<int>& future : *futures) sum += co_await future;
+  co_return sum;
+}
+
+asim::Coro<void> sleep_forever(std::int64_t* wakeups) {
+  while (true) {
+    co_await asim::sleep(0.5);
+    ++*wakeups;
+  }
+}
+
+asim::Coro<void> yield_forever(std::int64_t* steps) {
+  while (true) {
+    co_await asim::sleep(0);
+    ++*steps;
+  }
+}
+
+}  // namespace
+
+TEST(Allocation, TheCounterSeesAllocations) {
+  AllocationWindow window;
+  auto* p = new int(1);
+  const std::size_t counted = window.stop();
+  delete p;
+  EXPECT_EQ(counted, 1u);
+}
+
+TEST(Allocation, SchedulingAndRunningACallbackAllocatesNothing) {
+  ManualLoop loop;
+  int runs = 0;
+  for (int i = 0; i < 16; ++i) {
+    loop.call_soon([&runs] { ++runs; });
+    loop.run_once();
+  }
+  AllocationWindow window;
+  for (int i = 0; i < 1000; ++i) {
+    loop.call_soon([&runs] { ++runs; });
+    loop.run_once();
+  }
+  const std::size_t counted = window.stop();
+  EXPECT_EQ(counted, 0u);
+  EXPECT_EQ(runs, 1016);
+}
+
+TEST(Allocation, SchedulingABatchOfCallbacksAllocatesNothingOnceThePoolIsWarm) {
+  ManualLoop loop;
+  int runs = 0;
+  for (int i = 0; i < 64; ++i) loop.call_soon([&runs] { ++runs; });
+  loop.run_once();
+  AllocationWindow window;
+  for (int round = 0; round < 100; ++round) {
+    for (int i = 0; i < 64; ++i) loop.call_soon([&runs, i] { runs += i >= 0 ? 1 : 0; });
+    loop.run_once();
+  }
+  const std::size_t counted = window.stop();
+  EXPECT_EQ(counted, 0u);
+  EXPECT_EQ(runs, 64 * 101);
+}
+
+TEST(Allocation, WakingATaskAllocatesNothing) {
+  ManualLoop loop;
+  constexpr int rounds = 1000;
+  constexpr int warm_up = 10;
+  std::vector<asim::Future<int>> futures;
+  futures.reserve(rounds + 1);
+  for (int i = 0; i <= rounds; ++i) futures.push_back(loop.create_future<int>());
+  asim::Task<int> task = loop.create_task(consume(&futures));
+  loop.run_once();  // the task now waits on futures[0]
+  std::size_t counted = 0;
+  {
+    AllocationWindow window;
+    for (int i = 0; i < rounds; ++i) {
+      if (i == warm_up) allocations = 0;
+      loop.call_soon([future = futures[static_cast<std::size_t>(i)]]() mutable { future.set_result(1); });
+      loop.run_once();  // the callback sets the future and schedules the wake-up
+      loop.run_once();  // the task steps and waits on the next future
+    }
+    counted = window.stop();
+  }
+  EXPECT_EQ(counted, 0u);
+  EXPECT_FALSE(task.done());
+  futures.back().set_result(1);
+  EXPECT_EQ(loop.run_until_complete(task), rounds + 1);
+}
+
+TEST(Allocation, FiringATimerAllocatesNothing) {
+  ManualLoop loop;
+  int fired = 0;
+  for (int i = 0; i < 16; ++i) {
+    loop.call_later(1.0, [&fired] { ++fired; });
+    loop.run_once();
+  }
+  AllocationWindow window;
+  for (int i = 0; i < 1000; ++i) {
+    loop.call_later(1.0, [&fired] { ++fired; });
+    loop.run_once();
+  }
+  const std::size_t counted = window.stop();
+  EXPECT_EQ(counted, 0u);
+  EXPECT_EQ(fired, 1016);
+  EXPECT_EQ(loop.time_ns(), 1016LL * 1'000'000'000);
+}
+
+TEST(Allocation, CancellingATimerAllocatesNothing) {
+  ManualLoop loop;
+  int fired = 0;
+  for (int i = 0; i < 16; ++i) {
+    loop.call_later(2.0, [&fired] { ++fired; }).cancel();
+    loop.call_later(1.0, [&fired] { ++fired; });
+    loop.run_once();
+  }
+  AllocationWindow window;
+  for (int i = 0; i < 1000; ++i) {
+    loop.call_later(2.0, [&fired] { ++fired; }).cancel();
+    loop.call_later(1.0, [&fired] { ++fired; });
+    loop.run_once();
+  }
+  const std::size_t counted = window.stop();
+  EXPECT_EQ(counted, 0u);
+  EXPECT_EQ(fired, 1016);
+}
+
+TEST(Allocation, ASleepLoopInSteadyStateAllocatesNothing) {
+  ManualLoop loop;
+  std::int64_t wakeups = 0;
+  asim::Task<void> task = loop.create_task(sleep_forever(&wakeups));
+  for (int i = 0; i < 30; ++i) loop.run_once();
+  const std::int64_t before = wakeups;
+  AllocationWindow window;
+  for (int i = 0; i < 2000; ++i) loop.run_once();
+  const std::size_t counted = window.stop();
+  EXPECT_EQ(counted, 0u);
+  EXPECT_EQ(wakeups - before, 1000);  // two iterations per sleep: the timer, the wake-up
+  task.cancel();
+  loop.run_once();
+  EXPECT_TRUE(task.cancelled());
+}
+
+TEST(Allocation, ASleepZeroLoopAllocatesNothing) {
+  ManualLoop loop;
+  std::int64_t steps = 0;
+  asim::Task<void> task = loop.create_task(yield_forever(&steps));
+  for (int i = 0; i < 10; ++i) loop.run_once();
+  AllocationWindow window;
+  for (int i = 0; i < 1000; ++i) loop.run_once();
+  const std::size_t counted = window.stop();
+  EXPECT_EQ(counted, 0u);
+  EXPECT_EQ(steps, 1009);
+  task.cancel();
+  loop.run_once();
+  EXPECT_TRUE(task.cancelled());
+}

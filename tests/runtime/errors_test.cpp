@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: MIT
+// Tests of asim's exception classes and of how they are named and described.
+#include <asim/errors.hpp>
+#include <gtest/gtest.h>
+
+#include <exception>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+
+static_assert(!std::is_base_of_v<std::exception, asim::CancelledError>,
+              "CancelledError must not be caught by catch (const std::exception&)");
+static_assert(std::is_base_of_v<std::exception, asim::InvalidStateError>);
+static_assert(std::is_base_of_v<std::exception, asim::TimeoutError>);
+static_assert(std::is_base_of_v<std::exception, asim::RuntimeError>);
+static_assert(std::is_base_of_v<std::invalid_argument, asim::ValueError>);
+
+namespace {
+template <class E>
+std::exception_ptr ptr(E error) {
+  return std::make_exception_ptr(std::move(error));
+}
+}  // namespace
+
+TEST(Errors, CancelledErrorCarriesItsMessage) {
+  EXPECT_EQ(asim::CancelledError().message(), "");
+  EXPECT_EQ(asim::CancelledError("why").message(), "why");
+  EXPECT_STREQ(asim::CancelledError("why").what(), "why");
+}
+
+TEST(Errors, CancelledErrorIsNotSwallowedByStdExceptionHandlers) {
+  bool by_std = false;
+  bool by_name = false;
+  try {
+    try {
+      throw asim::CancelledError("x");
+    } catch (const std::exception&) {
+      by_std = true;
+    }
+  } catch (const asim::CancelledError&) {
+    by_name = true;
+  }
+  EXPECT_FALSE(by_std);
+  EXPECT_TRUE(by_name);
+}
+
+TEST(Errors, DefaultMessagesMatchAsyncio) {
+  EXPECT_STREQ(asim::TimeoutError().what(), "timed out");
+  EXPECT_STREQ(asim::TimeoutError("late").what(), "late");
+  EXPECT_STREQ(asim::QueueEmpty().what(), "queue is empty");
+  EXPECT_STREQ(asim::QueueFull().what(), "queue is full");
+}
+
+TEST(Errors, ExceptionClassNameNamesAsimClasses) {
+  EXPECT_EQ(asim::exception_class_name(nullptr), "None");
+  EXPECT_EQ(asim::exception_class_name(ptr(asim::CancelledError())), "CancelledError");
+  EXPECT_EQ(asim::exception_class_name(ptr(asim::InvalidStateError("s"))), "InvalidStateError");
+  EXPECT_EQ(asim::exception_class_name(ptr(asim::TimeoutError())), "TimeoutError");
+  EXPECT_EQ(asim::exception_class_name(ptr(asim::RuntimeError("r"))), "RuntimeError");
+  EXPECT_EQ(asim::exception_class_name(ptr(asim::ValueError("v"))), "ValueError");
+  EXPECT_EQ(asim::exception_class_name(ptr(asim::QueueEmpty())), "QueueEmpty");
+  EXPECT_EQ(asim::exception_class_name(ptr(asim::QueueFull())), "QueueFull");
+  EXPECT_EQ(asim::exception_class_name(ptr(std::invalid_argument("i"))), "std::invalid_argument");
+  EXPECT_EQ(asim::exception_class_name(ptr(42)), "unknown");
+  EXPECT_FALSE(asim::exception_class_name(ptr(std::out_of_range("o"))).empty());
+}
+
+TEST(Errors, DescribeExceptionGivesClassAndMessage) {
+  EXPECT_EQ(asim::describe_exception(nullptr), "None");
+  EXPECT_EQ(asim::describe_exception(ptr(asim::CancelledError())), "CancelledError");
+  EXPECT_EQ(asim::describe_exception(ptr(asim::CancelledError("m"))), "CancelledError: m");
+  EXPECT_EQ(asim::describe_exception(ptr(asim::RuntimeError("loop closed"))), "RuntimeError: loop closed");
+  EXPECT_EQ(asim::describe_exception(ptr(asim::TimeoutError())), "TimeoutError: timed out");
+  EXPECT_EQ(asim::describe_exception(ptr(42)), "unknown");
+}
+
+TEST(Errors, IsCancelledErrorRecognisesOnlyCancellation) {
+  EXPECT_FALSE(asim::is_cancelled_error(nullptr));
+  EXPECT_TRUE(asim::is_cancelled_error(ptr(asim::CancelledError())));
+  EXPECT_FALSE(asim::is_cancelled_error(ptr(asim::TimeoutError())));
+  EXPECT_FALSE(asim::is_cancelled_error(ptr(std::runtime_error("r"))));
+  EXPECT_FALSE(asim::is_cancelled_error(ptr(7)));
+}
