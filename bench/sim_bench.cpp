@@ -17,9 +17,9 @@ void count_one(std::int64_t* counter) { ++*counter; }
 
 // 1e6 call_later timers with random delays in [0, 1 s), then the loop fires them
 // all: one op is one timer inserted into and fired from a heap of up to 1e6.
-void call_later_1e6(benchmark::State& state) {
+template <class Loop>
+void call_later_on(benchmark::State& state, Loop& loop) {
   constexpr std::int64_t n = 1'000'000;
-  VirtualLoop loop;
   SplitMix random(42);
   std::int64_t fired = 0;
   OpsReport report(n);
@@ -28,9 +28,15 @@ void call_later_1e6(benchmark::State& state) {
     for (std::int64_t i = 0; i < n; ++i) {
       loop.call_later(static_cast<double>(random.below(1'000'000'000)) / 1e9, count_one, &fired);
     }
-    while (fired < n) run_one_iteration(loop);
+    // run_once directly: a stopping loop polls with timeout 0, so time would not pass.
+    while (fired < n) loop.run_once();
   }
   report.finish(state);
+}
+
+void call_later_1e6(benchmark::State& state) {
+  VirtualLoop loop;
+  call_later_on(state, loop);
 }
 BENCHMARK(call_later_1e6)->Unit(benchmark::kMillisecond);
 
@@ -46,19 +52,46 @@ asim::Coro<void> sleeper(std::uint64_t seed, int sleeps, Finish* finish) {
 }
 
 // 1e5 tasks, each sleeping 10 times for random delays: one op is one sleep.
-void sleep_tasks_1e5x10(benchmark::State& state) {
+template <class Loop>
+void sleep_tasks_on(benchmark::State& state, Loop& loop) {
   constexpr std::int64_t tasks = 100'000;
   constexpr int sleeps = 10;
-  VirtualLoop loop;
   OpsReport report(tasks * sleeps);
   for (auto _ : state) {
-    Finish finish{tasks, loop.create_future<void>()};
+    Finish finish{tasks, loop.template create_future<void>()};
     for (std::int64_t i = 0; i < tasks; ++i) loop.create_task(sleeper(static_cast<std::uint64_t>(i), sleeps, &finish));
     loop.run_until_complete(finish.all_done);
   }
   report.finish(state);
 }
+
+void sleep_tasks_1e5x10(benchmark::State& state) {
+  VirtualLoop loop;
+  sleep_tasks_on(state, loop);
+}
 BENCHMARK(sleep_tasks_1e5x10)->Unit(benchmark::kMillisecond);
+
+#ifdef ASIM_BENCH_HAS_SIM_LOOP
+// The same two workloads on the simulated loop, with its default options (seeded
+// tie order and lateness, built-in invariants) and in CPython mode (no choices).
+void call_later_1e6_simloop(benchmark::State& state) {
+  asim::sim::SimLoop loop(7);
+  call_later_on(state, loop);
+}
+BENCHMARK(call_later_1e6_simloop)->Unit(benchmark::kMillisecond);
+
+void call_later_1e6_simloop_cpython(benchmark::State& state) {
+  asim::sim::SimLoop loop(7, asim::sim::SimOptions::cpython());
+  call_later_on(state, loop);
+}
+BENCHMARK(call_later_1e6_simloop_cpython)->Unit(benchmark::kMillisecond);
+
+void sleep_tasks_1e5x10_simloop(benchmark::State& state) {
+  asim::sim::SimLoop loop(7);
+  sleep_tasks_on(state, loop);
+}
+BENCHMARK(sleep_tasks_1e5x10_simloop)->Unit(benchmark::kMillisecond);
+#endif
 
 asim::Coro<void> sleep_an_hour() { co_await asim::sleep(3600.0); }
 

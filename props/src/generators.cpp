@@ -73,7 +73,10 @@ class Builder {
 
   Scenario build() {
     Scenario scenario;
-    const int n = p_.pick(1, std::max(1, options_.size));
+    const int size = std::max(1, options_.size);
+    // The larger of two picks: scenarios are mostly long, yet shrink to one statement.
+    const int first = p_.pick(1, size);
+    const int n = std::max(first, p_.pick(1, size));
     scenario.main = block(n, 0, false);
     return scenario;
   }
@@ -123,14 +126,25 @@ class Builder {
     }
     return out;
   }
-  /// Futures whose value is a scenario value: tasks, futures, shields of those.
-  std::string value_future() { return one_of({&scope_.tasks, &scope_.futures, &scope_.shields}); }
+  /// Any future: tasks, futures, shields and gathers (all futures, as in asyncio).
+  /// Every name is drawn from the names made before the statement was generated and a
+  /// task's body is generated before its name exists, so no task can wait, through
+  /// gathers or shields, on itself: the generator never makes a cancel cycle.
   std::string any_future() { return one_of({&scope_.tasks, &scope_.futures, &scope_.shields, &scope_.gathers}); }
+  std::vector<std::string> some_futures(int max) {
+    return some_of({&scope_.tasks, &scope_.futures, &scope_.shields, &scope_.gathers}, max);
+  }
 
   std::vector<Statement> block(int n, int depth, bool callback) {
     std::vector<Statement> out;
     for (int i = 0; i < n; ++i) {
-      if (std::optional<Statement> s = statement(depth, callback)) out.push_back(std::move(*s));
+      // A draw that needs a name no one has made yet is drawn again (twice at most).
+      for (int attempt = 0; attempt < 3; ++attempt) {
+        if (std::optional<Statement> s = statement(depth, callback)) {
+          out.push_back(std::move(*s));
+          break;
+        }
+      }
     }
     return out;
   }
@@ -169,7 +183,9 @@ class Builder {
         break;
       case Draw::set_result:
       case Draw::set_exception:
-        s.target = one_of({&scope_.futures});
+        // Mostly plain futures; now and then any future (a pending gather or shield
+        // takes the value, a task raises RuntimeError).
+        s.target = chance(80) ? one_of({&scope_.futures}) : any_future();
         if (s.target.empty()) return std::nullopt;
         if (draw == Draw::set_result) {
           s.value = value();
@@ -193,7 +209,7 @@ class Builder {
         }
         break;
       case Draw::wait:
-        s.targets = some_of({&scope_.tasks, &scope_.futures, &scope_.shields, &scope_.gathers}, 3);
+        s.targets = some_futures(3);
         if (s.targets.empty()) return std::nullopt;
         s.seconds = maybe_delay();
         s.return_when = static_cast<ReturnWhen>(p_.pick(0, 2));
@@ -204,7 +220,7 @@ class Builder {
         s.seconds = maybe_delay();
         break;
       case Draw::gather: {
-        s.targets = some_of({&scope_.tasks, &scope_.futures, &scope_.shields}, 3);
+        s.targets = some_futures(3);
         if (chance(10)) s.targets.clear();  // gather() of nothing is done at once
         s.flag = chance(50);
         s.name = fresh("g");
@@ -212,13 +228,13 @@ class Builder {
         break;
       }
       case Draw::shield:
-        s.target = value_future();
+        s.target = any_future();
         if (s.target.empty()) return std::nullopt;
         s.name = fresh("s");
         scope_.shields.push_back(*s.name);
         break;
       case Draw::as_completed:
-        s.targets = some_of({&scope_.tasks, &scope_.futures, &scope_.shields}, 3);
+        s.targets = some_futures(3);
         if (s.targets.empty()) return std::nullopt;
         s.seconds = maybe_delay();
         break;

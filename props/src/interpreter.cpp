@@ -2,6 +2,7 @@
 // The scenario interpreter: each statement as the asim call its Python twin makes.
 #include <asim/props/interpreter.hpp>
 
+#include <asim/as_completed.hpp>
 #include <asim/event.hpp>
 #include <asim/future.hpp>
 #include <asim/gather.hpp>
@@ -9,26 +10,12 @@
 #include <asim/outcome.hpp>
 #include <asim/queues.hpp>
 #include <asim/semaphore.hpp>
+#include <asim/shield.hpp>
 #include <asim/sleep.hpp>
 #include <asim/task.hpp>
-#include <asim/wait.hpp>
-
-#if __has_include(<asim/wait_for.hpp>)
-#include <asim/wait_for.hpp>
-#define ASIM_PROPS_HAVE_WAIT_FOR 1
-#endif
-#if __has_include(<asim/shield.hpp>)
-#include <asim/shield.hpp>
-#define ASIM_PROPS_HAVE_SHIELD 1
-#endif
-#if __has_include(<asim/as_completed.hpp>)
-#include <asim/as_completed.hpp>
-#define ASIM_PROPS_HAVE_AS_COMPLETED 1
-#endif
-#if __has_include(<asim/timeout.hpp>)
 #include <asim/timeout.hpp>
-#define ASIM_PROPS_HAVE_TIMEOUT 1
-#endif
+#include <asim/wait.hpp>
+#include <asim/wait_for.hpp>
 
 #include <algorithm>
 #include <climits>
@@ -70,9 +57,9 @@ using OutcomeList = std::vector<Outcome<Value>>;
 /// What a name refers to. Python checks kinds with isinstance; these are the classes.
 enum class Kind : std::uint8_t {
   none,  // a name defined while its object was being made, and the making failed
-  value_future,
-  list_future,
-  outcome_future,
+  // Tasks, futures, gathers and shields: all Future<Value>, as in asyncio all are
+  // futures (a gather's value is a Value list).
+  future,
   handle,
   lock,
   semaphore,
@@ -80,25 +67,9 @@ enum class Kind : std::uint8_t {
   queue,
 };
 
-/// A future of any of the value types a scenario produces.
-struct AnyValueFuture {
-  Kind kind = Kind::none;
-  Future<Value> value;
-  Future<std::vector<Value>> list;
-  Future<OutcomeList> outcomes;
-
-  [[nodiscard]] FutureBase& base() const {
-    switch (kind) {
-      case Kind::list_future: return list.base();
-      case Kind::outcome_future: return outcomes.base();
-      default: return value.base();
-    }
-  }
-};
-
 struct Object {
   Kind kind = Kind::none;
-  AnyValueFuture future;
+  Future<Value> future;
   Handle handle;
   std::unique_ptr<Lock> lock;
   std::unique_ptr<Semaphore> semaphore;
@@ -112,29 +83,45 @@ struct Flow {
   Value value;
 };
 
-Value to_value(const Value& v) { return v; }
-Value to_value(const std::vector<Value>& items) { return Value::list(items); }
-Value to_value(const OutcomeList& items) {
-  std::vector<Value> out;
-  out.reserve(items.size());
-  for (const Outcome<Value>& item : items) {
-    out.push_back(item.has_value() ? item.value() : Value::error(exception_text(item.error())));
+/// The value of a scenario gather: the children's values in argument order, and with
+/// return_exceptions each failure as its exception (asyncio: the results loop of
+/// gather._done_callback). The children are all done here.
+struct CollectValues {
+  std::vector<Future<Value>> children;  // the typed twins of the gather's AnyFutures
+  Value operator()(const std::vector<AnyFuture>& /*erased*/, bool return_exceptions) const {
+    std::vector<Value> out;
+    out.reserve(children.size());
+    for (const Future<Value>& child : children) {
+      if (return_exceptions && child.cancelled()) {
+        out.push_back(Value::error("CancelledError"));
+      } else if (std::exception_ptr error = return_exceptions ? child.exception() : nullptr) {
+        out.push_back(Value::error(exception_text(error)));
+      } else {
+        out.push_back(child.result());
+      }
+    }
+    return Value::list(std::move(out));
   }
-  return Value::list(std::move(out));
-}
+};
 
 Value from_json_value(const std::optional<std::int64_t>& v) { return v ? Value::integer(*v) : Value(); }
 
-/// The loop instrument of the deadlock probe: remembers when the last callback other
-/// than the probe ran, which is the time asyncio's select(None) would report.
+/// The loop instrument of the deadlock probe: counts live timers exactly (the core's
+/// timer_count() keeps asyncio's cancelled-timer heuristic, which may drift) and
+/// remembers when the last callback other than the probe ran, the time asyncio's
+/// select(None) would report.
 class ActivityClock final : public detail::LoopInstrument {
  public:
   void after_callback(const detail::Runnable& node) override {
     if (&node != probe_node && loop != nullptr) last_activity_ns = loop->time_ns();
   }
+  void on_timer_armed(const detail::CallbackNode& /*timer*/) noexcept override { ++live_timers; }
+  void on_timer_cancelled(const detail::CallbackNode& /*timer*/) noexcept override { --live_timers; }
+  void on_timer_fired(const detail::CallbackNode& /*timer*/) noexcept override { --live_timers; }
   EventLoop* loop = nullptr;
   const detail::Runnable* probe_node = nullptr;
   std::int64_t last_activity_ns = 0;
+  std::int64_t live_timers = 0;
 };
 
 }  // namespace
@@ -185,7 +172,7 @@ struct Interpreter::State {
       } else if (std::exception_ptr error = done.exception()) {
         state->emit("done " + name + " error " + exception_text(error));
       } else {
-        state->emit("done " + name + " ok " + to_value(done.result()).text());
+        state->emit("done " + name + " ok " + done.result().text());
       }
     });
   }
@@ -210,14 +197,10 @@ struct Interpreter::State {
     return it->second;
   }
 
-  static bool is_future(Kind kind) noexcept {
-    return kind == Kind::value_future || kind == Kind::list_future || kind == Kind::outcome_future;
-  }
-
   /// Python's `get(name, 'awaitable')` (and 'future': tasks are futures too).
-  AnyValueFuture awaitable(const std::string& name) {
+  Future<Value> awaitable(const std::string& name) {
     Object& object = lookup(name);
-    if (!is_future(object.kind)) throw TypeError(name);
+    if (object.kind != Kind::future) throw TypeError(name);
     return object.future;
   }
 
@@ -228,19 +211,11 @@ struct Interpreter::State {
     return *(object.*member);
   }
 
-  /// Value futures of `names`, for the combinators that need one value type.
-  std::vector<Future<Value>> value_futures(const std::vector<std::string>& names, const char* what) {
-    std::vector<AnyValueFuture> all;
-    all.reserve(names.size());
-    for (const std::string& name : names) all.push_back(awaitable(name));
+  /// The futures named by `names`, looked up in order.
+  std::vector<Future<Value>> futures(const std::vector<std::string>& names) {
     std::vector<Future<Value>> out;
-    out.reserve(all.size());
-    for (const AnyValueFuture& f : all) {
-      if (f.kind != Kind::value_future) {
-        throw Unsupported(std::string(what) + " over a gather is not expressible with asim's typed futures");
-      }
-      out.push_back(f.value);
-    }
+    out.reserve(names.size());
+    for (const std::string& name : names) out.push_back(awaitable(name));
     return out;
   }
 
@@ -259,9 +234,9 @@ struct Interpreter::State {
       case Op::spawn: spawn(*s.name, s.body); return;
       case Op::future: {
         Object& object = define(*s.name);
-        object.kind = Kind::value_future;
-        object.future = AnyValueFuture{Kind::value_future, loop->create_future<Value>(), {}, {}};
-        add_done_logger(*s.name, object.future.value);
+        object.kind = Kind::future;
+        object.future = loop->create_future<Value>();
+        add_done_logger(*s.name, object.future);
         return;
       }
       case Op::cancel: {
@@ -271,26 +246,21 @@ struct Interpreter::State {
           emit("cancel " + s.target);
           return;
         }
-        if (!is_future(object.kind)) throw TypeError(s.target);
+        if (object.kind != Kind::future) throw TypeError(s.target);
         const bool cancelled = object.future.base().cancel();
         emit("cancel " + s.target + (cancelled ? " -> True" : " -> False"));
         return;
       }
       case Op::set_result: {
-        AnyValueFuture f = awaitable(s.target);
+        Future<Value> f = awaitable(s.target);
         const Value value = from_json_value(s.value);
-        if (f.kind == Kind::value_future) {
-          f.value.set_result(value);
-        } else {
-          FutureAccess::check_settable(f.base(), "set_result");
-          throw Unsupported("set_result of a pending gather");
-        }
+        f.set_result(value);
         emit("set_result " + s.target + " " + value.text());
         return;
       }
       case Op::set_exception: {
-        AnyValueFuture f = awaitable(s.target);
-        f.base().set_exception(std::make_exception_ptr(ScenarioError(s.text)));
+        Future<Value> f = awaitable(s.target);
+        f.set_exception(std::make_exception_ptr(ScenarioError(s.text)));
         emit("set_exception " + s.target + " ScenarioError:" + s.text);
         return;
       }
@@ -314,47 +284,22 @@ struct Interpreter::State {
         return;
       }
       case Op::gather: {
-        std::vector<Future<Value>> children = value_futures(s.targets, "gather");
+        std::vector<Future<Value>> children = futures(s.targets);
         Object& object = define(*s.name);
-        if (s.flag) {
-          Future<OutcomeList> g = asim::gather(std::move(children), asim::return_exceptions);
-          object.kind = Kind::outcome_future;
-          object.future = AnyValueFuture{Kind::outcome_future, {}, {}, g};
-          add_done_logger(*s.name, g);
-        } else {
-          Future<std::vector<Value>> g = asim::gather(std::move(children));
-          object.kind = Kind::list_future;
-          object.future = AnyValueFuture{Kind::list_future, {}, g, {}};
-          add_done_logger(*s.name, g);
-        }
+        std::vector<AnyFuture> erased(children.begin(), children.end());
+        Future<Value> g = asim::gather_any<Value>(std::move(erased), s.flag, CollectValues{std::move(children)});
+        object.kind = Kind::future;
+        object.future = g;
+        add_done_logger(*s.name, g);
         return;
       }
       case Op::shield: {
-        AnyValueFuture inner = awaitable(s.target);
+        Future<Value> inner = awaitable(s.target);
         Object& object = define(*s.name);
-#ifdef ASIM_PROPS_HAVE_SHIELD
-        object.kind = inner.kind;
-        object.future.kind = inner.kind;
-        switch (inner.kind) {
-          case Kind::value_future:
-            object.future.value = asim::shield(inner.value);
-            add_done_logger(*s.name, object.future.value);
-            break;
-          case Kind::list_future:
-            object.future.list = asim::shield(inner.list);
-            add_done_logger(*s.name, object.future.list);
-            break;
-          default:
-            object.future.outcomes = asim::shield(inner.outcomes);
-            add_done_logger(*s.name, object.future.outcomes);
-            break;
-        }
+        object.kind = Kind::future;
+        object.future = asim::shield(inner);
+        add_done_logger(*s.name, object.future);
         return;
-#else
-        (void)inner;
-        (void)object;
-        throw Unsupported("shield: <asim/shield.hpp> is not there yet");
-#endif
       }
       case Op::lock: {
         Object& object = define(*s.name);
@@ -437,42 +382,6 @@ Coro<Value> task_body(State* state, const std::vector<Statement>* body) {
   co_return flow.returned ? flow.value : Value();
 }
 
-Coro<Value> await_future(AnyValueFuture future) {
-  switch (future.kind) {
-    case Kind::value_future: {
-      Value v = co_await future.value;
-      co_return v;
-    }
-    case Kind::list_future: {
-      std::vector<Value> v = co_await future.list;
-      co_return to_value(v);
-    }
-    default: {
-      OutcomeList v = co_await future.outcomes;
-      co_return to_value(v);
-    }
-  }
-}
-
-#ifdef ASIM_PROPS_HAVE_WAIT_FOR
-Coro<Value> wait_for_future(AnyValueFuture future, std::optional<double> timeout) {
-  switch (future.kind) {
-    case Kind::value_future: {
-      Value v = co_await asim::wait_for(future.value, timeout);
-      co_return v;
-    }
-    case Kind::list_future: {
-      std::vector<Value> v = co_await asim::wait_for(future.list, timeout);
-      co_return to_value(v);
-    }
-    default: {
-      OutcomeList v = co_await asim::wait_for(future.outcomes, timeout);
-      co_return to_value(v);
-    }
-  }
-}
-#endif
-
 std::string sorted_names(const std::vector<AnyFuture>& futures, const std::map<FutureBase*, std::string>& names) {
   std::vector<std::string> out;
   out.reserve(futures.size());
@@ -517,7 +426,7 @@ Coro<Flow> run_statement(State* state, const Statement* s) {
   switch (s->op) {
     case Op::sleep: co_await asim::sleep(state->scaled(*s->seconds)); break;
     case Op::await_: {
-      Value v = co_await await_future(state->awaitable(s->target));
+      Value v = co_await state->awaitable(s->target);
       state->emit("await " + s->target + " = " + v.text());
       break;
     }
@@ -525,9 +434,9 @@ Coro<Flow> run_statement(State* state, const Statement* s) {
       std::map<FutureBase*, std::string> names;
       std::vector<AnyFuture> futures;
       for (const std::string& target : s->targets) {
-        AnyValueFuture f = state->awaitable(target);
+        Future<Value> f = state->awaitable(target);
         names.try_emplace(&f.base(), target);
-        futures.emplace_back(&f.base());
+        futures.emplace_back(f);
       }
       WaitResult result = co_await asim::wait(std::move(futures), state->scaled(s->seconds), to_asim(s->return_when));
       state->emit("wait done=[" + sorted_names(result.done, names) + "] pending=[" +
@@ -535,34 +444,22 @@ Coro<Flow> run_statement(State* state, const Statement* s) {
       break;
     }
     case Op::wait_for: {
-#ifdef ASIM_PROPS_HAVE_WAIT_FOR
-      Value v = co_await wait_for_future(state->awaitable(s->target), state->scaled(s->seconds));
+      Value v = co_await asim::wait_for(state->awaitable(s->target), state->scaled(s->seconds));
       state->emit("wait_for " + s->target + " = " + v.text());
       break;
-#else
-      throw Unsupported("wait_for: <asim/wait_for.hpp> is not there yet");
-#endif
     }
     case Op::as_completed: {
-#ifdef ASIM_PROPS_HAVE_AS_COMPLETED
-      std::vector<Coro<Value>> next = asim::as_completed(state->value_futures(s->targets, "as_completed"),
+      std::vector<Coro<Value>> next = asim::as_completed(state->futures(s->targets),
                                                          state->scaled(s->seconds));
       for (Coro<Value>& one : next) {
         Value v = co_await std::move(one);
         state->emit("as_completed = " + v.text());
       }
       break;
-#else
-      throw Unsupported("as_completed: <asim/as_completed.hpp> is not there yet");
-#endif
     }
     case Op::timeout: {
-#ifdef ASIM_PROPS_HAVE_TIMEOUT
       Flow flow = co_await asim::timeout(state->scaled(s->seconds), run_block(state, &s->body));
       co_return flow;
-#else
-      throw Unsupported("timeout: <asim/timeout.hpp> is not there yet");
-#endif
     }
     case Op::try_: {
       Flow flow = co_await run_try(state, s);
@@ -615,8 +512,8 @@ Coro<Flow> run_block(State* state, const std::vector<Statement>* block) {
 void Interpreter::State::spawn(const std::string& name, const std::vector<Statement>& body) {
   Object& object = define(name);
   Task<Value> task = loop->create_task(task_body(this, &body), name);
-  object.kind = Kind::value_future;
-  object.future = AnyValueFuture{Kind::value_future, task, {}, {}};
+  object.kind = Kind::future;
+  object.future = task;
   tasks.push_back(task);
   add_done_logger(name, Future<Value>(task));
 }
@@ -627,7 +524,7 @@ void Interpreter::State::arm_probe() {
     // armed, so after this callback nothing can ever happen.
     EventLoop& loop = *state->loop;
     if (state->running_until != nullptr && !state->running_until->done() && loop.ready_count() == 0 &&
-        loop.timer_count() == 0) {
+        state->activity.live_timers == 0) {
       state->probe_fired_deadlock = true;
       loop.stop();
       return;
@@ -669,7 +566,11 @@ void Interpreter::State::run(EventLoop& target) {
   origin_ns = loop->time_ns();
   activity.loop = loop;
   activity.last_activity_ns = origin_ns;
-  if (options.deadlock_probe_interval > 0 && loop->instrument() == nullptr) loop->set_instrument(&activity);
+  if (options.deadlock_probe_interval > 0) {
+    // The probe counts timers through the instrument hooks, so it needs them.
+    if (loop->instrument() != nullptr) throw RuntimeError("the deadlock probe needs a loop without an instrument");
+    loop->set_instrument(&activity);
+  }
   loop->set_exception_handler([state = this](EventLoop&, const ExceptionContext& context) {
     state->on_loop_error(context);
   });

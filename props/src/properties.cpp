@@ -62,13 +62,16 @@ CheckResult check_determinism(const Scenario& scenario, const PropertyOptions& o
 }
 
 CheckResult check_sim_vs_real(const Scenario& scenario, const PropertyOptions& options) {
+  // The reference is CPython's order (VirtualLoop), which also tells timer ties apart:
+  // a real loop splits a tie into two batches by wall-clock latency, so ties are skipped.
   RunOptions sim;
-  sim.loop = LoopKind::sim;
-  sim.seed = options.seed;
+  sim.loop = LoopKind::virtual_clock;
   RunOptions real;
   real.loop = LoopKind::real;
   real.time_scale = options.time_scale;
-  const std::string expected = describe_run(run_scenario(scenario, sim), false);
+  const RunResult reference = run_scenario(scenario, sim);
+  if (reference.tie) return skip("tied timers");
+  const std::string expected = describe_run(reference, false);
   const std::string got = describe_run(run_scenario(scenario, real), false);
   if (expected != got) return fail(difference("sim", expected, "real", got));
   return {};
@@ -83,23 +86,17 @@ CheckResult check_invariants(const Scenario& scenario, const PropertyOptions& op
   if (result.loop_error) return fail("loop error: " + *result.loop_error + "\n" + describe_run(result, true));
   double last = 0.0;
   std::map<std::string, int> done_lines;
-  std::set<std::string> tasks;
   for (const TraceLine& line : result.lines) {
     if (line.time < last) return fail("time went backwards at: " + format_line(line) + "\n" + describe_run(result, true));
     last = line.time;
-    if (line.who != "-") tasks.insert(line.who);
     if (line.event.rfind("done ", 0) == 0) {
       const std::string name = line.event.substr(5, line.event.find(' ', 5) - 5);
       if (++done_lines[name] > 1) return fail(name + " is done twice\n" + describe_run(result, true));
     }
   }
-  if (!result.deadlock) {
-    // Every task that ran (printed something) has ended.
-    for (const std::string& task : tasks) {
-      if (done_lines[task] != 1) return fail("task " + task + " never ended\n" + describe_run(result, true));
-    }
-    if (done_lines["main"] != 1) return fail("main never ended\n" + describe_run(result, true));
-  }
+  // A task's done-logger may still be queued when the loop stops (asyncio does the
+  // same), so only main's end is certain: run_until_complete(main) runs its logger.
+  if (!result.deadlock && done_lines["main"] != 1) return fail("main never ended\n" + describe_run(result, true));
   return {};
 }
 

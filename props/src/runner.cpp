@@ -9,6 +9,7 @@
 #endif
 
 #include <memory>
+#include <type_traits>
 
 namespace asim::props {
 
@@ -41,6 +42,7 @@ template <class Loop, class... Args>
 RunResult run_on(const Scenario& scenario, InterpreterOptions options, Args&&... args) {
   Interpreter interpreter(scenario, options);
   RunResult result;
+  bool tie = false;
   {
     Loop loop(std::forward<Args>(args)...);
     try {
@@ -50,8 +52,10 @@ RunResult run_on(const Scenario& scenario, InterpreterOptions options, Args&&...
     } catch (...) {
       result.loop_error = "unknown error";
     }
+    if constexpr (std::is_same_v<Loop, VirtualLoop>) tie = loop.saw_tie();
   }
   result.lines = interpreter.trace();
+  if constexpr (std::is_same_v<Loop, VirtualLoop>) result.tie = tie;
   result.deadlock = interpreter.deadlocked();
   return result;
 }

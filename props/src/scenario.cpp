@@ -241,6 +241,77 @@ class Reader {
   }
 };
 
+/// Builds the DOM like nlohmann's own parser and keeps the JSON pointer of the value
+/// being read, so that errors the lexer raises can still name their place.
+class PathSax final : public nlohmann::json_sax<Json> {
+ public:
+  explicit PathSax(Json& out) : dom_(out, true) {}
+
+  [[nodiscard]] std::string pointer() const {
+    std::string out;
+    for (const Frame& f : frames_) out += "/" + (f.array ? std::to_string(f.index) : f.key);
+    return out;
+  }
+
+  bool null() override { return value(), dom_.null(); }
+  bool boolean(bool v) override { return value(), dom_.boolean(v); }
+  bool number_integer(number_integer_t v) override { return value(), dom_.number_integer(v); }
+  bool number_unsigned(number_unsigned_t v) override { return value(), dom_.number_unsigned(v); }
+  bool number_float(number_float_t v, const string_t& s) override { return value(), dom_.number_float(v, s); }
+  bool string(string_t& v) override { return value(), dom_.string(v); }
+  bool binary(binary_t& v) override { return value(), dom_.binary(v); }
+  bool start_object(std::size_t n) override {
+    enter();
+    frames_.push_back(Frame{false, 0, {}, true});
+    return dom_.start_object(n);
+  }
+  bool key(string_t& k) override {
+    frames_.back().key = k;
+    return dom_.key(k);
+  }
+  bool end_object() override {
+    frames_.pop_back();
+    return dom_.end_object();
+  }
+  bool start_array(std::size_t n) override {
+    enter();
+    frames_.push_back(Frame{true, 0, {}, true});
+    return dom_.start_array(n);
+  }
+  bool end_array() override {
+    frames_.pop_back();
+    return dom_.end_array();
+  }
+  bool parse_error(std::size_t position, const std::string& token, const nlohmann::detail::exception& e) override {
+    // nlohmann refuses numbers beyond double range (1e999) while lexing (error 406).
+    if (e.id == 406) throw ScenarioFormatError(pointer(), "expected a finite number");
+    throw ScenarioFormatError("", "invalid JSON at byte " + std::to_string(position) + " near '" + token +
+                                      "': " + e.what());
+  }
+
+ private:
+  struct Frame {
+    bool array;
+    std::size_t index;
+    std::string key;
+    bool fresh;
+  };
+  /// A scalar value is read: it takes the next array slot.
+  void value() { enter(); }
+  void enter() {
+    if (frames_.empty() || !frames_.back().array) return;
+    Frame& f = frames_.back();
+    if (f.fresh) {
+      f.fresh = false;
+    } else {
+      ++f.index;
+    }
+  }
+
+  nlohmann::detail::json_sax_dom_parser<Json> dom_;
+  std::vector<Frame> frames_;
+};
+
 OrderedJson names_json(const std::vector<std::string>& names) {
   OrderedJson out = OrderedJson::array();
   for (const std::string& n : names) out.push_back(n);
@@ -411,9 +482,10 @@ bool allowed_in_callback(Op op) noexcept { return info(op).callback; }
 
 Scenario parse_scenario(std::string_view json_text) {
   Json json;
+  PathSax sax(json);
   try {
-    json = Json::parse(json_text.begin(), json_text.end());
-  } catch (const Json::parse_error& e) {
+    Json::sax_parse(json_text.begin(), json_text.end(), &sax);
+  } catch (const Json::exception& e) {
     throw ScenarioFormatError("", std::string("invalid JSON: ") + e.what());
   }
   if (!json.is_object()) throw ScenarioFormatError("", "expected an object with \"version\": 1 and a list \"main\"");

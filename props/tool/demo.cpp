@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
-// `asim demo [--seeds A:B] [--seed N] [--fixed]`: finds, shrinks and explains the
-// schedule-dependent bug of examples/stale_cache (the engine is demo_engine.cpp).
-#include "commands.hpp"
+// `asim demo [--seeds A:B] [--seed N] [--fixed] [--trace OUT]`: finds, shrinks and
+// explains the schedule-dependent bug of examples/stale_cache (engine: demo_engine.cpp).
 #include "demo.hpp"
+#include "commands.hpp"
 
 #include <iostream>
 
@@ -25,6 +25,8 @@ int demo_command(Args args) {
       if (options.first_seed == UINT64_MAX) throw UsageError{"--seed: too large"};
       options.end_seed = options.first_seed + 1;
       options.single_seed = true;
+    } else if (arg == "--trace") {
+      options.trace_path = args.value(arg);
     } else if (arg == "--fixed") {
       options.variant = stale_cache::Variant::fixed;
     } else {

@@ -68,6 +68,9 @@ struct Options {
   /// Replay a single seed (prints the same report as the sweep's failing seed).
   bool single_seed = false;
   stale_cache::Variant variant = stale_cache::Variant::racy;
+  /// Where to write the shrunk failing run's trace ("": nowhere); ".json": Chrome
+  /// Trace Event JSON (Perfetto, chrome://tracing), else text.
+  std::string trace_path;
   /// How the tool was invoked (argv[0]), for the replay line.
   std::string program = "asim";
 };

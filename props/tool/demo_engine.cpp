@@ -48,12 +48,9 @@ class RecordingChooser final : public sim::Chooser {
 
 std::string kind_name(sim::ChoiceKind kind) {
   switch (kind) {
-    case sim::ChoiceKind::timer_tie:
-      return "timer_tie";
-    case sim::ChoiceKind::lateness:
-      return "lateness";
-    case sim::ChoiceKind::io_order:
-      return "io_order";
+    case sim::ChoiceKind::timer_tie: return "timer_tie";
+    case sim::ChoiceKind::lateness: return "lateness";
+    case sim::ChoiceKind::io_order: return "io_order";
   }
   return "unknown";
 }
@@ -74,23 +71,35 @@ struct TimerInfo {
   std::uint32_t task = 0;
 };
 
+// Each timer of a trace by id: when and by which task it was armed, when it was due.
+std::map<std::uint64_t, TimerInfo> timers_of(const sim::Trace& trace) {
+  std::map<std::uint64_t, TimerInfo> timers;
+  for (const sim::TraceEvent& event : trace.events()) {
+    if (event.kind == sim::TraceEventKind::timer_armed)
+      timers[event.timer] = {event.time_ns, event.when_ns, event.task};
+  }
+  return timers;
+}
+
+// "timer #3 of 'reader' (armed at 0.010 s, due at 0.020 s)".
+std::string describe_timer(const sim::Trace& trace, std::map<std::uint64_t, TimerInfo>& timers, std::uint64_t id) {
+  const TimerInfo& info = timers[id];
+  const std::string& name = trace.task_name(info.task);
+  return "timer #" + std::to_string(id) + " of '" + (name.empty() ? std::string("-") : name) + "' (armed at " +
+         short_time(info.armed_ns) + " s, due at " + short_time(info.when_ns) + " s)";
+}
+
 // The timers a schedule fired out of arming order although their deadlines were equal:
 // exactly what a non-zero timer_tie choice changes. One line per such pair.
 std::vector<std::string> tie_inversions(const sim::Trace& trace) {
-  std::map<std::uint64_t, TimerInfo> timers;
+  std::map<std::uint64_t, TimerInfo> timers = timers_of(trace);
   std::vector<std::uint64_t> fired;
   for (const sim::TraceEvent& event : trace.events()) {
-    if (event.kind == sim::TraceEventKind::timer_armed) {
-      timers[event.timer] = {event.time_ns, event.when_ns, event.task};
-    } else if (event.kind == sim::TraceEventKind::timer_fired && event.timer != 0) {
-      fired.push_back(event.timer);
-    }
+    if (event.kind == sim::TraceEventKind::timer_fired && event.timer != 0) fired.push_back(event.timer);
   }
   auto who = [&](std::uint64_t id) {
-    const TimerInfo& info = timers[id];
-    const std::string& name = trace.task_name(info.task);
-    return "timer #" + std::to_string(id) + " of '" + (name.empty() ? std::string("-") : name) + "' (armed at " +
-           short_time(info.armed_ns) + " s)";
+    const std::string& name = trace.task_name(timers[id].task);
+    return "#" + std::to_string(id) + " ('" + (name.empty() ? std::string("-") : name) + "')";
   };
   std::vector<std::string> lines;
   for (std::size_t later = 0; later < fired.size(); ++later) {
@@ -98,10 +107,9 @@ std::vector<std::string> tie_inversions(const sim::Trace& trace) {
       const std::uint64_t first = fired[earlier];
       const std::uint64_t second = fired[later];
       if (first > second && timers[first].when_ns == timers[second].when_ns) {
-        lines.push_back("at " + short_time(timers[first].when_ns) + " s " + who(first) + " and " + who(second) +
-                        " were due together; this schedule fired #" + std::to_string(first) +
-                        " first, the arming order (choice 0, CPython's) fires #" + std::to_string(second) +
-                        " first");
+        lines.push_back("timers " + who(second) + " and " + who(first) + " were both due at " +
+                        short_time(timers[first].when_ns) + " s; this schedule fired #" + std::to_string(first) +
+                        " first, arming order (choice 0, CPython's) fires #" + std::to_string(second) + " first");
       }
     }
   }
@@ -133,9 +141,15 @@ std::string explain(const Options& options, std::uint64_t seed, const Run& faili
   std::string out;
   out += "FAIL seed " + std::to_string(seed) + ": " + failing.failure + "\n";
   const std::vector<Draw>& small = shrunk.draws;
+  // The shrunk run once more, traced, to tell what happened.
+  const std::vector<std::uint64_t> forced = values(small);
+  const Run traced = run_example(options.variant, seed, &forced, /*trace=*/true);
+  if (!options.trace_path.empty()) traced.trace.write(options.trace_path);
+  std::map<std::uint64_t, TimerInfo> timers = timers_of(traced.trace);
   out += "shrunk the schedule in " + std::to_string(shrunk.runs) + " runs: " + std::to_string(non_default(small)) +
-         " of " + std::to_string(small.size()) + " choices differ from CPython's order (the seed's schedule: " +
-         std::to_string(non_default(failing.draws)) + " of " + std::to_string(failing.draws.size()) + ")\n";
+         " of " + std::to_string(small.size()) +
+         " choices differ from CPython's order (the seed's schedule: " + std::to_string(non_default(failing.draws)) +
+         " of " + std::to_string(failing.draws.size()) + ")\n";
   std::size_t tie_index = 0;
   for (std::size_t i = 0; i < small.size(); ++i) {
     const Draw& draw = small[i];
@@ -143,16 +157,12 @@ std::string explain(const Options& options, std::uint64_t seed, const Run& faili
     if (draw.value == 0) continue;
     out += "  choice " + std::to_string(i + 1) + ": " + kind_name(draw.kind) + " " + std::to_string(draw.value);
     if (draw.kind == sim::ChoiceKind::timer_tie) {
-      out += " (timer #" + std::to_string(tie_index) + " goes after the timers due with it)";
+      out += ": " + describe_timer(traced.trace, timers, tie_index) + " goes after the timers due with it";
     } else if (draw.kind == sim::ChoiceKind::lateness) {
-      out += " (ns late)";
+      out += " ns: the loop wakes that late";
     }
     out += "\n";
   }
-
-  // The shrunk run once more, traced, to tell what happened.
-  const std::vector<std::uint64_t> forced = values(small);
-  const Run traced = run_example(options.variant, seed, &forced, /*trace=*/true);
   out += "what happened on the shrunk schedule (virtual time s, task, event):\n";
   const long stale = stale_store(traced.notes);
   for (std::size_t i = 0; i < traced.notes.size(); ++i) {
@@ -165,15 +175,18 @@ std::string explain(const Options& options, std::uint64_t seed, const Run& faili
   }
   for (const std::string& line : tie_inversions(traced.trace)) out += "why: " + line + "\n";
   out += "the run: " + std::to_string(traced.trace.task_count()) + " tasks, " + std::to_string(traced.steps) +
-         " loop steps, " + std::to_string(traced.trace.events().size()) + " trace events\n";
+         " loop steps, " + std::to_string(traced.trace.events().size()) + " trace events";
+  out += options.trace_path.empty() ? std::string(" (--trace OUT.json writes them)\n")
+                                    : " (written to " + options.trace_path + ")\n";
   out +=
-      "the bug: the reader's fetch read the old value before the writer's update, and its store landed after the "
-      "writer's invalidation, so the cache serves the old value until the next write, forever here. The fix: "
-      "store only if no invalidation happened during the fetch (stale_cache::Variant::fixed), which ";
+      "the bug: the reader's fetch read the old value before the writer's update, and its store landed after the\n"
+      "  writer's invalidation, so the cache serves the old value until the next write: forever here.\n"
+      "the fix: store only if no invalidation happened during the fetch (stale_cache::Variant::fixed), which ";
   const Run fixed = run_example(stale_cache::Variant::fixed, seed, &forced);
   out += fixed.failed ? "FAILS this schedule too: " + fixed.failure + "\n" : "passes this schedule.\n";
   report.replay = options.program + " demo --seed " + std::to_string(seed);
   if (options.variant == stale_cache::Variant::fixed) report.replay += " --fixed";
+  if (!options.trace_path.empty()) report.replay += " --trace " + options.trace_path;
   out += "replay: " + report.replay + "\n";
   return out;
 }
@@ -287,6 +300,11 @@ Report run(const Options& options) {
     report.shrunk = shrunk.draws;
     out += explain(options, seed, attempt, shrunk, report);
     report.exit_code = 1;
+    report.output = std::move(out);
+    return report;
+  }
+  if (options.single_seed) {
+    out += "seed " + std::to_string(options.first_seed) + " passes\n";
     report.output = std::move(out);
     return report;
   }

@@ -29,8 +29,9 @@ constexpr const char* usage = R"(usage:
   asim check [--seeds A:B] [--loop sim|real] [--oracle PYTHON_RUNNER] [--shard I/N]
              [--jobs J] [--size K] [--property NAME]... [--scenario FILE] [--out DIR]
       Checks the properties over generated scenarios (or one FILE).
-  asim demo [...]
-      Finds a schedule-dependent bug in a shipped example and prints its replay line.
+  asim demo [--seeds A:B] [--seed N] [--fixed] [--trace OUT]
+      Finds a schedule-dependent bug in a shipped example (examples/stale_cache),
+      shrinks its schedule, explains it and prints its replay line. Exit 1 on a failure.
 )";
 
 void write_trace_json(const std::string& path, const props::RunResult& result, const std::string& loop,

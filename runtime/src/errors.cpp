@@ -57,6 +57,19 @@ std::string describe_exception(const std::exception_ptr& error) {
 
 bool is_cancelled_error(const std::exception_ptr& error) noexcept {
   if (!error) return false;
+#if defined(__GLIBCXX__) && defined(__cpp_rtti)
+  // Classify by the thrown object's exact type without rethrowing: a rethrow costs a
+  // throw and an allocation, and every cancellation passes here. Only a type that
+  // might derive from CancelledError (an unknown class) needs the catch below.
+  if (const std::type_info* type = error.__cxa_exception_type()) {
+    if (*type == typeid(CancelledError)) return true;
+    if (*type == typeid(RuntimeError) || *type == typeid(InvalidStateError) || *type == typeid(TimeoutError) ||
+        *type == typeid(ValueError) || *type == typeid(QueueEmpty) || *type == typeid(QueueFull) ||
+        *type == typeid(ExceptionGroup)) {
+      return false;
+    }
+  }
+#endif
   try {
     std::rethrow_exception(error);
   } catch (const CancelledError&) {

@@ -34,17 +34,30 @@ bool FutureBase::cancel_future(std::string_view msg) noexcept {
   if (state_ != State::pending) return false;
   state_ = State::cancelled;
   try {
-    cancel_message_.assign(msg);
+    set_cancel_message(msg);  // may alias itself (a task's own message): assign copes
   } catch (...) {
-    cancel_message_.clear();
+    if (cancel_message_) cancel_message_->clear();
   }
   schedule_callbacks();
   return true;
 }
 
+const std::string& FutureBase::cancel_message() const noexcept {
+  static const std::string empty;
+  return cancel_message_ ? *cancel_message_ : empty;
+}
+
+void FutureBase::set_cancel_message(std::string_view msg) {
+  if (cancel_message_) {
+    cancel_message_->assign(msg);
+  } else if (!msg.empty()) {
+    cancel_message_ = std::make_unique<std::string>(msg);
+  }
+}
+
 std::exception_ptr FutureBase::make_cancelled_error() const {
   if (cancelled_exc_) return std::exchange(cancelled_exc_, nullptr);
-  return std::make_exception_ptr(CancelledError(cancel_message_));
+  return std::make_exception_ptr(CancelledError(cancel_message()));
 }
 
 // asyncio: Future.exception

@@ -61,6 +61,7 @@ void EventLoop::drop_scheduled() noexcept {
     node->release();
   }
   timer_cancelled_count_ = 0;
+  cancelled_in_heap_ = 0;
 }
 
 void EventLoop::check_closed() const {
@@ -99,6 +100,7 @@ void EventLoop::arm_timer(detail::CallbackNode& node, std::int64_t when_ns) noex
 
 void EventLoop::timer_handle_cancelled(detail::CallbackNode& timer) noexcept {
   ++timer_cancelled_count_;
+  ++cancelled_in_heap_;
   if (instrument_ != nullptr) instrument_->on_timer_cancelled(timer);
 }
 
@@ -143,10 +145,12 @@ void EventLoop::run_once() {
       return true;
     });
     timer_cancelled_count_ = 0;
+    cancelled_in_heap_ = 0;
   } else {
     // Remove delayed calls that were cancelled from the head of the queue.
     while (!timers_.empty() && timers_.top().node->cancelled_) {
       --timer_cancelled_count_;
+      --cancelled_in_heap_;
       detail::CallbackNode* node = timers_.pop().node;
       node->in_heap_ = false;
       node->release();
@@ -169,6 +173,7 @@ void EventLoop::run_once() {
   while (!timers_.empty() && timers_.top().when < end_time) {
     detail::CallbackNode* node = timers_.pop().node;
     node->in_heap_ = false;
+    if (node->cancelled_) --cancelled_in_heap_;  // asyncio's counter keeps it (see loop.hpp)
     if (instrument_ != nullptr && !node->cancelled_) instrument_->on_timer_fired(*node);
     ready_.push_back(node);  // the heap's reference moves to the ready queue
   }

@@ -8,8 +8,6 @@ namespace asim {
 
 TaskBase::TaskBase(EventLoop& loop, std::coroutine_handle<> coro, std::string name)
     : FutureBase(loop), coro_(coro), resume_point_(coro), name_(std::move(name)) {
-  step_node_.task = this;
-  wakeup_node_.task = this;
   if (name_.empty()) {
     // asyncio: f'Task-{_task_name_counter()}'. Formatted in place: it fits the
     // string's inline buffer, so naming a task allocates nothing.
@@ -26,7 +24,7 @@ TaskBase::~TaskBase() {
 // asyncio: Task.__init__ (call_soon of the first step, then _register_task)
 void TaskBase::start() {
   EventLoop& loop = get_loop();
-  loop.schedule(step_node_);
+  loop.schedule(step_node());
   loop.register_task(*this);
 }
 
@@ -62,13 +60,13 @@ bool TaskBase::cancel(std::string_view msg) {
   }
   // It must be the case that self.__step is already scheduled.
   must_cancel_ = true;
-  cancel_message_.assign(msg);
+  set_cancel_message(msg);
   return true;
 }
 
 void TaskBase::schedule_step(std::exception_ptr error) noexcept {
   pending_step_error_ = std::move(error);
-  get_loop().schedule(step_node_);
+  get_loop().schedule(step_node());
 }
 
 void TaskBase::raise_thrown_in() {
@@ -82,8 +80,19 @@ void TaskBase::raise_thrown_in() {
 
 // asyncio: Task.__wakeup
 void TaskBase::wakeup(FutureBase& future) {
+  // The exception future.result() would raise, taken without throwing it: the
+  // same object (the stored exception, or the future's CancelledError).
+  if (future.state() == State::finished) {
+    if (const std::exception_ptr& error = future.stored_exception()) pending_step_error_ = error;
+    step();
+    return;
+  }
   try {
-    future.check_result();
+    if (future.cancelled()) {
+      pending_step_error_ = future.make_cancelled_error();
+    } else {
+      future.check_result();
+    }
   } catch (...) {
     // This may also be a cancellation.
     pending_step_error_ = std::current_exception();
@@ -98,7 +107,7 @@ void TaskBase::step() {
   if (done()) throw InvalidStateError("_step(): already done: " + describe());
   std::exception_ptr error = std::exchange(pending_step_error_, nullptr);
   if (must_cancel_) {
-    if (!is_cancelled_error(error)) error = std::make_exception_ptr(CancelledError(cancel_message_));
+    if (!is_cancelled_error(error)) error = std::make_exception_ptr(CancelledError(cancel_message()));
     must_cancel_ = false;
   }
   fut_waiter_ = nullptr;
@@ -121,8 +130,8 @@ void TaskBase::step() {
     throw_in_ = nullptr;
     if (coro_.done()) {
       try {
-        take_coro_result();
-        returned = true;
+        raised = take_coro_result();
+        returned = !raised;
       } catch (...) {
         raised = std::current_exception();
       }
@@ -135,7 +144,7 @@ void TaskBase::step() {
       if (must_cancel_) {
         // Task is cancelled right before coro stops.
         must_cancel_ = false;
-        cancel_future(cancel_message_);
+        cancel_future(cancel_message());
       } else {
         finish();
       }
@@ -154,16 +163,16 @@ void TaskBase::step() {
     } else if (result == this) {
       schedule_step(std::make_exception_ptr(RuntimeError("Task cannot await on itself: " + describe())));
     } else {
-      result->add_done_node(wakeup_node_);
+      result->add_done_node(wakeup_node());
       fut_waiter_ = result;
       suspended_since_ns_ = loop.time_ns();
       if (must_cancel_) {
         try {
-          if (fut_waiter_->cancel(cancel_message_)) must_cancel_ = false;
+          if (fut_waiter_->cancel(cancel_message())) must_cancel_ = false;
         } catch (...) {
           // A cancel cycle (the task cancelled itself, then awaited a gather that
           // contains it): raise the error at the await instead of leaving the step.
-          result->remove_done_node(wakeup_node_);
+          result->remove_done_node(wakeup_node());
           fut_waiter_ = nullptr;
           must_cancel_ = false;
           schedule_step(std::current_exception());
@@ -189,7 +198,7 @@ void TaskBase::step() {
 void TaskBase::destroy_pending() noexcept {
   detail::Ref<FutureBase> keep_alive(this);
   if (fut_waiter_ != nullptr) {
-    fut_waiter_->remove_done_node(wakeup_node_);
+    fut_waiter_->remove_done_node(wakeup_node());
     fut_waiter_ = nullptr;
   }
   if (coro_) std::exchange(coro_, {}).destroy();
@@ -197,6 +206,10 @@ void TaskBase::destroy_pending() noexcept {
   set_state(State::cancelled);
   get_loop().unregister_task(*this);
 }
+
+void detail::TaskStepNode::run() { static_cast<TaskBase&>(*this).step(); }
+
+void detail::TaskWakeupNode::run() { static_cast<TaskBase&>(*this).wakeup(*future); }
 
 AnyTask current_task() {
   EventLoop* loop = running_loop();

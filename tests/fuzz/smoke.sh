@@ -7,9 +7,15 @@ cd "$(dirname "$0")/../.."
 build=${1:-build-fuzz}
 seconds=${2:-30}
 
+# UndefinedBehaviorSanitizer without its `function` check: clang 14 with coverage
+# instrumentation fails on coroutines with it ("Cannot represent a difference across
+# sections"). Everything else of -fsanitize=undefined is on.
+sanitizers=address,alignment,bool,builtin,bounds,enum,float-cast-overflow,integer-divide-by-zero
+sanitizers+=,nonnull-attribute,null,object-size,pointer-overflow,return,returns-nonnull-attribute
+sanitizers+=,shift,signed-integer-overflow,unreachable,vla-bound,vptr
 cmake -S . -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug \
   -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" -DCMAKE_CXX_FLAGS=-fsanitize=fuzzer-no-link \
-  -DASIM_SANITIZE=address,undefined -DASIM_BUILD_FUZZERS=ON -DASIM_BUILD_EXAMPLES=OFF >/dev/null
+  -DASIM_SANITIZE="$sanitizers" -DASIM_BUILD_FUZZERS=ON -DASIM_BUILD_EXAMPLES=OFF >/dev/null
 cmake --build "$build" --target scenario_fuzzer
 
 # New inputs go to a scratch directory: the corpus in the repository stays as it is.

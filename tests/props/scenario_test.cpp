@@ -48,7 +48,7 @@ TEST(Scenario, ParsesEveryStatementAndWritesItBackUnchanged) {
     {"do": "get", "target": "q"}, {"do": "put_nowait", "target": "q", "value": 2},
     {"do": "get_nowait", "target": "q"}, {"do": "return"})");
   const Scenario scenario = parse_scenario(text);
-  ASSERT_EQ(scenario.main.size(), 33U);
+  ASSERT_EQ(scenario.main.size(), 32U);
   EXPECT_EQ(scenario.main[1].seconds, 0.125);
   EXPECT_EQ(scenario.main[2].body.at(0).value, 3);
   EXPECT_FALSE(scenario.main[6].value.has_value());
@@ -59,7 +59,7 @@ TEST(Scenario, ParsesEveryStatementAndWritesItBackUnchanged) {
   EXPECT_TRUE(scenario.main[17].flag);
   EXPECT_EQ(parse_scenario(to_json(scenario)), scenario);
   EXPECT_EQ(parse_scenario(to_json(scenario, false)), scenario);
-  EXPECT_EQ(statement_count(scenario), 37U);
+  EXPECT_EQ(statement_count(scenario), 36U);
 }
 
 TEST(Scenario, InvalidJsonIsReportedAtTheRoot) {
@@ -105,6 +105,9 @@ TEST(Scenario, AnIllTypedFieldNamesItsPointer) {
 
 TEST(Scenario, ANonFiniteNumberNamesItsPointer) {
   EXPECT_EQ(error_of(main_of(R"({"do": "sleep", "delay": 1e999})")), "/main/0/delay: expected a finite number");
+  EXPECT_EQ(error_of(main_of(R"({"do": "log", "msg": "a"}, {"do": "spawn", "name": "t", "body": [
+      {"do": "call_later", "delay": -1e400, "label": "x"}]})")),
+            "/main/1/body/0/delay: expected a finite number");
 }
 
 TEST(Scenario, AnUnknownFieldNamesItsPointer) {

@@ -177,3 +177,90 @@ TEST(Gather, ManyChildrenWithDuplicatesAreEachHookedOnce) {
                }),
                "r@3");
 }
+
+namespace {
+// The text of a done child, as the scenario's collect functions read it.
+std::string outcome_text(const asim::AnyFuture& child) {
+  if (child.cancelled()) return "CancelledError";
+  if (std::exception_ptr error = child.exception()) return asim::exception_class_name(error);
+  return "ok";
+}
+}  // namespace
+
+TEST(Gather, TypeErasedGatherNestsAndCancelsAsAsyncioGather) {
+  // asyncio (a gather of a gather, duplicates, return_exceptions, cancel through two
+  // levels, set_result on a pending gather):
+  // r=[[1, 'x'], 1, [1, 'x']]@7 r2=ValueError,CancelledError,1@11 cancel=True@12
+  // inner cancelled@13 inner cleanup@14 h2 cancelled@17 h=False@17 set=7@17
+  expect_trace(
+      run([]() -> asim::Coro<void> {
+        asim::EventLoop& loop = asim::get_running_loop();
+        asim::Task<int> a = asim::create_task(yields(2, 1));
+        asim::Task<std::string> b = asim::create_task(yields(1, std::string("x")));
+        auto pair = [a, b](const std::vector<asim::AnyFuture>& children, bool) {
+          EXPECT_EQ(children.size(), 2U);
+          std::string text = "[";
+          text += std::to_string(a.result());
+          text += ", '";
+          text += b.result();
+          text += "']";
+          return text;
+        };
+        asim::Future<std::string> inner =
+            asim::gather_any<std::string>(vec<asim::AnyFuture>(asim::Future<int>(a), asim::Future<std::string>(b)),
+                                          false, pair);
+        auto triple = [inner, a](const std::vector<asim::AnyFuture>& children, bool) {
+          EXPECT_EQ(children.size(), 3U);  // duplicates are listed again
+          return "[" + inner.result() + ", " + std::to_string(a.result()) + ", " + inner.result() + "]";
+        };
+        asim::Future<std::string> outer = asim::gather_any<std::string>(
+            vec<asim::AnyFuture>(inner, asim::Future<int>(a), inner), false, triple);
+        ev("r=" + co_await outer);
+
+        asim::Task<int> c = asim::create_task(fails(1, "e"));
+        asim::Future<void> d = loop.create_future<void>();
+        d.cancel();
+        auto outcomes = [](const std::vector<asim::AnyFuture>& children, bool return_exceptions) {
+          EXPECT_TRUE(return_exceptions);
+          std::string text;
+          for (const asim::AnyFuture& child : children) {
+            if (!text.empty()) text += ',';
+            text += outcome_text(child);
+          }
+          return text;
+        };
+        asim::Future<std::string> g = asim::gather_any<std::string>(
+            vec<asim::AnyFuture>(asim::Future<int>(c), d, asim::Future<int>(a)), true, outcomes);
+        ev("r2=" + co_await g);
+
+        asim::Task<void> e = asim::create_task(slow_catch());
+        auto none = [](const std::vector<asim::AnyFuture>&, bool) { return 0; };
+        asim::Future<int> h = asim::gather_any<int>(vec<asim::AnyFuture>(asim::Future<void>(e)), false, none);
+        asim::Future<int> h2 = asim::gather_any<int>(vec<asim::AnyFuture>(h), false, none);
+        co_await asim::sleep(0);
+        ev(std::string("cancel=") + (h2.cancel() ? "True" : "False"));
+        try {
+          co_await h2;
+        } catch (const asim::CancelledError&) {
+          ev("h2 cancelled");
+        }
+        ev(std::string("h=") + (h.cancelled() ? "True" : "False"));
+
+        asim::Future<int> pending = loop.create_future<int>();
+        asim::Future<int> s = asim::gather_any<int>(vec<asim::AnyFuture>(pending), false, none);
+        s.set_result(7);
+        ev("set=" + std::to_string(co_await s));
+      }),
+      "r=[[1, 'x'], 1, [1, 'x']]@7 r2=ValueError,CancelledError,ok@11 cancel=True@12 inner cancelled@13 "
+      "inner cleanup@14 h2 cancelled@17 h=False@17 set=7@17");
+}
+
+TEST(Gather, TypeErasedGatherOfNothingIsDoneWithTheCollectedValue) {
+  expect_trace(run([]() -> asim::Coro<void> {
+                 auto count = [](const std::vector<asim::AnyFuture>& children, bool) { return children.size(); };
+                 asim::Future<std::size_t> g = asim::gather_any<std::size_t>(std::vector<asim::AnyFuture>(), false, count);
+                 EXPECT_TRUE(g.done());
+                 ev("n=" + std::to_string(co_await g));
+               }),
+               "n=0@1");
+}

@@ -122,6 +122,21 @@ TEST(EventLoop, CallLaterFiresInDeadlineOrderAndAdvancesTheManualClock) {
   EXPECT_EQ(loop.timer_count(), 0u);
 }
 
+TEST(EventLoop, TimerCountStaysExactWhenACancelledTimerComesDueInABatch) {
+  // The cancelled timer is not at the top of the heap, so it leaves the heap by coming
+  // due with the live one (asyncio's cancelled count is not decreased on that path).
+  ManualLoop loop;
+  Recorder rec;
+  loop.call_later(1.0, [&] { rec("live"); });
+  asim::TimerHandle cancelled = loop.call_later(1.0, [&] { rec("cancelled"); });
+  loop.call_later(5.0, [&] { rec("later"); });
+  cancelled.cancel();
+  EXPECT_EQ(loop.timer_count(), 2u);
+  loop.run_once();
+  EXPECT_EQ(rec.events(), (std::vector<std::string>{"live"}));
+  EXPECT_EQ(loop.timer_count(), 1u);
+}
+
 TEST(EventLoop, DueTimersFireInOneBatchInDeadlineOrderAfterReadyCallbacks) {
   ManualLoop loop;
   Recorder rec;

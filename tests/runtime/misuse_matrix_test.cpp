@@ -471,19 +471,24 @@ const std::vector<Misuse>& matrix() {
       // -- combinators ----------------------------------------------------------
       {"WaitOfAnEmptySet", "ValueError", "Set of Tasks/Futures is empty.",
        [] {
-         return raised_in_task([]() -> Coro<void> { (void)co_await asim::wait(std::vector<asim::AnyFuture>{}); });
+         return raised_in_task([]() -> Coro<void> {
+           std::vector<asim::AnyFuture> none;
+           (void)co_await asim::wait(none);
+         });
        }},
       {"WaitWithAnInvalidReturnWhen", "ValueError", "Invalid return_when value",
        [] {
          return raised_in_task([]() -> Coro<void> {
-           auto f = asim::get_running_loop().create_future<void>();
-           (void)co_await asim::wait(std::vector<asim::AnyFuture>{f}, std::nullopt, static_cast<asim::ReturnWhen>(77));
+           std::vector<asim::AnyFuture> futures{asim::get_running_loop().create_future<void>()};
+           (void)co_await asim::wait(futures, std::nullopt, static_cast<asim::ReturnWhen>(77));
          });
        }},
       {"WaitOfAnEmptyHandle", "ValueError", "empty future handle",
        [] {
-         return raised_in_task(
-             []() -> Coro<void> { (void)co_await asim::wait(std::vector<asim::AnyFuture>{asim::AnyFuture()}); });
+         return raised_in_task([]() -> Coro<void> {
+           std::vector<asim::AnyFuture> futures(1);
+           (void)co_await asim::wait(futures);
+         });
        }},
       {"GatherOfAnEmptyHandle", "ValueError", "empty future handle",
        [] {
@@ -606,8 +611,8 @@ TEST(MisuseMatrixTable, CoversAtLeastTheOperationsIssueSevenLists) {
 }
 
 TEST(MisuseMatrixTable, TheLoopStaysUsableAfterACancelCycleIsReported) {
+  std::vector<std::string> reports;  // outlives the loop, whose teardown reports `t`
   ManualLoop loop;
-  std::vector<std::string> reports;
   loop.set_exception_handler(
       [&](EventLoop&, const asim::ExceptionContext& context) { reports.push_back(context.message); });
   auto holder = std::make_shared<asim::Future<std::vector<asim::Void>>>();

@@ -54,8 +54,28 @@ class AsCompletedState {
   }
   [[nodiscard]] std::size_t count() const noexcept { return todo_.size(); }
 
+  /// One coroutine's claim: when the last coroutine is gone (finished or dropped
+  /// unstarted), nobody can take a result any more, so the state unhooks its
+  /// done-callbacks and timer. Without this, a future that never completes and the
+  /// state would hold each other forever (asyncio leaves that cycle to its GC).
+  class Consumer {
+   public:
+    explicit Consumer(AsCompletedState* state) noexcept : state_(state) { ++state->consumers_; }
+    Consumer(Consumer&& other) noexcept : state_(std::move(other.state_)) {}
+    Consumer(const Consumer&) = delete;
+    Consumer& operator=(const Consumer&) = delete;
+    Consumer& operator=(Consumer&&) = delete;
+    ~Consumer() {
+      if (state_ && --state_->consumers_ == 0) state_->detach();
+    }
+    AsCompletedState* operator->() const noexcept { return state_.get(); }
+
+   private:
+    Ref<AsCompletedState> state_;
+  };
+
   // asyncio: as_completed._wait_for_one, with Queue.get inlined.
-  static Coro<T> wait_for_one(Ref<AsCompletedState> state) {
+  static Coro<T> wait_for_one(Consumer state) {
     std::optional<Future<T>> f = co_await state->get();
     if (!f) throw TimeoutError();
     co_return f->result();  // may raise f's exception
@@ -137,8 +157,17 @@ class AsCompletedState {
   std::vector<Entry> todo_;
   std::deque<std::optional<Future<T>>> done_;
   std::deque<Future<void>> getters_;
+  // Unhooks from the futures still to come and cancels the timer (see Consumer).
+  void detach() noexcept {
+    for (Entry& entry : todo_) entry.future.remove_done_callback(entry.callback);
+    todo_.clear();
+    timeout_handle_.cancel();
+    timeout_handle_ = TimerHandle();
+  }
+
   TimerHandle timeout_handle_;
   std::uint32_t refs_ = 0;
+  std::uint32_t consumers_ = 0;
 };
 
 }  // namespace detail
@@ -162,7 +191,8 @@ std::vector<Coro<T>> as_completed(std::vector<Future<T>> futures, std::optional<
   std::vector<Coro<T>> coros;
   coros.reserve(state->count());
   for (std::size_t i = 0, n = state->count(); i < n; ++i) {
-    coros.push_back(detail::AsCompletedState<T>::wait_for_one(state));
+    coros.push_back(detail::AsCompletedState<T>::wait_for_one(
+        typename detail::AsCompletedState<T>::Consumer(state.get())));
   }
   return coros;
 }

@@ -11,6 +11,7 @@
 #include <coroutine>
 #include <cstdint>
 #include <exception>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -55,6 +56,8 @@ class FutureBase {
   /// Throws what `result()` would throw (CancelledError, InvalidStateError, the
   /// stored exception); returns normally when the future finished with a value.
   void check_result() const;
+  /// The stored exception of a finished future (nullptr otherwise), without copying.
+  [[nodiscard]] const std::exception_ptr& stored_exception() const noexcept { return exception_; }
 
   /// Adds `fn(FutureBase&)` as a done-callback; returns a Handle for
   /// `remove_done_callback`. If the future is done it is scheduled at once.
@@ -82,7 +85,7 @@ class FutureBase {
   /// The CancelledError to raise for this cancelled future (asyncio:
   /// `_make_cancelled_error`): the one a task ended with, else a new one.
   [[nodiscard]] std::exception_ptr make_cancelled_error() const;
-  [[nodiscard]] const std::string& cancel_message() const noexcept { return cancel_message_; }
+  [[nodiscard]] const std::string& cancel_message() const noexcept;
   /// How many times the future completed (0 or 1; more is a bug the simulated
   /// loop's "future_completes_at_most_once" invariant reports). Saturates at 255.
   [[nodiscard]] std::uint8_t completion_count() const noexcept { return completions_; }
@@ -102,6 +105,8 @@ class FutureBase {
   /// Marks the future cancelled and schedules callbacks (asyncio: Future.cancel body).
   bool cancel_future(std::string_view msg) noexcept;
   void set_cancelled_exception(std::exception_ptr error) noexcept { cancelled_exc_ = std::move(error); }
+  /// Task.cancel records its message here: asyncio's Task and Future share `_cancel_message`.
+  void set_cancel_message(std::string_view msg);
   /// Called when the last reference goes; futures embedded in an awaiter override it.
   virtual void on_last_release() noexcept { delete this; }
   void schedule_callbacks() noexcept;
@@ -115,7 +120,9 @@ class FutureBase {
   detail::RunnableQueue callbacks_;
   std::exception_ptr exception_;
   mutable std::exception_ptr cancelled_exc_;
-  std::string cancel_message_;
+  // Most cancellations carry no message: the string exists only once one has
+  // (24 bytes less in every future and task).
+  std::unique_ptr<std::string> cancel_message_;
   const char* label_ = "Future";
   std::uint32_t refs_ = 0;
   State state_ = State::pending;
@@ -262,6 +269,8 @@ class Future {
 
   [[nodiscard]] explicit operator bool() const noexcept { return static_cast<bool>(base_); }
   [[nodiscard]] FutureBase& base() const noexcept { return *base_; }
+  /// Where the value lives (with base(), rebuilds a handle from non-owning pointers).
+  [[nodiscard]] detail::ResultSlot<T>* slot() const noexcept { return slot_; }
   friend bool operator==(const Future& a, const Future& b) noexcept { return a.base_ == b.base_; }
 
   /// A handle to an existing state (used by Task<T> and the done-callback glue).

@@ -57,6 +57,8 @@ class GatheringFutureBase : public FutureBase {
   /// Stores the results of all children (all done) and finishes the future.
   virtual void set_results() = 0;
   [[nodiscard]] bool return_exceptions() const noexcept { return return_exceptions_; }
+  /// One entry per argument, duplicates included, in argument order.
+  [[nodiscard]] const std::vector<AnyFuture>& children() const noexcept { return children_; }
 
  private:
   struct ChildCallback final : Runnable {
@@ -170,6 +172,23 @@ class GatheringTuple final
   std::tuple<Future<Ts>...> typed_;
 };
 
+/// gather over type-erased futures: `collect(children, return_exceptions)` builds the
+/// result from the children (all done; with return_exceptions false, all succeeded).
+template <class R, class Collect>
+class GatheringAny final : public GatheringFutureBase, public ResultSlot<R> {
+ public:
+  GatheringAny(EventLoop& loop, std::size_t count, bool return_exceptions, Collect collect)
+      : GatheringFutureBase(loop, return_exceptions, count), collect_(std::move(collect)) {}
+  void adopt(const AnyFuture& child) { add_child(child); }
+
+ private:
+  void set_results() override {
+    R result = collect_(children(), return_exceptions());
+    Future<R>(this, this).set_result(std::move(result));
+  }
+  Collect collect_;
+};
+
 /// The value type of a gather argument: Future<T>, Task<T> or Coro<T>.
 template <class A>
 struct gather_arg {};
@@ -280,6 +299,32 @@ Future<std::vector<detail::gather_value_t<T>>> gather(const std::vector<Task<T>>
 template <class T>
 Future<std::vector<Outcome<T>>> gather(const std::vector<Task<T>>& tasks, ReturnExceptions tag) {
   return gather(std::vector<Future<T>>(tasks.begin(), tasks.end()), tag);
+}
+
+/// gather over futures of any value types (`AnyFuture`), for callers that know the
+/// types only at run time (an interpreter). It is asyncio's _GatheringFuture exactly
+/// as the typed forms are: same callbacks, same cancellation, same iterations; only
+/// the result is left to the caller: when every child is done (and, without
+/// `return_exceptions`, none failed), `collect(children, return_exceptions)` returns
+/// the value, where `children` holds one entry per argument in argument order,
+/// duplicates included. `collect` must not throw. An empty vector gives a future
+/// already done with `collect({}, return_exceptions)`.
+/// asyncio: asyncio.gather(*fs, return_exceptions=return_exceptions).
+template <class R, class Collect>
+Future<R> gather_any(std::vector<AnyFuture> futures, bool return_exceptions, Collect collect) {
+  if (futures.empty()) {
+    Future<R> outer = get_running_loop().template create_future<R>();
+    outer.set_result(collect(std::vector<AnyFuture>{}, return_exceptions));
+    return outer;
+  }
+  for (const AnyFuture& f : futures) {
+    if (!f) throw ValueError("gather() got an empty future handle");
+  }
+  using State = detail::GatheringAny<R, Collect>;
+  auto* state = new State(futures.front().base().get_loop(), futures.size(), return_exceptions, std::move(collect));
+  Future<R> outer(state, state);
+  for (const AnyFuture& f : futures) state->adopt(f);
+  return outer;
 }
 
 /// gather over arguments of mixed types: Future<T>, Task<T>, or Coro<T> (wrapped in a

@@ -179,7 +179,7 @@ class EventLoop {
   /// Callbacks in the ready queue, cancelled ones included.
   [[nodiscard]] std::size_t ready_count() const noexcept { return ready_.size(); }
   /// Timers in the heap that are not cancelled.
-  [[nodiscard]] std::size_t timer_count() const noexcept { return timers_.size() - timer_cancelled_count_; }
+  [[nodiscard]] std::size_t timer_count() const noexcept { return timers_.size() - cancelled_in_heap_; }
   /// Callback nodes handed out and not yet returned to the pool (a leak check).
   [[nodiscard]] std::size_t callbacks_in_use() const noexcept { return pool_->outstanding(); }
 
@@ -240,7 +240,11 @@ class EventLoop {
   detail::CallbackPool* pool_;
   detail::RunnableQueue ready_;
   detail::TimerHeap timers_;
+  // asyncio's `_timer_cancelled_count`: it drives compaction and, as in asyncio, is not
+  // decreased when a cancelled timer leaves the heap by coming due.
   std::size_t timer_cancelled_count_ = 0;
+  // The exact number of cancelled timers still in the heap, for timer_count().
+  std::size_t cancelled_in_heap_ = 0;
   std::uint64_t timers_armed_ = 0;
   std::uint64_t iteration_ = 0;
   std::uint64_t task_counter_ = 0;

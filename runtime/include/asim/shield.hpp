@@ -24,8 +24,13 @@ Future<T> shield(Future<T> inner) {
   if (inner.done()) return inner;
   Future<T> outer = inner.get_loop().template create_future<T>();
 
-  // asyncio: shield._inner_done_callback
-  Handle inner_callback = inner.add_done_callback([outer](Future<T> done_inner) mutable {
+  // asyncio: shield._inner_done_callback. It holds the outer future weakly, so a
+  // pending pair that nobody holds any more is freed (asyncio relies on its garbage
+  // collector for the cycle); the outer future's own callback unhooks it first.
+  FutureBase* outer_base = &outer.base();
+  detail::ResultSlot<T>* outer_slot = outer.slot();
+  Handle inner_callback = inner.add_done_callback([outer_base, outer_slot](Future<T> done_inner) {
+    Future<T> outer(outer_base, outer_slot);
     if (outer.cancelled()) return;  // mark inner's exception as retrieved: nothing in C++
     if (done_inner.cancelled()) {
       outer.cancel();
@@ -37,9 +42,24 @@ Future<T> shield(Future<T> inner) {
       outer.set_result(done_inner.result());
     }
   });
-  // asyncio: shield._outer_done_callback
-  outer.add_done_callback([inner = AnyFuture(inner), inner_callback](Future<T>) mutable {
-    if (!inner.done()) inner.remove_done_callback(inner_callback);
+  // asyncio: shield._outer_done_callback. Its state unhooks the inner callback both
+  // when it runs and when the outer future is destroyed while still pending.
+  struct Unhook {
+    AnyFuture inner;
+    Handle inner_callback;
+    Unhook(AnyFuture future, Handle callback) : inner(std::move(future)), inner_callback(std::move(callback)) {}
+    Unhook(Unhook&&) noexcept = default;
+    Unhook& operator=(Unhook&&) noexcept = default;
+    ~Unhook() {
+      if (!inner) return;
+      if (!inner.done()) inner.remove_done_callback(inner_callback);
+      // Once the outer future is done or gone, a scheduled inner callback has nothing
+      // left to do (it would return at `outer.cancelled()`): skip it.
+      inner_callback.cancel();
+    }
+  };
+  outer.add_done_callback([unhook = Unhook(AnyFuture(inner), inner_callback)](Future<T>) mutable {
+    if (!unhook.inner.done()) unhook.inner.remove_done_callback(unhook.inner_callback);
   });
   return outer;
 }

@@ -12,9 +12,25 @@
 #include <exception>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace asim {
+
+class TaskBase;
+
+namespace detail {
+// A task's step and wake-up nodes. TaskBase derives from both, so a node finds its
+// task by a static cast instead of storing a pointer to it (16 bytes per task).
+struct TaskStepNode : Runnable {
+  void run() override;
+};
+struct TaskWakeupNode : Runnable {
+  FutureBase* future = nullptr;  // the future that completed
+  void run() override;
+  void bind_future(FutureBase* done) noexcept override { future = done; }
+};
+}  // namespace detail
 
 /// The part of a task that does not depend on its value type: the step and wake-up
 /// logic of asyncio's `Task.__step` / `Task.__wakeup`, cancellation, the name.
@@ -27,7 +43,7 @@ namespace asim {
 /// - The step and wake-up nodes are embedded here: waking a task allocates nothing.
 /// - While pending, the loop holds a reference to the task (asyncio keeps a task alive
 ///   through the callbacks that will wake it).
-class TaskBase : public FutureBase {
+class TaskBase : public FutureBase, private detail::TaskStepNode, private detail::TaskWakeupNode {
  public:
   TaskBase(const TaskBase&) = delete;
   TaskBase& operator=(const TaskBase&) = delete;
@@ -77,39 +93,32 @@ class TaskBase : public FutureBase {
   TaskBase(EventLoop& loop, std::coroutine_handle<> coro, std::string name);
   /// Schedules the first step and registers the task with the loop.
   void start();
-  /// The coroutine returned: store its value, or rethrow the exception it ended with.
-  virtual void take_coro_result() = 0;
+  /// The coroutine returned: store its value and return nullptr, or return the
+  /// exception it ended with (not rethrown: a throw per cancellation is costly).
+  virtual std::exception_ptr take_coro_result() = 0;
   [[nodiscard]] void* coro_address() const noexcept { return coro_.address(); }
   void check_settable(const char* operation) const override;
 
  private:
   enum class YieldKind : std::uint8_t { none, bare, future };
+  friend struct detail::TaskStepNode;
+  friend struct detail::TaskWakeupNode;
 
-  struct StepNode final : detail::Runnable {
-    TaskBase* task = nullptr;
-    void run() override { task->step(); }
-  };
-  struct WakeupNode final : detail::Runnable {
-    TaskBase* task = nullptr;
-    FutureBase* future = nullptr;  // the future that completed
-    void run() override { task->wakeup(*future); }
-    void bind_future(FutureBase* done) noexcept override { future = done; }
-  };
-
+  detail::TaskStepNode& step_node() noexcept { return *this; }
+  detail::TaskWakeupNode& wakeup_node() noexcept { return *this; }
   void step();
   void wakeup(FutureBase& future);
   void schedule_step(std::exception_ptr error) noexcept;
   void finish_coroutine();
 
-  StepNode step_node_;
-  WakeupNode wakeup_node_;
   std::coroutine_handle<> coro_;          // the task's own (outermost) coroutine
   std::coroutine_handle<> resume_point_;  // the innermost coroutine, where it suspended
   FutureBase* fut_waiter_ = nullptr;
   FutureBase* yielded_ = nullptr;
   std::exception_ptr throw_in_;
   std::exception_ptr pending_step_error_;
-  std::string cancel_message_;
+  // The cancel message is FutureBase's: asyncio's Task and Future share the
+  // `_cancel_message` attribute.
   std::string name_;
   std::int64_t suspended_since_ns_ = 0;
   int num_cancels_requested_ = 0;
@@ -132,7 +141,7 @@ class TaskState final : public TaskBase, public ResultSlot<T> {
   using TaskBase::start;
 
  private:
-  void take_coro_result() override;
+  std::exception_ptr take_coro_result() override;
 };
 
 }  // namespace detail
@@ -196,13 +205,11 @@ std::vector<AnyTask> all_tasks();
 // -- inline definitions ---------------------------------------------------------
 
 template <class T>
-void detail::TaskState<T>::take_coro_result() {
+std::exception_ptr detail::TaskState<T>::take_coro_result() {
   auto handle = std::coroutine_handle<CoroPromise<T>>::from_address(coro_address());
-  if constexpr (std::is_void_v<T>) {
-    handle.promise().take_result();
-  } else {
-    this->value.emplace(handle.promise().take_result());
-  }
+  if (handle.promise().exception_) return std::exchange(handle.promise().exception_, nullptr);
+  if constexpr (!std::is_void_v<T>) this->value.emplace(handle.promise().take_result());
+  return nullptr;
 }
 
 template <class T>

@@ -49,8 +49,10 @@ struct InterpreterOptions {
 ///
 /// Ground rules:
 /// - Each statement maps to the asim call its Python counterpart makes (wait ->
-///   asim::wait, gather -> asim::gather, ...), so a trace difference is a difference
-///   of asim, not of the interpreter.
+///   asim::wait, gather -> asim::gather_any, ...), so a trace difference is a
+///   difference of asim, not of the interpreter.
+/// - Every task, future, gather and shield is a Future<Value> (a gather's value is a
+///   Value list), so each statement accepts every kind of future CPython accepts.
 /// - Tasks are Task<Value> over coroutines that take the interpreter state as a
 ///   parameter; awaiting a block is awaiting a Coro, which does not yield to the loop,
 ///   as Python's `await self.block()` does not.

@@ -16,12 +16,13 @@ namespace asim::props {
 enum class Property : std::uint8_t {
   /// Two runs on SimLoop with one seed (choices on) print the same trace.
   determinism,
-  /// SimLoop (CPython order) and RealLoop give the same events in the same order
-  /// (times not compared). Meant for coarse scenarios.
+  /// The virtual-clock loop (CPython's order) and RealLoop give the same events in
+  /// the same order (times not compared); runs with tied timers are skipped. Meant
+  /// for coarse scenarios.
   sim_vs_real,
   /// On SimLoop with its built-in invariants: no invariant violation, no loop error,
   /// times never decrease, every name has at most one `done` line, and without a
-  /// deadlock every task ends.
+  /// deadlock `main` ends.
   invariants,
   /// SimLoop (CPython order) prints exactly what a Python runner of the scenario
   /// language prints. Ties and cancel cycles are skipped.

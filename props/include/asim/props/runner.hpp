@@ -42,6 +42,8 @@ struct RunOptions {
 struct RunResult {
   std::vector<TraceLine> lines;
   bool deadlock = false;
+  /// VirtualLoop only: two live timers fired in one batch (a tie).
+  bool tie = false;
   /// Set when the loop itself failed (a step limit, an invariant violation): the
   /// trace stops there.
   std::optional<std::string> loop_error;

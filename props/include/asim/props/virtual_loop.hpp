@@ -32,14 +32,32 @@ class JumpPoller final : public Poller {
   void poll(EventLoop& /*loop*/, std::int64_t timeout_ns) override {
     if (timeout_ns == Poller::forever) throw VirtualDeadlock();
     clock_.now_ += timeout_ns;
+    fired_this_batch = 0;
   }
+  /// Live timers moved to the ready queue since the last poll (one batch).
+  int fired_this_batch = 0;
 
  private:
   JumpClock& clock_;
 };
+
+/// Notes when two live timers fire in one batch: their order is a tie asyncio
+/// leaves undefined, and a real loop would have split them into two batches.
+class TieWatcher final : public asim::detail::LoopInstrument {
+ public:
+  explicit TieWatcher(JumpPoller& poller) noexcept : poller_(poller) {}
+  void on_timer_fired(const asim::detail::CallbackNode& /*timer*/) noexcept override {
+    if (++poller_.fired_this_batch >= 2) tie = true;
+  }
+  bool tie = false;
+
+ private:
+  JumpPoller& poller_;
+};
 struct VirtualLoopParts {
   JumpClock jump_clock;
   JumpPoller jump_poller{jump_clock};
+  TieWatcher tie_watcher{jump_poller};
 };
 }  // namespace detail
 
@@ -47,8 +65,10 @@ struct VirtualLoopParts {
 /// gives, with no simulator choices. Time starts at 0.
 class VirtualLoop final : private detail::VirtualLoopParts, public EventLoop {
  public:
-  VirtualLoop() : EventLoop(jump_clock, jump_poller) {}
+  VirtualLoop() : EventLoop(jump_clock, jump_poller) { set_instrument(&tie_watcher); }
   ~VirtualLoop() override { shutdown(); }
+  /// True once two live timers fired in one batch (SPEC.md: not a conformance case).
+  [[nodiscard]] bool saw_tie() const noexcept { return tie_watcher.tie; }
 };
 
 }  // namespace asim::props
