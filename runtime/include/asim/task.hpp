@@ -109,7 +109,6 @@ class TaskBase : public FutureBase, private detail::TaskStepNode, private detail
   void step();
   void wakeup(FutureBase& future);
   void schedule_step(std::exception_ptr error) noexcept;
-  void finish_coroutine();
 
   std::coroutine_handle<> coro_;          // the task's own (outermost) coroutine
   std::coroutine_handle<> resume_point_;  // the innermost coroutine, where it suspended
