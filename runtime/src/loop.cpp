@@ -28,7 +28,7 @@ EventLoop& get_running_loop() {
 }
 
 EventLoop::EventLoop(Clock& clock, Poller& poller)
-    : clock_(clock), poller_(poller), pool_(new detail::CallbackPool()) {}
+    : clock_(clock), poller_(poller), pool_(new detail::CallbackPool(this)) {}
 
 EventLoop::~EventLoop() {
   shutdown();
@@ -90,11 +90,11 @@ void EventLoop::arm_timer(detail::CallbackNode& node, std::int64_t when_ns) noex
   node.when_ = when_ns;
   node.in_heap_ = true;
   const std::uint64_t order = timers_armed_++;
-  const std::uint64_t key = instrument_ != nullptr ? instrument_->timer_tie_key(when_ns, order) : order;
-  // The heap takes over the node's first reference. push_back can only fail when
-  // memory runs out, which a noexcept path turns into termination, like asyncio's
+  node.tie_ = instrument_ != nullptr ? instrument_->timer_tie_key(when_ns, order) : order;
+  // The heap takes over the node's first reference. push can only fail when memory
+  // runs out, which a noexcept path turns into termination, like asyncio's
   // MemoryError escaping call_at.
-  timers_.push({when_ns, key, &node});
+  timers_.push({when_ns, &node});
   if (instrument_ != nullptr) instrument_->on_timer_armed(node);
 }
 
@@ -168,14 +168,18 @@ void EventLoop::run_once() {
   poller_.poll(*this, timeout);
   drain_threadsafe();
 
-  // Handle 'later' callbacks that are ready.
-  const std::int64_t end_time = detail::add_saturating(clock_.now(), clock_resolution_ns);
-  while (!timers_.empty() && timers_.top().when < end_time) {
-    detail::CallbackNode* node = timers_.pop().node;
-    node->in_heap_ = false;
-    if (node->cancelled_) --cancelled_in_heap_;  // asyncio's counter keeps it (see loop.hpp)
-    if (instrument_ != nullptr && !node->cancelled_) instrument_->on_timer_fired(*node);
-    ready_.push_back(node);  // the heap's reference moves to the ready queue
+  // Handle 'later' callbacks that are ready. (asyncio reads the clock even with no
+  // timers; the value would go unused, and a real clock read costs a system call's
+  // worth of time on some machines.)
+  if (!timers_.empty()) {
+    const std::int64_t end_time = detail::add_saturating(clock_.now(), clock_resolution_ns);
+    while (!timers_.empty() && timers_.top().when < end_time) {
+      detail::CallbackNode* node = timers_.pop().node;
+      node->in_heap_ = false;
+      if (node->cancelled_) --cancelled_in_heap_;  // asyncio's counter keeps it (see loop.hpp)
+      if (instrument_ != nullptr && !node->cancelled_) instrument_->on_timer_fired(*node);
+      ready_.push_back(node);  // the heap's reference moves to the ready queue
+    }
   }
 
   // Run exactly the callbacks that are ready now; what they schedule waits for the

@@ -1,56 +1,76 @@
 // SPDX-License-Identifier: MIT
-// The timer heap pops in (deadline, sequence) order, whatever the insertion order,
-// and compaction keeps that order.
+// The timer queue pops in (deadline, tie) order, whatever the insertion order (deadlines
+// already past included), and compaction keeps that order.
 #include <asim/detail/timer_heap.hpp>
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cstdint>
+#include <limits>
+#include <memory>
 #include <tuple>
 #include <vector>
 
 namespace {
 
+using asim::detail::CallbackNode;
 using asim::detail::TimerHeap;
 
-std::vector<TimerHeap::Entry> shuffled_entries(std::size_t n) {
+// Nodes that only carry tie keys: the queue never runs or releases them.
+class Nodes {
+ public:
+  explicit Nodes(std::size_t n) : nodes_(new CallbackNode[n]) {
+    for (std::size_t i = 0; i < n; ++i) nodes_[i].tie_ = i;
+  }
+  CallbackNode* operator[](std::size_t i) const { return &nodes_[i]; }
+
+ private:
+  std::unique_ptr<CallbackNode[]> nodes_;
+};
+
+std::uint64_t next_random(std::uint64_t& state) {
+  state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+  return state >> 33;
+}
+
+std::vector<TimerHeap::Entry> shuffled_entries(const Nodes& nodes, std::size_t n) {
   std::vector<TimerHeap::Entry> entries;
   std::uint64_t state = 12345;
   for (std::size_t i = 0; i < n; ++i) {
-    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
-    // Few distinct deadlines, so that many ties are broken by the sequence number.
-    entries.push_back({static_cast<std::int64_t>((state >> 33) % 50), i, nullptr});
+    // Few distinct deadlines, so that many ties are broken by the tie key.
+    entries.push_back({static_cast<std::int64_t>(next_random(state) % 50), nodes[i]});
   }
-  for (std::size_t i = n; i > 1; --i) {
-    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
-    std::swap(entries[i - 1], entries[(state >> 33) % i]);
-  }
+  for (std::size_t i = n; i > 1; --i) std::swap(entries[i - 1], entries[next_random(state) % i]);
   return entries;
 }
 
 bool key_less(const TimerHeap::Entry& a, const TimerHeap::Entry& b) {
-  return std::tie(a.when, a.seq) < std::tie(b.when, b.seq);
+  return std::tie(a.when, a.node->tie_) < std::tie(b.when, b.node->tie_);
 }
+
+std::uint64_t tie(const TimerHeap::Entry& entry) { return entry.node->tie_; }
 
 }  // namespace
 
-TEST(TimerHeap, PopsInDeadlineThenSequenceOrder) {
-  std::vector<TimerHeap::Entry> entries = shuffled_entries(1000);
+TEST(TimerHeap, PopsInDeadlineThenTieOrder) {
+  Nodes nodes(1000);
+  std::vector<TimerHeap::Entry> entries = shuffled_entries(nodes, 1000);
   TimerHeap heap;
   for (const auto& entry : entries) heap.push(entry);
   std::sort(entries.begin(), entries.end(), key_less);
   for (const auto& expected : entries) {
     ASSERT_FALSE(heap.empty());
-    EXPECT_EQ(heap.top().seq, expected.seq);
+    EXPECT_EQ(tie(heap.top()), tie(expected));
     const TimerHeap::Entry popped = heap.pop();
     EXPECT_EQ(popped.when, expected.when);
-    EXPECT_EQ(popped.seq, expected.seq);
+    EXPECT_EQ(tie(popped), tie(expected));
   }
   EXPECT_TRUE(heap.empty());
 }
 
 TEST(TimerHeap, InterleavedPushAndPopKeepTheOrder) {
-  std::vector<TimerHeap::Entry> entries = shuffled_entries(600);
+  Nodes nodes(600);
+  std::vector<TimerHeap::Entry> entries = shuffled_entries(nodes, 600);
   TimerHeap heap;
   std::vector<TimerHeap::Entry> popped;
   for (std::size_t i = 0; i < entries.size(); ++i) {
@@ -64,22 +84,66 @@ TEST(TimerHeap, InterleavedPushAndPopKeepTheOrder) {
     present.push_back(entries[i]);
     if (i % 3 == 2) {
       auto least = std::min_element(present.begin(), present.end(), key_less);
-      EXPECT_EQ(least->seq, popped[next_pop++].seq);
+      EXPECT_EQ(tie(*least), tie(popped[next_pop++]));
       present.erase(least);
     }
   }
 }
 
 TEST(TimerHeap, CompactDropsTheChosenEntriesAndKeepsTheOrder) {
-  std::vector<TimerHeap::Entry> entries = shuffled_entries(500);
+  Nodes nodes(500);
+  std::vector<TimerHeap::Entry> entries = shuffled_entries(nodes, 500);
   TimerHeap heap;
   for (const auto& entry : entries) heap.push(entry);
-  heap.compact([](const TimerHeap::Entry& entry) { return entry.seq % 3 == 0; });
+  heap.compact([](const TimerHeap::Entry& entry) { return tie(entry) % 3 == 0; });
   std::vector<TimerHeap::Entry> kept;
   for (const auto& entry : entries) {
-    if (entry.seq % 3 != 0) kept.push_back(entry);
+    if (tie(entry) % 3 != 0) kept.push_back(entry);
   }
   std::sort(kept.begin(), kept.end(), key_less);
   ASSERT_EQ(heap.size(), kept.size());
-  for (const auto& expected : kept) EXPECT_EQ(heap.pop().seq, expected.seq);
+  for (const auto& expected : kept) EXPECT_EQ(tie(heap.pop()), tie(expected));
+}
+
+// A loop's deadlines move forwards, but call_at may name a time already past and
+// deadlines span the whole int64 range: the order must hold for all of them.
+TEST(TimerHeap, DeadlinesBeforeTheLastOneTakenAndExtremeValuesKeepTheOrder) {
+  constexpr std::size_t n = 5000;
+  Nodes nodes(n);
+  std::uint64_t state = 99;
+  std::vector<TimerHeap::Entry> present;
+  TimerHeap heap;
+  std::int64_t last_taken = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    std::int64_t when = 0;
+    switch (next_random(state) % 5) {
+      case 0:  // in the past of what was already taken
+        when = last_taken - static_cast<std::int64_t>(next_random(state) % 1000);
+        break;
+      case 1:  // exactly the last deadline taken: a tie with the front
+        when = last_taken;
+        break;
+      case 2:
+        when = std::numeric_limits<std::int64_t>::min() + static_cast<std::int64_t>(next_random(state) % 3);
+        break;
+      case 3:
+        when = std::numeric_limits<std::int64_t>::max() - static_cast<std::int64_t>(next_random(state) % 3);
+        break;
+      default:
+        when = last_taken + static_cast<std::int64_t>(next_random(state) % 1'000'000);
+    }
+    heap.push({when, nodes[i]});
+    present.push_back({when, nodes[i]});
+    if (next_random(state) % 2 == 0) {
+      auto least = std::min_element(present.begin(), present.end(), key_less);
+      const TimerHeap::Entry popped = heap.pop();
+      ASSERT_EQ(tie(popped), tie(*least)) << "push " << i;
+      last_taken = popped.when;
+      present.erase(least);
+    }
+  }
+  ASSERT_EQ(heap.size(), present.size());
+  std::sort(present.begin(), present.end(), key_less);
+  for (const auto& expected : present) ASSERT_EQ(tie(heap.pop()), tie(expected));
+  EXPECT_TRUE(heap.empty());
 }

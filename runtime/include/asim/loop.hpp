@@ -19,6 +19,7 @@
 #include <functional>
 #include <mutex>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -191,20 +192,18 @@ class EventLoop {
   /// A pooled node holding `fn` (called with no arguments) and one reference.
   template <class F, class... Args>
   detail::CallbackNode* make_node(F&& fn, Args&&... args) {
-    detail::CallbackNode* node = pool_->acquire(this);
     if constexpr (sizeof...(Args) == 0) {
-      node->emplace([fn = std::forward<F>(fn)](detail::CallbackNode&) mutable { std::invoke(fn); });
+      return make_raw_node([fn = std::forward<F>(fn)](detail::CallbackNode&) mutable { std::invoke(fn); });
     } else {
-      node->emplace([fn = std::forward<F>(fn), ... args = std::forward<Args>(args)](detail::CallbackNode&) mutable {
+      return make_raw_node([fn = std::forward<F>(fn), ... args = std::forward<Args>(args)](detail::CallbackNode&) mutable {
         std::invoke(fn, args...);
       });
     }
-    return node;
   }
   /// A pooled node holding `fn`, called with the node itself (for done-callbacks).
   template <class F>
   detail::CallbackNode* make_raw_node(F&& fn) {
-    detail::CallbackNode* node = pool_->acquire(this);
+    detail::CallbackNode* node = pool_->acquire(detail::CallbackNode::block_for<std::decay_t<F>>());
     node->emplace(std::forward<F>(fn));
     return node;
   }
