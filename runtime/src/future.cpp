@@ -56,7 +56,7 @@ void FutureBase::set_cancel_message(std::string_view msg) {
 }
 
 std::exception_ptr FutureBase::make_cancelled_error() const {
-  if (cancelled_exc_) return std::exchange(cancelled_exc_, nullptr);
+  if (state_ == State::cancelled && exception_) return std::exchange(exception_, nullptr);
   return std::make_exception_ptr(CancelledError(cancel_message()));
 }
 
@@ -128,7 +128,7 @@ std::size_t FutureBase::remove_done_callback(const Handle& handle) noexcept {
   return remove_done_node(*node) ? 1 : 0;
 }
 
-std::string FutureBase::describe() const { return label_; }
+std::string FutureBase::describe() const { return "Future"; }
 
 void FutureAccess::check_settable(const FutureBase& base, const char* operation) {
   base.check_settable(operation);

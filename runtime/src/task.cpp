@@ -7,15 +7,23 @@
 namespace asim {
 
 TaskBase::TaskBase(EventLoop& loop, std::coroutine_handle<> coro, std::string name)
-    : FutureBase(loop), coro_(coro), resume_point_(coro), name_(std::move(name)) {
-  if (name_.empty()) {
-    // asyncio: f'Task-{_task_name_counter()}'. Formatted in place: it fits the
-    // string's inline buffer, so naming a task allocates nothing.
-    char buffer[32] = "Task-";
-    char* end = std::to_chars(buffer + 5, buffer + sizeof buffer, loop.next_task_number()).ptr;
-    name_.assign(buffer, end);
+    : FutureBase(loop), coro_(coro), resume_point_(coro) {
+  if (name.empty()) {
+    // asyncio: f'Task-{_task_name_counter()}', taken now and formatted when asked for.
+    number_ = loop.next_task_number();
+  } else {
+    name_ = std::make_unique<std::string>(std::move(name));
   }
 }
+
+std::string TaskBase::get_name() const {
+  if (name_) return *name_;
+  char buffer[32] = "Task-";
+  char* end = std::to_chars(buffer + 5, buffer + sizeof buffer, number_).ptr;
+  return std::string(buffer, end);
+}
+
+void TaskBase::set_name(std::string name) { name_ = std::make_unique<std::string>(std::move(name)); }
 
 TaskBase::~TaskBase() {
   if (coro_) coro_.destroy();
@@ -28,7 +36,7 @@ void TaskBase::start() {
   loop.register_task(*this);
 }
 
-std::string TaskBase::describe() const { return "Task '" + name_ + "'"; }
+std::string TaskBase::describe() const { return "Task '" + get_name() + "'"; }
 
 void TaskBase::check_settable(const char* operation) const {
   throw RuntimeError(std::string("Task does not support ") + operation + "() operation");
@@ -65,13 +73,13 @@ bool TaskBase::cancel(std::string_view msg) {
 }
 
 void TaskBase::schedule_step(std::exception_ptr error) noexcept {
-  pending_step_error_ = std::move(error);
+  step_error_ = std::move(error);
   get_loop().schedule(step_node());
 }
 
 void TaskBase::raise_thrown_in() {
-  if (!throw_in_) return;
-  std::exception_ptr error = std::exchange(throw_in_, nullptr);
+  if (!step_error_) return;
+  std::exception_ptr error = std::exchange(step_error_, nullptr);
   if (detail::LoopInstrument* instrument = get_loop().instrument()) {
     if (is_cancelled_error(error)) instrument->on_cancel_delivered(*this);
   }
@@ -83,19 +91,19 @@ void TaskBase::wakeup(FutureBase& future) {
   // The exception future.result() would raise, taken without throwing it: the
   // same object (the stored exception, or the future's CancelledError).
   if (future.state() == State::finished) {
-    if (const std::exception_ptr& error = future.stored_exception()) pending_step_error_ = error;
+    if (const std::exception_ptr& error = future.stored_exception()) step_error_ = error;
     step();
     return;
   }
   try {
     if (future.cancelled()) {
-      pending_step_error_ = future.make_cancelled_error();
+      step_error_ = future.make_cancelled_error();
     } else {
       future.check_result();
     }
   } catch (...) {
     // This may also be a cancellation.
-    pending_step_error_ = std::current_exception();
+    step_error_ = std::current_exception();
   }
   step();
 }
@@ -105,7 +113,7 @@ void TaskBase::step() {
   detail::Ref<FutureBase> keep_alive(this);
   EventLoop& loop = get_loop();
   if (done()) throw InvalidStateError("_step(): already done: " + describe());
-  std::exception_ptr error = std::exchange(pending_step_error_, nullptr);
+  std::exception_ptr error = std::exchange(step_error_, nullptr);
   if (must_cancel_) {
     if (!is_cancelled_error(error)) error = std::make_exception_ptr(CancelledError(cancel_message()));
     must_cancel_ = false;
@@ -116,7 +124,6 @@ void TaskBase::step() {
   if (instrument != nullptr) instrument->on_task_step_start(*this);
 
   yield_kind_ = YieldKind::none;
-  yielded_ = nullptr;
   bool returned = false;
   std::exception_ptr raised;
   if (!started_ && error) {
@@ -125,9 +132,9 @@ void TaskBase::step() {
     raised = error;
   } else {
     started_ = true;
-    throw_in_ = std::move(error);
+    step_error_ = std::move(error);  // thrown in by the awaiter's raise_thrown_in
     resume_point_.resume();
-    throw_in_ = nullptr;
+    step_error_ = nullptr;
     if (coro_.done()) {
       try {
         raised = take_coro_result();
@@ -156,7 +163,8 @@ void TaskBase::step() {
     }
     loop.unregister_task(*this);
   } else if (yield_kind_ == YieldKind::future) {
-    FutureBase* result = yielded_;
+    // suspend_on recorded what was yielded in fut_waiter_; it is waited on only if valid.
+    FutureBase* result = std::exchange(fut_waiter_, nullptr);
     if (&result->get_loop() != &loop) {
       schedule_step(std::make_exception_ptr(
           RuntimeError("Task " + describe() + " got Future " + result->describe() + " attached to a different loop")));
@@ -209,7 +217,10 @@ void TaskBase::destroy_pending() noexcept {
 
 void detail::TaskStepNode::run() { static_cast<TaskBase&>(*this).step(); }
 
-void detail::TaskWakeupNode::run() { static_cast<TaskBase&>(*this).wakeup(*future); }
+void detail::TaskWakeupNode::run() {
+  auto& task = static_cast<TaskBase&>(*this);
+  task.wakeup(*task.fut_waiter_);
+}
 
 AnyTask current_task() {
   EventLoop* loop = running_loop();

@@ -383,12 +383,14 @@ TEST(AnyFuture, DoneCallbacksAndRemoval) {
   EXPECT_EQ(rec.events(), (std::vector<std::string>{"done"}));
 }
 
-TEST(FutureBase, DescribeUsesTheLabel) {
+TEST(FutureBase, APlainFutureDescribesItselfAsFutureAndAnEmbeddedOneByItsLabel) {
   ManualLoop loop;
   asim::Future<int> future = loop.create_future<int>();
   EXPECT_EQ(future.base().describe(), "Future");
-  future.base().set_label("Lock.acquire");
-  EXPECT_EQ(future.base().describe(), "Lock.acquire");
+  asim::detail::EmbeddedFuture<void> waiter(loop);
+  EXPECT_EQ(waiter.describe(), "Future");
+  waiter.set_label("Lock.acquire");
+  EXPECT_EQ(static_cast<asim::FutureBase&>(waiter).describe(), "Lock.acquire");
 }
 
 TEST(FutureBase, CheckResultThrowsWhatResultWouldThrow) {

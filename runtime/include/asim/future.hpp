@@ -57,7 +57,10 @@ class FutureBase {
   /// stored exception); returns normally when the future finished with a value.
   void check_result() const;
   /// The stored exception of a finished future (nullptr otherwise), without copying.
-  [[nodiscard]] const std::exception_ptr& stored_exception() const noexcept { return exception_; }
+  [[nodiscard]] const std::exception_ptr& stored_exception() const noexcept {
+    static const std::exception_ptr none;
+    return state_ == State::finished ? exception_ : none;
+  }
 
   /// Adds `fn(FutureBase&)` as a done-callback; returns a Handle for
   /// `remove_done_callback`. If the future is done it is scheduled at once.
@@ -79,8 +82,6 @@ class FutureBase {
 
   /// A short description for deadlock reports: "Future", "Task 'name'", "Lock.acquire".
   [[nodiscard]] virtual std::string describe() const;
-  /// Sets the label `describe()` uses for a plain future (e.g. "Lock.acquire").
-  void set_label(const char* label) noexcept { label_ = label; }
 
   /// The CancelledError to raise for this cancelled future (asyncio:
   /// `_make_cancelled_error`): the one a task ended with, else a new one.
@@ -104,7 +105,8 @@ class FutureBase {
   void finish_with_exception(std::exception_ptr error) noexcept;
   /// Marks the future cancelled and schedules callbacks (asyncio: Future.cancel body).
   bool cancel_future(std::string_view msg) noexcept;
-  void set_cancelled_exception(std::exception_ptr error) noexcept { cancelled_exc_ = std::move(error); }
+  /// The CancelledError a task ended with; call it right before cancel_future.
+  void set_cancelled_exception(std::exception_ptr error) noexcept { exception_ = std::move(error); }
   /// Task.cancel records its message here: asyncio's Task and Future share `_cancel_message`.
   void set_cancel_message(std::string_view msg);
   /// Called when the last reference goes; futures embedded in an awaiter override it.
@@ -117,13 +119,14 @@ class FutureBase {
  private:
   friend class FutureAccess;
   EventLoop* loop_;
-  detail::RunnableQueue callbacks_;
-  std::exception_ptr exception_;
-  mutable std::exception_ptr cancelled_exc_;
+  detail::RunnableList callbacks_;
+  // Finished: the exception set, if any. Cancelled: the CancelledError a task ended
+  // with, until make_cancelled_error hands it out (asyncio's `_cancelled_exc`). The
+  // two states exclude each other, so one field holds both.
+  mutable std::exception_ptr exception_;
   // Most cancellations carry no message: the string exists only once one has
   // (24 bytes less in every future and task).
   std::unique_ptr<std::string> cancel_message_;
-  const char* label_ = "Future";
   std::uint32_t refs_ = 0;
   State state_ = State::pending;
   std::uint8_t completions_ = 0;
@@ -146,7 +149,8 @@ class FutureState final : public FutureBase, public ResultSlot<T> {
   using FutureBase::FutureBase;
 };
 
-/// The future inside an awaiter (sleep): owned by the coroutine frame, never deleted.
+/// The future inside an awaiter (sleep, a lock's waiter): owned by the coroutine
+/// frame, never deleted.
 template <class T>
 class EmbeddedFuture final : public FutureBase, public ResultSlot<T> {
  public:
@@ -154,9 +158,13 @@ class EmbeddedFuture final : public FutureBase, public ResultSlot<T> {
   void set_result_unless_cancelled() noexcept {
     if (!done()) finish();
   }
+  /// Sets what `describe()` says (e.g. "Lock.acquire"), for deadlock reports.
+  void set_label(const char* label) noexcept { label_ = label; }
+  [[nodiscard]] std::string describe() const override { return label_; }
 
  private:
   void on_last_release() noexcept override {}
+  const char* label_ = "Future";
 };
 
 /// Suspends the running task on `future` (the task's step then registers its wake-up,

@@ -10,6 +10,7 @@
 #include <coroutine>
 #include <cstdint>
 #include <exception>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -25,10 +26,10 @@ namespace detail {
 struct TaskStepNode : Runnable {
   void run() override;
 };
+// The future that completed is always the task's `fut_waiter_`: the node is added to
+// no other future, so it keeps no pointer of its own.
 struct TaskWakeupNode : Runnable {
-  FutureBase* future = nullptr;  // the future that completed
   void run() override;
-  void bind_future(FutureBase* done) noexcept override { future = done; }
 };
 }  // namespace detail
 
@@ -60,8 +61,9 @@ class TaskBase : public FutureBase, private detail::TaskStepNode, private detail
     if (num_cancels_requested_ > 0) --num_cancels_requested_;
     return num_cancels_requested_;
   }
-  [[nodiscard]] const std::string& get_name() const noexcept { return name_; }
-  void set_name(std::string name) { name_ = std::move(name); }
+  /// The name given, or "Task-N". asyncio: Task.get_name.
+  [[nodiscard]] std::string get_name() const;
+  void set_name(std::string name);
 
   /// The future this task is suspended on, or nullptr (asyncio: `_fut_waiter`).
   [[nodiscard]] FutureBase* awaiting() const noexcept { return fut_waiter_; }
@@ -72,7 +74,8 @@ class TaskBase : public FutureBase, private detail::TaskStepNode, private detail
   // The awaiter protocol (see detail::suspend_task_on).
   void suspend_on(FutureBase& future, std::coroutine_handle<> caller) noexcept {
     yield_kind_ = YieldKind::future;
-    yielded_ = &future;
+    // What the coroutine yielded; the step validates it before it is really waited on.
+    fut_waiter_ = &future;
     resume_point_ = caller;
   }
   void suspend_bare(std::coroutine_handle<> caller) noexcept {
@@ -110,15 +113,19 @@ class TaskBase : public FutureBase, private detail::TaskStepNode, private detail
   void wakeup(FutureBase& future);
   void schedule_step(std::exception_ptr error) noexcept;
 
+  // Fields are few and packed: a sleeping task is this object, its frame and a
+  // 64-byte timer node (see bench/memory_bench.cpp).
   std::coroutine_handle<> coro_;          // the task's own (outermost) coroutine
   std::coroutine_handle<> resume_point_;  // the innermost coroutine, where it suspended
   FutureBase* fut_waiter_ = nullptr;
-  FutureBase* yielded_ = nullptr;
-  std::exception_ptr throw_in_;
-  std::exception_ptr pending_step_error_;
-  // The cancel message is FutureBase's: asyncio's Task and Future share the
-  // `_cancel_message` attribute.
-  std::string name_;
+  // The error the next step throws into the coroutine: set by a wake-up or a
+  // scheduled step, taken by the awaiter's raise_thrown_in during the step.
+  std::exception_ptr step_error_;
+  // A name given by the user; unnamed tasks are "Task-<number_>", formatted when
+  // asked for. The cancel message is FutureBase's: asyncio's Task and Future share
+  // the `_cancel_message` attribute.
+  std::unique_ptr<std::string> name_;
+  std::uint64_t number_ = 0;
   std::int64_t suspended_since_ns_ = 0;
   int num_cancels_requested_ = 0;
   bool must_cancel_ = false;
@@ -153,7 +160,7 @@ class AnyTask : public AnyFuture {
   [[nodiscard]] TaskBase& task() const noexcept { return static_cast<TaskBase&>(base()); }
   [[nodiscard]] int cancelling() const noexcept { return task().cancelling(); }
   int uncancel() noexcept { return task().uncancel(); }
-  [[nodiscard]] const std::string& get_name() const noexcept { return task().get_name(); }
+  [[nodiscard]] std::string get_name() const { return task().get_name(); }
   void set_name(std::string name) { task().set_name(std::move(name)); }
 };
 
@@ -169,7 +176,7 @@ class Task : public Future<T> {
   [[nodiscard]] TaskBase& task() const noexcept { return static_cast<TaskBase&>(this->base()); }
   [[nodiscard]] int cancelling() const noexcept { return task().cancelling(); }
   int uncancel() noexcept { return task().uncancel(); }
-  [[nodiscard]] const std::string& get_name() const noexcept { return task().get_name(); }
+  [[nodiscard]] std::string get_name() const { return task().get_name(); }
   void set_name(std::string name) { task().set_name(std::move(name)); }
   operator AnyTask() const noexcept { return AnyTask(&task()); }  // NOLINT: implicit by design
 };

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <type_traits>
 
 namespace asim {
 class FutureBase;
@@ -38,14 +39,21 @@ class Runnable {
 };
 
 /// A singly linked FIFO of `Runnable` nodes threaded through `Runnable::next_`.
-class RunnableQueue {
+/// `Counted` keeps a size (the loop's ready queue needs it for asyncio's `ntodo`); a
+/// future's callback list does without, 8 bytes less in every future and task.
+template <bool Counted>
+class BasicRunnableQueue {
  public:
-  RunnableQueue() = default;
-  RunnableQueue(const RunnableQueue&) = delete;
-  RunnableQueue& operator=(const RunnableQueue&) = delete;
+  BasicRunnableQueue() = default;
+  BasicRunnableQueue(const BasicRunnableQueue&) = delete;
+  BasicRunnableQueue& operator=(const BasicRunnableQueue&) = delete;
 
   [[nodiscard]] bool empty() const noexcept { return head_ == nullptr; }
-  [[nodiscard]] std::size_t size() const noexcept { return size_; }
+  [[nodiscard]] std::size_t size() const noexcept
+    requires Counted
+  {
+    return size_;
+  }
   [[nodiscard]] Runnable* front() const noexcept { return head_; }
 
   void push_back(Runnable* node) noexcept {
@@ -56,7 +64,7 @@ class RunnableQueue {
       head_ = node;
     }
     tail_ = node;
-    ++size_;
+    if constexpr (Counted) ++size_;
   }
 
   Runnable* pop_front() noexcept {
@@ -65,7 +73,7 @@ class RunnableQueue {
     head_ = node->next_;
     if (head_ == nullptr) tail_ = nullptr;
     node->next_ = nullptr;
-    --size_;
+    if constexpr (Counted) --size_;
     return node;
   }
 
@@ -82,14 +90,14 @@ class RunnableQueue {
       }
       if (tail_ == cur) tail_ = prev;
       cur->next_ = nullptr;
-      --size_;
+      if constexpr (Counted) --size_;
       return true;
     }
     return false;
   }
 
   /// Moves every node of `other` to the end of this queue, keeping their order.
-  void splice_back(RunnableQueue& other) noexcept {
+  void splice_back(BasicRunnableQueue& other) noexcept {
     if (other.head_ == nullptr) return;
     if (tail_ != nullptr) {
       tail_->next_ = other.head_;
@@ -97,15 +105,23 @@ class RunnableQueue {
       head_ = other.head_;
     }
     tail_ = other.tail_;
-    size_ += other.size_;
+    if constexpr (Counted) {
+      size_ += other.size_;
+      other.size_ = 0;
+    }
     other.head_ = other.tail_ = nullptr;
-    other.size_ = 0;
   }
 
  private:
+  struct NoCount {};
   Runnable* head_ = nullptr;
   Runnable* tail_ = nullptr;
-  std::size_t size_ = 0;
+  [[no_unique_address]] std::conditional_t<Counted, std::size_t, NoCount> size_{};
 };
+
+/// The loop's ready queue.
+using RunnableQueue = BasicRunnableQueue<true>;
+/// A future's done-callbacks.
+using RunnableList = BasicRunnableQueue<false>;
 
 }  // namespace asim::detail
