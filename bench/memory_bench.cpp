@@ -2,6 +2,8 @@
 // Memory: bytes per pending (sleeping) task, with and without its coroutine frame.
 #include "bench_support.hpp"
 
+#include <asim/detail/frame_allocator.hpp>
+
 #include <cstdint>
 #include <vector>
 
@@ -24,6 +26,7 @@ void bytes_per_task(benchmark::State& state) {
   track_live_bytes(true);
   for (auto _ : state) {
     VirtualLoop loop;
+    asim::detail::frame_cache_release();
     {
       const std::int64_t before = alloc_stats().live_bytes;
       std::vector<asim::Coro<void>> frames;
@@ -33,6 +36,7 @@ void bytes_per_task(benchmark::State& state) {
       frame = static_cast<double>(alloc_stats().live_bytes - reserved) / n;
       benchmark::DoNotOptimize(before);
     }
+    asim::detail::frame_cache_release();  // the frames just destroyed, up to the bound
     std::vector<asim::Task<void>> tasks;
     tasks.reserve(n);
     const std::int64_t before = alloc_stats().live_bytes;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Proves the hot paths allocate nothing once warm: this binary replaces the global
 // operator new to count allocations inside a measured window.
+#include <asim/detail/frame_allocator.hpp>
 #include <asim/future.hpp>
 #include <asim/sleep.hpp>
 #include <asim/task.hpp>
@@ -91,6 +92,31 @@ asim::Coro<void> yield_forever(std::int64_t* steps) {
     co_await asim::sleep(0);
     ++*steps;
   }
+}
+
+asim::Coro<std::int64_t> add_one(std::int64_t x) { co_return x + 1; }
+
+asim::Coro<std::int64_t> await_coros(std::int64_t n, std::size_t* counted) {
+  std::int64_t sum = 0;
+  for (std::int64_t i = 0; i < 10; ++i) sum = co_await add_one(sum);  // warm the cache
+  {
+    AllocationWindow window;
+    for (std::int64_t i = 0; i < n; ++i) sum = co_await add_one(sum);
+    *counted = window.stop();
+  }
+  co_return sum;
+}
+
+asim::Coro<std::int64_t> spawn_and_await(std::int64_t n, std::size_t* counted) {
+  asim::EventLoop& loop = asim::get_running_loop();
+  std::int64_t sum = 0;
+  for (std::int64_t i = 0; i < 10; ++i) sum = co_await loop.create_task(add_one(sum));  // warm up
+  {
+    AllocationWindow window;
+    for (std::int64_t i = 0; i < n; ++i) sum = co_await loop.create_task(add_one(sum));
+    *counted = window.stop();
+  }
+  co_return sum;
 }
 
 }  // namespace
@@ -227,4 +253,21 @@ TEST(Allocation, ASleepZeroLoopAllocatesNothing) {
   task.cancel();
   loop.run_once();
   EXPECT_TRUE(task.cancelled());
+}
+
+TEST(Allocation, AwaitingACoroInALoopAllocatesNothingOnceItsFrameIsCached) {
+  if (!asim::detail::frame_cache_enabled) GTEST_SKIP() << "frames bypass the cache in this build (ASan)";
+  ManualLoop loop;
+  std::size_t counted = 99;
+  EXPECT_EQ(loop.run_until_complete(await_coros(1000, &counted)), 1010);
+  EXPECT_EQ(counted, 0u);
+}
+
+TEST(Allocation, CreatingAndAwaitingATaskAllocatesOnlyTheTaskObjectOnceWarm) {
+  if (!asim::detail::frame_cache_enabled) GTEST_SKIP() << "frames bypass the cache in this build (ASan)";
+  ManualLoop loop;
+  std::size_t counted = 0;
+  EXPECT_EQ(loop.run_until_complete(spawn_and_await(1000, &counted)), 1010);
+  // One `new TaskState` per task (EventLoop::create_task); the frames are recycled.
+  EXPECT_EQ(counted, 1000u);
 }

@@ -2,9 +2,11 @@
 // Coro<T>: the lazy coroutine type of asim (asyncio: a native coroutine).
 #pragma once
 
+#include <asim/detail/frame_allocator.hpp>
 #include <asim/errors.hpp>
 
 #include <coroutine>
+#include <cstddef>
 #include <exception>
 #include <optional>
 #include <type_traits>
@@ -20,6 +22,12 @@ namespace detail {
 /// What every Coro promise has: the coroutine that awaits it, and how it ended.
 class CoroPromiseBase {
  public:
+  /// Frames come from the per-thread frame cache (detail/frame_allocator.hpp), so
+  /// creating a Coro allocates nothing once a frame of its size class was freed on
+  /// this thread. The compiler passes the frame's size to both.
+  static void* operator new(std::size_t size) { return FrameRecycled::operator new(size); }
+  static void operator delete(void* frame, std::size_t size) noexcept { FrameRecycled::operator delete(frame, size); }
+
   std::suspend_always initial_suspend() const noexcept { return {}; }
 
   /// Resumes the awaiting coroutine directly (symmetric transfer), so awaiting a
