@@ -2,6 +2,7 @@
 // Future<T>: a result that will exist later (asyncio: futures.Future).
 #pragma once
 
+#include <asim/detail/frame_allocator.hpp>
 #include <asim/detail/ref.hpp>
 #include <asim/detail/runnable.hpp>
 #include <asim/errors.hpp>
@@ -142,9 +143,10 @@ struct ResultSlot {
 template <>
 struct ResultSlot<void> {};
 
-/// A plain future's state: the common part plus the value.
+/// A plain future's state: the common part plus the value. Recycled like coroutine
+/// frames: a future per await is the common case.
 template <class T>
-class FutureState final : public FutureBase, public ResultSlot<T> {
+class FutureState final : public FutureBase, public ResultSlot<T>, public FrameRecycled {
  public:
   using FutureBase::FutureBase;
 };
