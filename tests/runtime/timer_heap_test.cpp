@@ -50,6 +50,14 @@ bool key_less(const TimerHeap::Entry& a, const TimerHeap::Entry& b) {
 
 std::uint64_t tie(const TimerHeap::Entry& entry) { return entry.node->tie_; }
 
+std::int64_t saturating_add(std::int64_t a, std::int64_t b) {
+  std::int64_t sum = 0;
+  if (__builtin_add_overflow(a, b, &sum)) {
+    return b > 0 ? std::numeric_limits<std::int64_t>::max() : std::numeric_limits<std::int64_t>::min();
+  }
+  return sum;
+}
+
 }  // namespace
 
 TEST(TimerHeap, PopsInDeadlineThenTieOrder) {
@@ -118,7 +126,7 @@ TEST(TimerHeap, DeadlinesBeforeTheLastOneTakenAndExtremeValuesKeepTheOrder) {
     std::int64_t when = 0;
     switch (next_random(state) % 5) {
       case 0:  // in the past of what was already taken
-        when = last_taken - static_cast<std::int64_t>(next_random(state) % 1000);
+        when = saturating_add(last_taken, -static_cast<std::int64_t>(next_random(state) % 1000));
         break;
       case 1:  // exactly the last deadline taken: a tie with the front
         when = last_taken;
@@ -130,7 +138,7 @@ TEST(TimerHeap, DeadlinesBeforeTheLastOneTakenAndExtremeValuesKeepTheOrder) {
         when = std::numeric_limits<std::int64_t>::max() - static_cast<std::int64_t>(next_random(state) % 3);
         break;
       default:
-        when = last_taken + static_cast<std::int64_t>(next_random(state) % 1'000'000);
+        when = saturating_add(last_taken, static_cast<std::int64_t>(next_random(state) % 1'000'000));
     }
     heap.push({when, nodes[i]});
     present.push_back({when, nodes[i]});
