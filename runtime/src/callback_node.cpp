@@ -131,7 +131,7 @@ CallbackPool::~CallbackPool() {
     auto* header = static_cast<SlabHeader*>(chunks_);
     chunks_ = header->next_chunk;
     const std::size_t bytes = header->chunk_bytes;
-    ::operator delete(header, bytes, std::align_val_t{bytes});
+    ::operator delete(header, std::align_val_t{bytes});  // unsized: clang needs -fsized-deallocation for the other
   }
 }
 

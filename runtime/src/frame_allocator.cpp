@@ -15,7 +15,7 @@ void free_cached_blocks(FrameCache& cache) noexcept {
     cache.head[cls] = nullptr;
     while (block != nullptr) {
       FreeFrame* next = block->next;
-      ::operator delete(block, block_size);
+      ::operator delete(block);
       block = next;
     }
     const bool open = cache.state == FrameCache::State::active;
@@ -52,7 +52,7 @@ void frame_deallocate_slow(void* block, std::size_t size) noexcept {
     frame_deallocate(block, size);
     return;
   }
-  ::operator delete(block, frame_block_size(size));
+  ::operator delete(block);
 }
 
 std::size_t frame_cache_count(std::size_t size) noexcept {

@@ -149,7 +149,7 @@ struct FrameRecycled {
     if constexpr (frame_cache_enabled) {
       frame_deallocate(block, size);
     } else {
-      ::operator delete(block, frame_block_size(size));
+      ::operator delete(block);
     }
   }
 };
