@@ -2,34 +2,13 @@
 // The outer future of gather (asyncio: tasks._GatheringFuture and gather._done_callback).
 #include <asim/gather.hpp>
 
-#include <bit>
-#include <cstdint>
+#include <utility>
 
 namespace asim::detail {
-
-namespace {
-// Below this many children a linear search is cheaper than the table.
-constexpr std::size_t linear_search_children = 16;
-
-// Inserts `future` into the power-of-two table; false when it was already there.
-bool insert_seen(std::vector<const FutureBase*>& table, const FutureBase* future) noexcept {
-  const std::size_t mask = table.size() - 1;
-  std::uint64_t hash = static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(future) >> 4) *
-                       0x9E3779B97F4A7C15ULL;
-  for (std::size_t i = static_cast<std::size_t>(hash ^ (hash >> 32)) & mask;; i = (i + 1) & mask) {
-    if (table[i] == future) return false;
-    if (table[i] == nullptr) {
-      table[i] = future;
-      return true;
-    }
-  }
-}
-}  // namespace
 
 GatheringFutureBase::GatheringFutureBase(EventLoop& loop, bool return_exceptions, std::size_t max_children)
     : FutureBase(loop), callbacks_(new ChildCallback[max_children]), return_exceptions_(return_exceptions) {
   children_.reserve(max_children);
-  if (max_children > linear_search_children) seen_.assign(std::bit_ceil(2 * max_children), nullptr);
 }
 
 GatheringFutureBase::~GatheringFutureBase() {
@@ -65,9 +44,10 @@ void GatheringFutureBase::ChildCallback::bind_future(FutureBase* future) noexcep
 // asyncio: the argument loop of gather()
 void GatheringFutureBase::add_child(const AnyFuture& child) {
   bool seen_before = false;
-  if (!seen_.empty()) {
-    seen_before = !insert_seen(seen_, child.get());
+  if (marking_) {
+    seen_before = std::exchange(child.base().gather_mark_, true);
   } else {
+    // A handful of arguments (gather(a, b, c)): a linear search is cheapest.
     for (const AnyFuture& seen : children_) {
       if (seen == child) {
         seen_before = true;
@@ -88,6 +68,11 @@ void GatheringFutureBase::add_child(const AnyFuture& child) {
 }
 
 // asyncio: _GatheringFuture.cancel
+void GatheringFutureBase::unmark_children() noexcept {
+  for (const AnyFuture& child : children_) child.base().gather_mark_ = false;
+  marking_ = false;
+}
+
 bool GatheringFutureBase::cancel(std::string_view msg) {
   if (done()) return false;
   bool ret = false;

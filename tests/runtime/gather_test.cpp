@@ -153,8 +153,9 @@ TEST(Gather, CancellingTheAwaitingTaskCancelsTheChildren) {
 }
 
 TEST(Gather, ManyChildrenWithDuplicatesAreEachHookedOnce) {
-  // Past 16 children the distinct ones are found through a table, not a linear
-  // search; a repeated future must still be listed again and hooked only once.
+  // A gather over a vector finds repeated futures by marking each child while it is
+  // built, not by a search; a repeated future must still be listed again and hooked
+  // only once.
   expect_trace(run([]() -> asim::Coro<void> {
                  asim::EventLoop& loop = asim::get_running_loop();
                  std::vector<asim::Future<int>> distinct;
@@ -176,6 +177,26 @@ TEST(Gather, ManyChildrenWithDuplicatesAreEachHookedOnce) {
                  ev("r");
                }),
                "r@3");
+}
+
+TEST(Gather, TheSameChildrenGatheredAgainAreNotTakenForDuplicates) {
+  // The marks that find duplicates are cleared once a gather is built: a second
+  // gather over the same futures hooks each of them again.
+  expect_trace(run([]() -> asim::Coro<void> {
+                 asim::EventLoop& loop = asim::get_running_loop();
+                 std::vector<asim::Future<int>> children;
+                 for (int i = 0; i < 30; ++i) children.push_back(loop.create_future<int>());
+                 asim::Future<std::vector<int>> first = asim::gather(children);
+                 asim::Future<std::vector<int>> second = asim::gather(children);
+                 for (int i = 0; i < 30; ++i) children[static_cast<std::size_t>(i)].set_result(i);
+                 std::vector<int> a = co_await first;
+                 std::vector<int> b = co_await second;
+                 EXPECT_EQ(a.size(), 30U);
+                 EXPECT_EQ(a, b);
+                 EXPECT_EQ(b.back(), 29);
+                 ev("both");
+               }),
+               "both@3");
 }
 
 namespace {

@@ -54,6 +54,22 @@ class GatheringFutureBase : public FutureBase {
   /// Adds one argument's future: a future seen before is only listed again
   /// (asyncio's `arg_to_fut`); a new one gets the done-callback.
   void add_child(const AnyFuture& child);
+ public:
+  /// For gathers of many children: add_child finds duplicates by a mark on each child
+  /// instead of a search. The builder must call unmark_children() when done adding,
+  /// also when adding fails (use MarkedChildren).
+  void mark_children() noexcept { marking_ = true; }
+  void unmark_children() noexcept;
+  /// Unmarks on scope exit.
+  struct MarkedChildren {
+    GatheringFutureBase* gathering;
+    explicit MarkedChildren(GatheringFutureBase* g) noexcept : gathering(g) { gathering->mark_children(); }
+    ~MarkedChildren() { gathering->unmark_children(); }
+    MarkedChildren(const MarkedChildren&) = delete;
+    MarkedChildren& operator=(const MarkedChildren&) = delete;
+  };
+
+ protected:
   /// Stores the results of all children (all done) and finishes the future.
   virtual void set_results() = 0;
   [[nodiscard]] bool return_exceptions() const noexcept { return return_exceptions_; }
@@ -74,15 +90,12 @@ class GatheringFutureBase : public FutureBase {
   void on_child_done(FutureBase& fut);
 
   std::vector<AnyFuture> children_;  // one entry per argument, duplicates included
-  // The distinct children in an open-addressing table (asyncio's `arg_to_fut` dict),
-  // used only past a few children so that a gather of n costs O(n), not O(n^2).
-  // Membership only: the table's order never reaches the schedule.
-  std::vector<const FutureBase*> seen_;
   std::unique_ptr<ChildCallback[]> callbacks_;
   std::size_t nfuts_ = 0;
   std::size_t nfinished_ = 0;
   bool return_exceptions_;
   bool cancel_requested_ = false;
+  bool marking_ = false;  // duplicates are found by FutureBase::gather_mark_
 };
 
 /// A child's value as gather reports it.
@@ -247,7 +260,10 @@ auto gather_range(std::vector<Future<T>> futures) {
   }
   auto* state = new State(futures.front().get_loop(), futures.size());
   Future<Result> outer(state, state);
-  for (Future<T>& f : futures) state->adopt(std::move(f));
+  {
+    typename State::MarkedChildren marked(state);
+    for (Future<T>& f : futures) state->adopt(std::move(f));
+  }
   return outer;
 }
 
@@ -323,7 +339,10 @@ Future<R> gather_any(std::vector<AnyFuture> futures, bool return_exceptions, Col
   using State = detail::GatheringAny<R, Collect>;
   auto* state = new State(futures.front().base().get_loop(), futures.size(), return_exceptions, std::move(collect));
   Future<R> outer(state, state);
-  for (const AnyFuture& f : futures) state->adopt(f);
+  {
+    typename State::MarkedChildren marked(state);
+    for (const AnyFuture& f : futures) state->adopt(f);
+  }
   return outer;
 }
 
