@@ -278,27 +278,27 @@ TEST(Allocation, ASleepZeroLoopAllocatesNothing) {
   EXPECT_TRUE(task.cancelled());
 }
 
-TEST(Allocation, AwaitingACoroInALoopAllocatesNothingOnceItsFrameIsCached) {
+namespace {
+// Runs `body(1000, &counted)` (which warms up, then counts its allocations over 1000
+// rounds; each round adds 1 to a sum that starts at 10) and expects none counted.
+void expect_nothing_allocated_once_warm(asim::Coro<std::int64_t> (*body)(std::int64_t, std::size_t*)) {
   if (!asim::detail::frame_cache_enabled) GTEST_SKIP() << "frames bypass the cache in this build (ASan)";
   ManualLoop loop;
   std::size_t counted = 99;
-  EXPECT_EQ(loop.run_until_complete(await_coros(1000, &counted)), 1010);
+  EXPECT_EQ(loop.run_until_complete(body(1000, &counted)), 1010);
   EXPECT_EQ(counted, 0u);
 }
+}  // namespace
 
+TEST(Allocation, AwaitingACoroInALoopAllocatesNothingOnceItsFrameIsCached) {
+  expect_nothing_allocated_once_warm(await_coros);
+}
+
+// The task objects and their frames are recycled.
 TEST(Allocation, CreatingAndAwaitingATaskAllocatesNothingOnceWarm) {
-  if (!asim::detail::frame_cache_enabled) GTEST_SKIP() << "frames bypass the cache in this build (ASan)";
-  ManualLoop loop;
-  std::size_t counted = 0;
-  EXPECT_EQ(loop.run_until_complete(spawn_and_await(1000, &counted)), 1010);
-  // The task objects and their frames are recycled.
-  EXPECT_EQ(counted, 0u);
+  expect_nothing_allocated_once_warm(spawn_and_await);
 }
 
 TEST(Allocation, CreatingAFutureAndAwaitingItAllocatesNothingOnceWarm) {
-  if (!asim::detail::frame_cache_enabled) GTEST_SKIP() << "futures bypass the cache in this build (ASan)";
-  ManualLoop loop;
-  std::size_t counted = 99;
-  EXPECT_EQ(loop.run_until_complete(await_new_futures(1000, &counted)), 1010);
-  EXPECT_EQ(counted, 0u);
+  expect_nothing_allocated_once_warm(await_new_futures);
 }
