@@ -105,7 +105,7 @@ void CallbackPool::grow(bool large) {
 void* CallbackPool::take_slab() {
   if (spare_slabs_ == 0) {
     const std::size_t bytes = chunk_bytes_ >= small_chunks_limit ? huge_chunk : slab_size;
-    void* chunk = ::operator new(bytes, std::align_val_t{bytes});
+    void* chunk = ::operator new (bytes, std::align_val_t{bytes});
     if (bytes == huge_chunk) advise_huge_pages(chunk, bytes);
     ::new (chunk) SlabHeader{this, chunks_, bytes};
     chunks_ = chunk;
@@ -131,7 +131,7 @@ CallbackPool::~CallbackPool() {
     auto* header = static_cast<SlabHeader*>(chunks_);
     chunks_ = header->next_chunk;
     const std::size_t bytes = header->chunk_bytes;
-    ::operator delete(header, std::align_val_t{bytes});  // unsized: clang needs -fsized-deallocation for the other
+    ::operator delete (header, std::align_val_t{bytes});  // unsized: clang needs -fsized-deallocation for the other
   }
 }
 

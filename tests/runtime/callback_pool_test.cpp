@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 // The callback pool: block sizes by callable size, nodes that find their loop from
 // their address, recycling, huge pools, and a pool that outlives its loop.
+#include <gtest/gtest.h>
 #include <asim/detail/callback_node.hpp>
 #include <asim/handle.hpp>
 #include <asim/loop.hpp>
-#include <gtest/gtest.h>
 
 #include "support/recording.hpp"
 

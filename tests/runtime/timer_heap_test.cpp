@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 // The timer queue pops in (deadline, tie) order, whatever the insertion order (deadlines
 // already past included), and compaction keeps that order.
-#include <asim/detail/timer_heap.hpp>
 #include <gtest/gtest.h>
+#include <asim/detail/timer_heap.hpp>
 
 #include <algorithm>
 #include <cstdint>
@@ -137,8 +137,7 @@ TEST(TimerHeap, DeadlinesBeforeTheLastOneTakenAndExtremeValuesKeepTheOrder) {
       case 3:
         when = std::numeric_limits<std::int64_t>::max() - static_cast<std::int64_t>(next_random(state) % 3);
         break;
-      default:
-        when = saturating_add(last_taken, static_cast<std::int64_t>(next_random(state) % 1'000'000));
+      default: when = saturating_add(last_taken, static_cast<std::int64_t>(next_random(state) % 1'000'000));
     }
     heap.push({when, nodes[i]});
     present.push_back({when, nodes[i]});

@@ -126,7 +126,7 @@ class CallbackNode final : public Runnable {
 
  public:
   union {
-    std::int64_t when_;          // a timer's deadline in loop nanoseconds
+    std::int64_t when_;         // a timer's deadline in loop nanoseconds
     FutureBase* bound_future_;  // a done-callback's future, once it completed
   };
   std::uint64_t tie_ = 0;  // orders timers with equal deadlines (the timer heap's key)

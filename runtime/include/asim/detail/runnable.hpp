@@ -49,11 +49,7 @@ class BasicRunnableQueue {
   BasicRunnableQueue& operator=(const BasicRunnableQueue&) = delete;
 
   [[nodiscard]] bool empty() const noexcept { return head_ == nullptr; }
-  [[nodiscard]] std::size_t size() const noexcept
-    requires Counted
-  {
-    return size_;
-  }
+  [[nodiscard]] std::size_t size() const noexcept requires Counted { return size_; }
   [[nodiscard]] Runnable* front() const noexcept { return head_; }
 
   void push_back(Runnable* node) noexcept {

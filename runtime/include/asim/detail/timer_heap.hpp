@@ -161,8 +161,8 @@ class TimerHeap {
 
   std::vector<Entry> front_;
   std::array<std::vector<Entry>, bucket_count> buckets_;  // [0] unused: the front is bucket 0
-  std::uint64_t occupied_ = 0;                             // bit b-1 set: bucket b is not empty
-  std::uint64_t last_ = 0;                                 // the last minimum taken, as a key
+  std::uint64_t occupied_ = 0;                            // bit b-1 set: bucket b is not empty
+  std::uint64_t last_ = 0;                                // the last minimum taken, as a key
   std::size_t size_ = 0;
   bool reserved_ = false;
 };
