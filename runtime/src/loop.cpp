@@ -115,7 +115,6 @@ void EventLoop::post_threadsafe(std::function<void()> fn) {
 }
 
 void EventLoop::drain_threadsafe() {
-  if (!threadsafe_pending_.load(std::memory_order_acquire)) return;
   std::vector<std::function<void()>> batch;
   {
     std::lock_guard<std::mutex> lock(threadsafe_mutex_);
@@ -166,7 +165,7 @@ void EventLoop::run_once() {
     timeout = wait > 0 ? wait : 0;
   }
   poller_.poll(*this, timeout);
-  drain_threadsafe();
+  if (threadsafe_pending_.load(std::memory_order_acquire)) drain_threadsafe();
 
   // Handle 'later' callbacks that are ready. (asyncio reads the clock even with no
   // timers; the value would go unused, and a real clock read costs a system call's
@@ -259,16 +258,9 @@ std::vector<AnyTask> EventLoop::all_tasks() const {
   return tasks;
 }
 
-void EventLoop::enter_task(TaskBase& task) {
-  if (current_task_ != nullptr) {
-    throw RuntimeError("Cannot enter into task " + task.describe() + " while another task " +
-                       current_task_->describe() + " is being executed.");
-  }
-  current_task_ = &task;
-}
-
-void EventLoop::leave_task(TaskBase& task) noexcept {
-  if (current_task_ == &task) current_task_ = nullptr;
+void EventLoop::throw_nested_task(TaskBase& task) const {
+  throw RuntimeError("Cannot enter into task " + task.describe() + " while another task " +
+                     current_task_->describe() + " is being executed.");
 }
 
 void EventLoop::register_task(TaskBase& task) noexcept {

@@ -77,8 +77,7 @@ void TaskBase::schedule_step(std::exception_ptr error) noexcept {
   get_loop().schedule(step_node());
 }
 
-void TaskBase::raise_thrown_in() {
-  if (!step_error_) return;
+void TaskBase::raise_step_error() {
   std::exception_ptr error = std::exchange(step_error_, nullptr);
   if (detail::LoopInstrument* instrument = get_loop().instrument()) {
     if (is_cancelled_error(error)) instrument->on_cancel_delivered(*this);

@@ -211,8 +211,15 @@ class EventLoop {
   void set_instrument(detail::LoopInstrument* instrument) noexcept { instrument_ = instrument; }
   [[nodiscard]] detail::LoopInstrument* instrument() const noexcept { return instrument_; }
   void check_closed() const;
-  void enter_task(TaskBase& task);
-  void leave_task(TaskBase& task) noexcept;
+  /// asyncio: _enter_task. Throws RuntimeError while another task's step runs.
+  void enter_task(TaskBase& task) {
+    if (current_task_ != nullptr) throw_nested_task(task);
+    current_task_ = &task;
+  }
+  /// asyncio: _leave_task.
+  void leave_task(TaskBase& task) noexcept {
+    if (current_task_ == &task) current_task_ = nullptr;
+  }
   void register_task(TaskBase& task) noexcept;
   void unregister_task(TaskBase& task) noexcept;
   [[nodiscard]] std::uint64_t next_task_number() noexcept { return ++task_counter_; }
@@ -231,6 +238,7 @@ class EventLoop {
   void arm_timer(detail::CallbackNode& node, std::int64_t when_ns) noexcept;
   void post_threadsafe(std::function<void()> fn);
   void drain_threadsafe();
+  [[noreturn]] void throw_nested_task(TaskBase& task) const;
   void check_running() const;
   void drop_scheduled() noexcept;
 

@@ -83,7 +83,9 @@ class TaskBase : public FutureBase, private detail::TaskStepNode, private detail
     yield_kind_ = YieldKind::bare;
     resume_point_ = caller;
   }
-  void raise_thrown_in();
+  void raise_thrown_in() {
+    if (step_error_) raise_step_error();
+  }
 
   /// Destroys the coroutine frame of a pending task without running it further
   /// (loop teardown); the task ends cancelled with no callbacks run.
@@ -113,6 +115,7 @@ class TaskBase : public FutureBase, private detail::TaskStepNode, private detail
   void step();
   void wakeup(FutureBase& future);
   void schedule_step(std::exception_ptr error) noexcept;
+  [[noreturn]] void raise_step_error();
 
   // Fields are few and packed: a sleeping task is this object, its frame and a
   // 64-byte timer node (see bench/memory_bench.cpp).
