@@ -3,6 +3,7 @@
 #include "bench_support.hpp"
 
 #include <cstdint>
+#include <vector>
 
 namespace {
 
@@ -61,5 +62,46 @@ void future_wakeup(benchmark::State& state) {
   report.finish(state);
 }
 BENCHMARK(future_wakeup)->Unit(benchmark::kNanosecond);
+
+asim::Coro<void> future_ping(std::vector<asim::Future<std::int64_t>>* mine,
+                             std::vector<asim::Future<std::int64_t>>* theirs) {
+  for (std::size_t i = 0; i < mine->size(); ++i) {
+    (*theirs)[i].set_result(static_cast<std::int64_t>(i));
+    co_await (*mine)[i];
+  }
+}
+
+asim::Coro<void> future_pong(std::vector<asim::Future<std::int64_t>>* mine,
+                             std::vector<asim::Future<std::int64_t>>* theirs) {
+  for (std::size_t i = 0; i < mine->size(); ++i) {
+    co_await (*mine)[i];
+    (*theirs)[i].set_result(static_cast<std::int64_t>(i));
+  }
+}
+
+// Two tasks hand over through futures made in advance (not timed): one sets a
+// future the other awaits, then awaits the next one the other sets. One op is one
+// task woken through a future: set_result, the wake-up callback, the step.
+void future_pingpong(benchmark::State& state) {
+  constexpr std::int64_t rounds = 50'000;
+  VirtualLoop loop;
+  OpsReport report(2 * rounds);
+  for (auto _ : state) {
+    std::vector<asim::Future<std::int64_t>> to_ping;
+    std::vector<asim::Future<std::int64_t>> to_pong;
+    for (std::int64_t i = 0; i < rounds; ++i) {
+      to_ping.push_back(loop.create_future<std::int64_t>());
+      to_pong.push_back(loop.create_future<std::int64_t>());
+    }
+    asim::Task<void> pong = loop.create_task(future_pong(&to_pong, &to_ping));
+    asim::Task<void> ping = loop.create_task(future_ping(&to_ping, &to_pong));
+    const double start = asim::bench::thread_cpu_seconds();
+    loop.run_until_complete(asim::Future<void>(ping));
+    loop.run_until_complete(asim::Future<void>(pong));
+    state.SetIterationTime(asim::bench::thread_cpu_seconds() - start);
+  }
+  report.finish(state);
+}
+BENCHMARK(future_pingpong)->UseManualTime()->Unit(benchmark::kNanosecond);
 
 }  // namespace

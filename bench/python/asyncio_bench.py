@@ -146,6 +146,28 @@ def future_wakeup(loop, n):
     return timed(loop.run_until_complete, await_futures(n)), n
 
 
+async def future_ping(mine, theirs):
+    for i in range(len(mine)):
+        theirs[i].set_result(i)
+        await mine[i]
+
+
+async def future_pong(mine, theirs):
+    for i in range(len(mine)):
+        await mine[i]
+        theirs[i].set_result(i)
+
+
+def future_pingpong(loop, n):
+    """Two tasks hand over through futures made in advance; one op is one wake-up."""
+    rounds = n // 2
+    to_ping = [loop.create_future() for _ in range(rounds)]
+    to_pong = [loop.create_future() for _ in range(rounds)]
+    pong = loop.create_task(future_pong(to_pong, to_ping))
+    ping = loop.create_task(future_ping(to_ping, to_pong))
+    return timed(loop.run_until_complete, asyncio.gather(ping, pong)), n
+
+
 async def queue_ping(to, frm, n):
     for i in range(n):
         await to.put(i)
@@ -263,6 +285,7 @@ WORKLOADS = [
     ("create_task_await", create_task_await, 100_000, True),
     ("sleep0", sleep0, 100_000, True),
     ("future_wakeup", future_wakeup, 100_000, True),
+    ("future_pingpong", future_pingpong, 100_000, True),
     ("queue_pingpong", queue_pingpong, 100_000, True),
     ("event_pingpong", event_pingpong, 100_000, True),
     ("call_later_1e6", call_later_1e6, 1_000_000, False),
