@@ -28,45 +28,6 @@ struct Scope {
   int messages = 0;
 };
 
-/// The statement kinds a body can draw, in order of simplicity (shrinking moves
-/// toward the front).
-enum class Draw : int {
-  log,
-  sleep,
-  spawn,
-  await_,
-  future,
-  set_result,
-  set_exception,
-  cancel,
-  call_soon,
-  call_later,
-  call_at,
-  wait,
-  wait_for,
-  gather,
-  shield,
-  as_completed,
-  timeout,
-  try_,
-  return_,
-  raise,
-  lock,
-  semaphore,
-  acquire,
-  release,
-  event,
-  set,
-  clear,
-  wait_event,
-  queue,
-  put,
-  get,
-  put_nowait,
-  get_nowait,
-  count,
-};
-
 class Builder {
  public:
   Builder(Picker& picker, const GenOptions& options) : p_(picker), options_(options) {}
@@ -155,52 +116,48 @@ class Builder {
 
   std::optional<Statement> statement(int depth, bool callback) {
     Statement s;
-    Draw draw = pick_draw();
-    if (callback) {
-      // Callbacks only take the (cb) statements; map the others onto log.
-      Statement probe;
-      probe.op = op_of(draw);
-      if (!allowed_in_callback(probe.op)) draw = Draw::log;
-    }
-    s.op = op_of(draw);
-    switch (draw) {
-      case Draw::log: s.text = message(); break;
-      case Draw::sleep: s.seconds = delay(); break;
-      case Draw::spawn: {
+    Op op = pick_op();
+    // Callbacks only take the (cb) statements; map the others onto log.
+    if (callback && !allowed_in_callback(op)) op = Op::log;
+    s.op = op;
+    switch (op) {
+      case Op::log: s.text = message(); break;
+      case Op::sleep: s.seconds = delay(); break;
+      case Op::spawn: {
         s.name = fresh("t");
         // The body is generated before the name enters the scope: no task waits on itself.
         s.body = depth >= 2 ? std::vector<Statement>{} : small_block(depth, false);
         scope_.tasks.push_back(*s.name);
         break;
       }
-      case Draw::future:
+      case Op::future:
         s.name = fresh("f");
         scope_.futures.push_back(*s.name);
         break;
-      case Draw::await_:
+      case Op::await_:
         s.target = any_future();
         if (s.target.empty()) return std::nullopt;
         break;
-      case Draw::set_result:
-      case Draw::set_exception:
+      case Op::set_result:
+      case Op::set_exception:
         // Mostly plain futures; now and then any future (a pending gather or shield
         // takes the value, a task raises RuntimeError).
         s.target = chance(80) ? one_of({&scope_.futures}) : any_future();
         if (s.target.empty()) return std::nullopt;
-        if (draw == Draw::set_result) {
+        if (op == Op::set_result) {
           s.value = value();
         } else {
           s.text = message();
         }
         break;
-      case Draw::cancel:
+      case Op::cancel:
         s.target = one_of({&scope_.tasks, &scope_.futures, &scope_.handles, &scope_.gathers, &scope_.shields});
         if (s.target.empty()) return std::nullopt;
         break;
-      case Draw::call_soon:
-      case Draw::call_later:
-      case Draw::call_at:
-        if (draw != Draw::call_soon) s.seconds = delay();
+      case Op::call_soon:
+      case Op::call_later:
+      case Op::call_at:
+        if (op != Op::call_soon) s.seconds = delay();
         s.text = message();
         s.body = small_block(depth, true);
         if (chance(40)) {
@@ -208,18 +165,18 @@ class Builder {
           scope_.handles.push_back(*s.name);
         }
         break;
-      case Draw::wait:
+      case Op::wait:
         s.targets = some_futures(3);
         if (s.targets.empty()) return std::nullopt;
         s.seconds = maybe_delay();
         s.return_when = static_cast<ReturnWhen>(p_.pick(0, 2));
         break;
-      case Draw::wait_for:
+      case Op::wait_for:
         s.target = any_future();
         if (s.target.empty()) return std::nullopt;
         s.seconds = maybe_delay();
         break;
-      case Draw::gather: {
+      case Op::gather: {
         s.targets = some_futures(3);
         if (chance(10)) s.targets.clear();  // gather() of nothing is done at once
         s.flag = chance(50);
@@ -227,22 +184,22 @@ class Builder {
         scope_.gathers.push_back(*s.name);
         break;
       }
-      case Draw::shield:
+      case Op::shield:
         s.target = any_future();
         if (s.target.empty()) return std::nullopt;
         s.name = fresh("s");
         scope_.shields.push_back(*s.name);
         break;
-      case Draw::as_completed:
+      case Op::as_completed:
         s.targets = some_futures(3);
         if (s.targets.empty()) return std::nullopt;
         s.seconds = maybe_delay();
         break;
-      case Draw::timeout:
+      case Op::timeout:
         s.seconds = chance(15) ? std::nullopt : std::optional<double>(delay());
         s.body = small_block(depth, false);
         break;
-      case Draw::try_: {
+      case Op::try_: {
         s.body = small_block(depth, false);
         static const char* const classes[] = {"CancelledError", "TimeoutError", "ScenarioError",
                                               "InvalidStateError", "RuntimeError", "QueueEmpty",
@@ -253,124 +210,84 @@ class Builder {
         s.flag = chance(30);
         break;
       }
-      case Draw::return_:
+      case Op::return_:
         // A return cuts the rest of the body; keep it rare.
         if (!chance(30)) return std::nullopt;
         s.value = value();
         break;
-      case Draw::raise:
+      case Op::raise:
         if (!chance(40)) return std::nullopt;
         s.text = message();
         break;
-      case Draw::lock:
+      case Op::lock:
         s.name = fresh("lk");
         scope_.locks.push_back(*s.name);
         break;
-      case Draw::semaphore:
+      case Op::semaphore:
         s.name = fresh("sm");
         s.value = p_.pick(0, 2);
         scope_.semaphores.push_back(*s.name);
         break;
-      case Draw::acquire:
-      case Draw::release:
+      case Op::acquire:
+      case Op::release:
         s.target = one_of({&scope_.locks, &scope_.semaphores});
         if (s.target.empty()) return std::nullopt;
         break;
-      case Draw::event:
+      case Op::event:
         s.name = fresh("e");
         scope_.events.push_back(*s.name);
         break;
-      case Draw::set:
-      case Draw::clear:
-      case Draw::wait_event:
+      case Op::set:
+      case Op::clear:
+      case Op::wait_event:
         s.target = one_of({&scope_.events});
         if (s.target.empty()) return std::nullopt;
         break;
-      case Draw::queue:
+      case Op::queue:
         s.name = fresh("q");
         s.value = p_.pick(0, 2);
         scope_.queues.push_back(*s.name);
         break;
-      case Draw::put:
-      case Draw::put_nowait:
+      case Op::put:
+      case Op::put_nowait:
         s.target = one_of({&scope_.queues});
         if (s.target.empty()) return std::nullopt;
         s.value = value();
         break;
-      case Draw::get:
-      case Draw::get_nowait:
+      case Op::get:
+      case Op::get_nowait:
         s.target = one_of({&scope_.queues});
         if (s.target.empty()) return std::nullopt;
         break;
-      case Draw::count: return std::nullopt;
     }
     return s;
   }
 
   /// A statement kind, weighted toward the ones that make schedules interesting
-  /// (tasks, sleeps, awaits, cancels, callbacks) over the ones that only log.
-  Draw pick_draw() {
+  /// (tasks, sleeps, awaits, cancels, callbacks) over the ones that only log. The
+  /// table runs in order of simplicity: shrinking a roll moves toward the front.
+  Op pick_op() {
     struct Weighted {
-      Draw draw;
+      Op op;
       int weight;
     };
     static constexpr Weighted table[] = {
-        {Draw::log, 3},          {Draw::sleep, 10},        {Draw::spawn, 12},      {Draw::await_, 8},
-        {Draw::future, 4},       {Draw::set_result, 5},    {Draw::set_exception, 2}, {Draw::cancel, 7},
-        {Draw::call_soon, 3},    {Draw::call_later, 4},    {Draw::call_at, 2},     {Draw::wait, 4},
-        {Draw::wait_for, 4},     {Draw::gather, 4},        {Draw::shield, 3},      {Draw::as_completed, 2},
-        {Draw::timeout, 3},      {Draw::try_, 4},          {Draw::return_, 3},     {Draw::raise, 2},
-        {Draw::lock, 2},         {Draw::semaphore, 1},     {Draw::acquire, 3},     {Draw::release, 3},
-        {Draw::event, 2},        {Draw::set, 2},           {Draw::clear, 1},       {Draw::wait_event, 2},
-        {Draw::queue, 2},        {Draw::put, 3},           {Draw::get, 3},         {Draw::put_nowait, 2},
-        {Draw::get_nowait, 1},
+        {Op::log, 3},        {Op::sleep, 10},     {Op::spawn, 12},         {Op::await_, 8},
+        {Op::future, 4},     {Op::set_result, 5}, {Op::set_exception, 2},  {Op::cancel, 7},
+        {Op::call_soon, 3},  {Op::call_later, 4}, {Op::call_at, 2},        {Op::wait, 4},
+        {Op::wait_for, 4},   {Op::gather, 4},     {Op::shield, 3},         {Op::as_completed, 2},
+        {Op::timeout, 3},    {Op::try_, 4},       {Op::return_, 3},        {Op::raise, 2},
+        {Op::lock, 2},       {Op::semaphore, 1},  {Op::acquire, 3},        {Op::release, 3},
+        {Op::event, 2},      {Op::set, 2},        {Op::clear, 1},          {Op::wait_event, 2},
+        {Op::queue, 2},      {Op::put, 3},        {Op::get, 3},            {Op::put_nowait, 2},
+        {Op::get_nowait, 1},
     };
     int total = 0;
     for (const Weighted& w : table) total += w.weight;
     int roll = p_.pick(0, total - 1);
     for (const Weighted& w : table) {
-      if (roll < w.weight) return w.draw;
+      if (roll < w.weight) return w.op;
       roll -= w.weight;
-    }
-    return Draw::log;
-  }
-
-  static Op op_of(Draw draw) {
-    switch (draw) {
-      case Draw::log: return Op::log;
-      case Draw::sleep: return Op::sleep;
-      case Draw::spawn: return Op::spawn;
-      case Draw::await_: return Op::await_;
-      case Draw::future: return Op::future;
-      case Draw::set_result: return Op::set_result;
-      case Draw::set_exception: return Op::set_exception;
-      case Draw::cancel: return Op::cancel;
-      case Draw::call_soon: return Op::call_soon;
-      case Draw::call_later: return Op::call_later;
-      case Draw::call_at: return Op::call_at;
-      case Draw::wait: return Op::wait;
-      case Draw::wait_for: return Op::wait_for;
-      case Draw::gather: return Op::gather;
-      case Draw::shield: return Op::shield;
-      case Draw::as_completed: return Op::as_completed;
-      case Draw::timeout: return Op::timeout;
-      case Draw::try_: return Op::try_;
-      case Draw::return_: return Op::return_;
-      case Draw::raise: return Op::raise;
-      case Draw::lock: return Op::lock;
-      case Draw::semaphore: return Op::semaphore;
-      case Draw::acquire: return Op::acquire;
-      case Draw::release: return Op::release;
-      case Draw::event: return Op::event;
-      case Draw::set: return Op::set;
-      case Draw::clear: return Op::clear;
-      case Draw::wait_event: return Op::wait_event;
-      case Draw::queue: return Op::queue;
-      case Draw::put: return Op::put;
-      case Draw::get: return Op::get;
-      case Draw::put_nowait: return Op::put_nowait;
-      case Draw::get_nowait: return Op::get_nowait;
-      case Draw::count: break;
     }
     return Op::log;
   }
