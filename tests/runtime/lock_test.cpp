@@ -290,59 +290,11 @@ TEST(Lock, DestroyingTheLockBeforeTheLoopLeavesTheParkedWaiterDetached) {
   // the dead lock (AddressSanitizer checks this).
 }
 
-namespace {
-struct LockSweep {
-  Lock lock;
-  int inside = 0;
-  int max_inside = 0;
-  int rounds_done = 0;
-};
-Coro<void> sweep_worker(LockSweep& s) {
-  for (int round = 0; round < 2; ++round) {
-    auto guard = co_await s.lock.scoped();
-    s.inside += 1;
-    s.max_inside = std::max(s.max_inside, s.inside);
-    struct Leave {
-      int& inside;
-      ~Leave() { inside -= 1; }  // also when cancelled inside
-    } leave{s.inside};
-    co_await asim::sleep(0);
-    s.rounds_done += 1;
-  }
-}
-Coro<void> cancel_after(asim::AnyTask victim, int iterations) {
-  for (int i = 0; i < iterations; ++i) co_await asim::sleep(0);
-  victim.cancel();
-}
-Coro<void> lock_sweep(LockSweep& s, int victim, int iterations) {
-  std::vector<Task<void>> tasks;
-  for (int i = 0; i < 3; ++i) tasks.push_back(asim::create_task(sweep_worker(s)));
-  auto canceller = asim::create_task(cancel_after(tasks[static_cast<std::size_t>(victim)], iterations));
-  for (Task<void>& task : tasks) {
-    try {
-      co_await task;
-    } catch (const asim::CancelledError&) {
-    }
-  }
-  co_await canceller;
-}
-}  // namespace
-
 TEST(Lock, CancellingAnyWaiterAtAnyIterationNeverStrandsTheOthersOrLeaksTheLock) {
-  for (int victim = 0; victim < 3; ++victim) {
-    for (int iterations = 0; iterations < 9; ++iterations) {
-      SCOPED_TRACE("victim " + std::to_string(victim) + " cancelled after " + std::to_string(iterations));
-      asim::testing::ManualLoop loop;
-      const std::size_t baseline = loop.callbacks_in_use();
-      LockSweep s;
-      loop.run_until_complete(lock_sweep(s, victim, iterations));
-      EXPECT_EQ(s.max_inside, 1);
-      EXPECT_GE(s.rounds_done, 4);  // the two other workers always finish both rounds
-      EXPECT_FALSE(s.lock.locked());
-      EXPECT_EQ(s.lock.waiter_count(), 0U);
-      EXPECT_EQ(loop.ready_count(), 0U);
-      EXPECT_EQ(loop.timer_count(), 0U);
-      EXPECT_EQ(loop.callbacks_in_use(), baseline);
-    }
-  }
+  asim::testing::sweep_cancellations(3, [] { return Lock(); }, [](const Lock& lock, const asim::testing::Occupancy& seen) {
+    EXPECT_EQ(seen.max_inside, 1);
+    EXPECT_GE(seen.rounds_done, 4);  // the two other workers always finish both rounds
+    EXPECT_FALSE(lock.locked());
+    EXPECT_EQ(lock.waiter_count(), 0U);
+  });
 }

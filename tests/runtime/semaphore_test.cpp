@@ -219,59 +219,12 @@ TEST(BoundedSemaphore, ScopedGuardReleasesExactlyOnce) {
   EXPECT_EQ(run_traced(bounded_scoped), (Events{"2:A in value=0", "4:B in value=0", "6:value=1"}));
 }
 
-namespace {
-struct SemSweep {
-  Semaphore sem{2};
-  int inside = 0;
-  int max_inside = 0;
-  int rounds_done = 0;
-};
-Coro<void> sweep_worker(SemSweep& s) {
-  for (int round = 0; round < 2; ++round) {
-    auto slot = co_await s.sem.scoped();
-    s.inside += 1;
-    s.max_inside = std::max(s.max_inside, s.inside);
-    struct Leave {
-      int& inside;
-      ~Leave() { inside -= 1; }  // also when cancelled inside
-    } leave{s.inside};
-    co_await asim::sleep(0);
-    s.rounds_done += 1;
-  }
-}
-Coro<void> cancel_after(asim::AnyTask victim, int iterations) {
-  for (int i = 0; i < iterations; ++i) co_await asim::sleep(0);
-  victim.cancel();
-}
-Coro<void> semaphore_sweep(SemSweep& s, int victim, int iterations) {
-  std::vector<Task<void>> tasks;
-  for (int i = 0; i < 4; ++i) tasks.push_back(asim::create_task(sweep_worker(s)));
-  auto canceller = asim::create_task(cancel_after(tasks[static_cast<std::size_t>(victim)], iterations));
-  for (Task<void>& task : tasks) {
-    try {
-      co_await task;
-    } catch (const asim::CancelledError&) {
-    }
-  }
-  co_await canceller;
-}
-}  // namespace
-
 TEST(Semaphore, CancellingAnyWaiterAtAnyIterationNeverLosesAPermitOrStrandsTheOthers) {
-  for (int victim = 0; victim < 4; ++victim) {
-    for (int iterations = 0; iterations < 9; ++iterations) {
-      SCOPED_TRACE("victim " + std::to_string(victim) + " cancelled after " + std::to_string(iterations));
-      asim::testing::ManualLoop loop;
-      const std::size_t baseline = loop.callbacks_in_use();
-      SemSweep s;
-      loop.run_until_complete(semaphore_sweep(s, victim, iterations));
-      EXPECT_EQ(s.max_inside, 2);
-      EXPECT_GE(s.rounds_done, 6);  // the three other workers always finish both rounds
-      EXPECT_EQ(s.sem.value(), 2);
-      EXPECT_EQ(s.sem.waiter_count(), 0U);
-      EXPECT_EQ(loop.ready_count(), 0U);
-      EXPECT_EQ(loop.timer_count(), 0U);
-      EXPECT_EQ(loop.callbacks_in_use(), baseline);
-    }
-  }
+  asim::testing::sweep_cancellations(
+      4, [] { return Semaphore(2); }, [](const Semaphore& sem, const asim::testing::Occupancy& seen) {
+        EXPECT_EQ(seen.max_inside, 2);
+        EXPECT_GE(seen.rounds_done, 6);  // the three other workers always finish both rounds
+        EXPECT_EQ(sem.value(), 2);
+        EXPECT_EQ(sem.waiter_count(), 0U);
+      });
 }

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <asim/asim.hpp>
 
+#include <algorithm>
 #include <cstddef>
 #include <string>
 #include <utility>
@@ -60,5 +61,73 @@ std::vector<std::string> run_traced(Scenario scenario) {
 }
 
 using Events = std::vector<std::string>;
+
+/// What a cancellation sweep saw: how many workers held the primitive at once, at
+/// most, and how many rounds completed.
+struct Occupancy {
+  int inside = 0;
+  int max_inside = 0;
+  int rounds_done = 0;
+};
+
+namespace detail {
+// Twice: take the primitive's scoped guard, hold it over one sleep(0), count the round.
+template <class Primitive>
+Coro<void> occupy_twice(Primitive& primitive, Occupancy& seen) {
+  for (int round = 0; round < 2; ++round) {
+    auto guard = co_await primitive.scoped();
+    seen.inside += 1;
+    seen.max_inside = std::max(seen.max_inside, seen.inside);
+    struct Leave {
+      int& inside;
+      ~Leave() { inside -= 1; }  // also when cancelled inside
+    } leave{seen.inside};
+    co_await asim::sleep(0);
+    seen.rounds_done += 1;
+  }
+}
+
+inline Coro<void> cancel_after(AnyTask victim, int iterations) {
+  for (int i = 0; i < iterations; ++i) co_await asim::sleep(0);
+  victim.cancel();
+}
+
+template <class Primitive>
+Coro<void> occupy_and_cancel(Primitive& primitive, Occupancy& seen, int workers, int victim, int iterations) {
+  std::vector<Task<void>> tasks;
+  for (int i = 0; i < workers; ++i) tasks.push_back(asim::create_task(occupy_twice(primitive, seen)));
+  auto canceller = asim::create_task(cancel_after(tasks[static_cast<std::size_t>(victim)], iterations));
+  for (Task<void>& task : tasks) {
+    try {
+      co_await task;
+    } catch (const CancelledError&) {
+    }
+  }
+  co_await canceller;
+}
+}  // namespace detail
+
+/// For every worker and every iteration 0-8, on a fresh loop and a fresh `make()`
+/// primitive: `workers` tasks each take its scoped guard twice while one of them is
+/// cancelled after that many iterations; then `check(primitive, occupancy)` and a
+/// check that the loop is left with no timer, ready callback or callback node
+/// beyond its start.
+template <class Make, class Check>
+void sweep_cancellations(int workers, Make make, Check check) {
+  for (int victim = 0; victim < workers; ++victim) {
+    for (int iterations = 0; iterations < 9; ++iterations) {
+      SCOPED_TRACE("victim " + std::to_string(victim) + " cancelled after " + std::to_string(iterations));
+      ManualLoop loop;
+      const std::size_t baseline = loop.callbacks_in_use();
+      Occupancy seen;
+      auto primitive = make();
+      loop.run_until_complete(detail::occupy_and_cancel(primitive, seen, workers, victim, iterations));
+      check(primitive, seen);
+      EXPECT_EQ(loop.ready_count(), 0U);
+      EXPECT_EQ(loop.timer_count(), 0U);
+      EXPECT_EQ(loop.callbacks_in_use(), baseline);
+    }
+  }
+}
 
 }  // namespace asim::testing
