@@ -18,44 +18,10 @@
 
 namespace asim::bench {
 
-/// A clock that only the poller moves.
-class VirtualClock final : public Clock {
- public:
-  [[nodiscard]] std::int64_t now() noexcept override { return now_; }
-  void advance(std::int64_t ns) noexcept { now_ += ns; }
-
- private:
-  std::int64_t now_ = 0;
-};
-
-/// Jumps the clock to the next timer instead of sleeping; a wait without end is a
-/// bug in the benchmark.
-class VirtualPoller final : public Poller {
- public:
-  explicit VirtualPoller(VirtualClock& clock) noexcept : clock_(clock) {}
-  void poll(EventLoop& /*loop*/, std::int64_t timeout_ns) override {
-    if (timeout_ns == Poller::forever) throw std::logic_error("benchmark loop would block forever");
-    clock_.advance(timeout_ns);
-  }
-
- private:
-  VirtualClock& clock_;
-};
-
-namespace detail {
-struct VirtualParts {
-  VirtualClock virtual_clock;
-  VirtualPoller virtual_poller{virtual_clock};
-};
-}  // namespace detail
-
-/// The loop core on a virtual clock, with no simulator choices: the fastest loop
-/// asim can offer, and the one the core's own costs are measured on.
-class VirtualLoop final : private detail::VirtualParts, public EventLoop {
- public:
-  VirtualLoop() : EventLoop(virtual_clock, virtual_poller) {}
-  ~VirtualLoop() override { shutdown(); }
-};
+/// The loop core on a virtual clock that jumps to the next timer, with no simulator
+/// choices: the fastest loop asim can offer, and the one the core's own costs are
+/// measured on. Waiting forever is a bug in the benchmark (WouldBlockForever).
+using VirtualLoop = asim::VirtualTimeLoop;
 
 /// Runs exactly one iteration as the running loop, so that awaiters find it
 /// (asyncio's idiom: `loop.stop(); loop.run_forever()`).

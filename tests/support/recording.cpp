@@ -1,12 +1,4 @@
 // SPDX-License-Identifier: MIT
+// The test support library's one translation unit: it carries the precompiled header
+// (GoogleTest and asim) that every test target reuses.
 #include "support/recording.hpp"
-
-namespace asim::testing {
-
-void JumpingPoller::poll(EventLoop& /*loop*/, std::int64_t timeout_ns) {
-  ++polls_;
-  if (timeout_ns == Poller::forever) throw WouldBlockForever{};
-  clock_.advance(timeout_ns);
-}
-
-}  // namespace asim::testing

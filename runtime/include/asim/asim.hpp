@@ -23,5 +23,6 @@
 #include <asim/task.hpp>
 #include <asim/task_group.hpp>
 #include <asim/timeout.hpp>
+#include <asim/virtual_time_loop.hpp>
 #include <asim/wait.hpp>
 #include <asim/wait_for.hpp>

@@ -1,74 +1,56 @@
 // SPDX-License-Identifier: MIT
-// VirtualLoop: the loop core on a virtual clock with no choices at all, the plain
-// reference the interpreter runs on when no simulator is wanted.
+// VirtualLoop: the loop core on a virtual clock with no choices at all, watching for
+// timer ties: the plain reference the interpreter runs on when no simulator is wanted.
 #pragma once
 
-#include <asim/clock.hpp>
-#include <asim/errors.hpp>
+#include <asim/detail/callback_node.hpp>
+#include <asim/detail/loop_instrument.hpp>
 #include <asim/loop.hpp>
-#include <asim/poller.hpp>
+#include <asim/virtual_time_loop.hpp>
 
 #include <cstdint>
 
 namespace asim::props {
 
-/// Raised by VirtualLoop when nothing is ready and no timer is armed.
-class VirtualDeadlock : public RuntimeError {
- public:
-  VirtualDeadlock() : RuntimeError("deadlock: nothing ready and no timer armed") {}
-};
+/// What VirtualLoop raises when nothing is ready and no timer is armed.
+using VirtualDeadlock = asim::WouldBlockForever;
 
 namespace detail {
-class JumpClock final : public Clock {
- public:
-  [[nodiscard]] std::int64_t now() noexcept override { return now_; }
-  std::int64_t now_ = 0;
-};
-/// Moves the clock by the poll timeout instead of sleeping (asyncio: a selector whose
-/// select(timeout) advances virtual time); waiting forever is a deadlock.
-class JumpPoller final : public Poller {
- public:
-  explicit JumpPoller(JumpClock& clock) noexcept : clock_(clock) {}
-  void poll(EventLoop& /*loop*/, std::int64_t timeout_ns) override {
-    if (timeout_ns == Poller::forever) throw VirtualDeadlock();
-    clock_.now_ += timeout_ns;
-    fired_this_batch = 0;
-  }
-  /// Live timers moved to the ready queue since the last poll (one batch).
-  int fired_this_batch = 0;
 
- private:
-  JumpClock& clock_;
-};
-
-/// Notes when two live timers fire in one batch: their order is a tie asyncio
-/// leaves undefined, and a real loop would have split them into two batches.
+/// Notes when two live timers fire in one batch (one loop iteration): their order is
+/// a tie asyncio leaves undefined, and a real loop would have split them in two.
 class TieWatcher final : public asim::detail::LoopInstrument {
  public:
-  explicit TieWatcher(JumpPoller& poller) noexcept : poller_(poller) {}
-  void on_timer_fired(const asim::detail::CallbackNode& /*timer*/) noexcept override {
-    if (++poller_.fired_this_batch >= 2) tie = true;
+  void on_timer_fired(const asim::detail::CallbackNode& timer) noexcept override {
+    const EventLoop* loop = timer.loop();
+    const std::uint64_t iteration = loop != nullptr ? loop->iteration() : 0;
+    if (iteration != batch_iteration_) {
+      batch_iteration_ = iteration;
+      fired_in_batch_ = 0;
+    }
+    if (++fired_in_batch_ >= 2) tie = true;
   }
   bool tie = false;
 
  private:
-  JumpPoller& poller_;
+  std::uint64_t batch_iteration_ = 0;
+  int fired_in_batch_ = 0;
 };
-struct VirtualLoopParts {
-  JumpClock jump_clock;
-  JumpPoller jump_poller{jump_clock};
-  TieWatcher tie_watcher{jump_poller};
-};
+
 }  // namespace detail
 
-/// CPython's `_run_once` on a clock that jumps to the next timer: the order asyncio
-/// gives, with no simulator choices. Time starts at 0.
-class VirtualLoop final : private detail::VirtualLoopParts, public EventLoop {
+/// CPython's `_run_once` on a clock that jumps to the next timer (VirtualTimeLoop),
+/// watching for ties. Time starts at 0.
+class VirtualLoop final : public VirtualTimeLoop {
  public:
-  VirtualLoop() : EventLoop(jump_clock, jump_poller) { set_instrument(&tie_watcher); }
+  VirtualLoop() { set_instrument(&tie_watcher_); }
+  // The teardown may report to the instrument: run it while the watcher exists.
   ~VirtualLoop() override { shutdown(); }
   /// True once two live timers fired in one batch (SPEC.md: not a conformance case).
-  [[nodiscard]] bool saw_tie() const noexcept { return tie_watcher.tie; }
+  [[nodiscard]] bool saw_tie() const noexcept { return tie_watcher_.tie; }
+
+ private:
+  detail::TieWatcher tie_watcher_;
 };
 
 }  // namespace asim::props
