@@ -148,7 +148,7 @@ constexpr std::size_t CallbackNode::block_for() noexcept {
 /// The loop's free lists of callback nodes, carved from 16 KiB slabs aligned to
 /// their size, so a node finds its pool from its own address (no pointer in the node)
 /// and a million queued callbacks sit in consecutive cache lines. Slabs come from
-/// chunks: single slabs at first, 2 MiB on huge pages once the pool is big.
+/// chunks: single slabs at first, 4 MiB (partly on huge pages) once the pool is big.
 ///
 /// The pool outlives the loop while any node is still referenced (a Handle kept by
 /// the user), and frees itself and its slabs with the last one.
