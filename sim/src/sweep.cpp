@@ -197,7 +197,10 @@ std::string explain_answer(const RecordedChoice& choice, const SimOptions& sim) 
   switch (choice.kind) {
     case ChoiceKind::lateness: ladder(sim.max_lateness, "late by"); break;
     case ChoiceKind::stall: ladder(sim.max_stall, "a stall of"); break;
-    case ChoiceKind::timer_tie: text += " (the timer " + std::to_string(choice.answer) + " places later runs first)"; break;
+    case ChoiceKind::timer_tie:
+      text += " (the timer armed " + std::to_string(choice.answer) + (choice.answer == 1 ? " place" : " places") +
+              " later runs first)";
+      break;
     case ChoiceKind::timeout_race: text += " (the timeout expires with the result)"; break;
     case ChoiceKind::buggify_enable: text += " (site enabled)"; break;
     case ChoiceKind::buggify_fire: text += " (site fires)"; break;
@@ -253,7 +256,7 @@ std::string SweepResult::message() const {
             std::to_string(end) + ")";
     if (total_shards > 1) text += ", shard " + std::to_string(shard_index) + "/" + std::to_string(total_shards);
     text += ", " + std::string(strategy_name(strategy)) + " strategy, " + std::to_string(distinct_schedules) +
-            " distinct schedules)";
+            " distinct schedule" + (distinct_schedules == 1 ? ")" : "s)");
   }
   text += "\n" + failure + "\n";
   if (cancel_suspension != 0) {
