@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <exception>
 #include <map>
+#include <stdexcept>
 #include <string>
 #include <utility>
 
@@ -273,7 +274,10 @@ Shrunk shrink(stale_cache::Variant variant, std::uint64_t seed, const std::vecto
   return result;
 }
 
+std::vector<std::string> demo_names() { return {"stale_cache"}; }
+
 Report run(const Options& options) {
+  if (options.name != "stale_cache") throw std::invalid_argument("asim demo: no demo named '" + options.name + "'");
   Report report;
   std::string out;
   const bool racy = options.variant == stale_cache::Variant::racy;
