@@ -97,6 +97,13 @@ foreach(scenario IN LISTS scenarios)
   endif()
 endforeach()
 
+# `-` reads the scenario from stdin.
+file(READ ${examples}/01_coroutine.trace expected)
+execute_process(COMMAND ${ASIM} run - INPUT_FILE ${examples}/01_coroutine.json RESULT_VARIABLE status OUTPUT_VARIABLE out)
+if(NOT status EQUAL 0 OR NOT out STREQUAL expected)
+  set(failures "${failures}\nasim run - < 01_coroutine.json: exit ${status}\n${out}")
+endif()
+
 if(failures)
   message(FATAL_ERROR "${failures}")
 endif()
