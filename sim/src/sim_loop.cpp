@@ -4,6 +4,8 @@
 #include <asim/sim/sim_loop.hpp>
 #include <asim/task.hpp>
 
+#include <fmt/format.h>
+
 #include <exception>
 #include <string>
 
@@ -18,8 +20,7 @@ constexpr std::uint64_t tie_rank_bound = std::uint64_t{1} << (64 - tie_order_bit
 constexpr std::uint64_t tie_order_mask = (std::uint64_t{1} << tie_order_bits) - 1;
 
 std::string where(std::uint64_t seed, std::int64_t time_ns, std::uint64_t step) {
-  return "(seed " + std::to_string(seed) + ", virtual time " + format_time(time_ns) + " s, step " +
-         std::to_string(step) + ")";
+  return fmt::format("(seed {}, virtual time {} s, step {})", seed, format_time(time_ns), step);
 }
 
 std::string describe_done(const FutureBase& future) {

@@ -2,6 +2,8 @@
 // The seed sweep: seed plan from options and environment, runs, failure report.
 #include <asim/sim/sweep.hpp>
 
+#include <fmt/format.h>
+
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
@@ -92,16 +94,13 @@ bool install_sweep_reporter(SweepReporter reporter) noexcept {
 SweepReporter sweep_reporter() noexcept { return installed_reporter; }
 
 std::string SweepResult::message() const {
-  if (passed) {
-    return "asim sweep passed: " + std::to_string(seeds_run) + " seeds of [" + std::to_string(first) + ", " +
-           std::to_string(end) + ")";
-  }
-  std::string text = "asim sweep failed at seed " + std::to_string(failing_seed) + " (after " +
-                     std::to_string(seeds_run) + " seeds of [" + std::to_string(first) + ", " + std::to_string(end) +
-                     ")";
-  if (total_shards > 1) text += ", shard " + std::to_string(shard_index) + "/" + std::to_string(total_shards);
-  text += ")\n" + failure + "\n" + replay;
-  if (!trace_path.empty()) text += "\ntrace written to " + trace_path;
+  if (passed) return fmt::format("asim sweep passed: {} seeds of [{}, {})", seeds_run, first, end);
+  std::string text = fmt::format("asim sweep failed at seed {} (after {} seeds of [{}, {})", failing_seed, seeds_run,
+                                 first, end);
+  auto out = std::back_inserter(text);
+  if (total_shards > 1) fmt::format_to(out, ", shard {}/{}", shard_index, total_shards);
+  fmt::format_to(out, ")\n{}\n{}", failure, replay);
+  if (!trace_path.empty()) fmt::format_to(out, "\ntrace written to {}", trace_path);
   return text;
 }
 
