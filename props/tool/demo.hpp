@@ -63,6 +63,8 @@ struct Shrunk {
 
 /// What `asim demo` does.
 struct Options {
+  /// Which demo (one of demo_names()).
+  std::string name = "stale_cache";
   std::uint64_t first_seed = 0;
   std::uint64_t end_seed = 1000;  // exclusive
   /// Replay a single seed (prints the same report as the sweep's failing seed).
@@ -89,7 +91,11 @@ struct Report {
   int exit_code = 0;
 };
 
+/// The demos `asim demo NAME` knows, for `asim demo --list`.
+[[nodiscard]] std::vector<std::string> demo_names();
+
 /// Sweeps, shrinks and explains; deterministic (no wall time, no address).
+/// Throws std::invalid_argument when `options.name` is not one of demo_names().
 [[nodiscard]] Report run(const Options& options);
 
 }  // namespace asim::tool::demo

@@ -4,6 +4,8 @@
 
 #include "sweep_plan.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -231,9 +233,7 @@ std::string SweepResult::summary() const {
   if (total_shards > 1) text += " (shard " + std::to_string(shard_index) + "/" + std::to_string(total_shards) + ")";
   text += ", " + std::to_string(distinct_schedules) + " distinct schedule" + (distinct_schedules == 1 ? "" : "s") +
           ", " + std::string(strategy_name(strategy)) + " strategy";
-  char seconds_text[32];
-  std::snprintf(seconds_text, sizeof seconds_text, ", %.2f s", seconds);
-  text += seconds_text;
+  text += fmt::format(", {:.2f} s", seconds);
   if (regressions_replayed != 0) text += ", " + std::to_string(regressions_replayed) + " regressions replayed first";
   if (exhausted) text += "; explored all " + std::to_string(seeds_run) + " schedules within the bound";
   if (budget_exhausted) text += "; stopped by the time budget";
