@@ -3,6 +3,7 @@
 // runs. Each entry's scenario throws (asim::RuntimeError) when its bug shows.
 #pragma once
 
+#include "connection_pool.hpp"
 #include "lease_fencing.hpp"
 #include "lock_leak.hpp"
 #include "lost_wakeup.hpp"
@@ -40,7 +41,7 @@ asim::Coro<void> run(bool fixed) {
 }
 }  // namespace detail
 
-inline constexpr std::array<Example, 8> catalog = {{
+inline constexpr std::array<Example, 9> catalog = {{
     {"session_keepalive", "a client renewing its session on a coordination server before the TTL runs out",
      "two timers 1 ms apart: the renewal is sent at 95 % of the TTL, so a loop that wakes a little over 1 ms "
      "late delivers it after the server's expiry timer fired",
@@ -78,6 +79,11 @@ inline constexpr std::array<Example, 8> catalog = {{
      "starts and the old one's late chunks land after the new one's",
      "fencing tokens: the storage refuses writes with a token older than one it accepted",
      &detail::run<lease_fencing::Variant, &lease_fencing::scenario>},
+    {"connection_pool", "a one-connection pool whose acquire() waits on a Condition",
+     "`if` instead of `while` around Condition.wait(): a handler that arrives in the same iteration as the "
+     "release takes the connection before the woken waiter, which then takes one that is not there",
+     "re-check the predicate after every wake-up (Condition::wait_for)",
+     &detail::run<connection_pool::Variant, &connection_pool::scenario>},
 }};
 
 /// The example named `name`, or nullptr.
