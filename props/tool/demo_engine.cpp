@@ -23,15 +23,15 @@ class RecordingChooser final : public sim::Chooser {
     draws_.reserve(256);
   }
 
-  std::uint64_t choose(sim::ChoiceKind kind, std::uint64_t bound) noexcept override {
+  std::uint64_t choose(const sim::Choice& choice) noexcept override {
     std::uint64_t value = 0;
     if (forced_ == nullptr) {
-      value = prng_.choose(kind, bound);
+      value = prng_.choose(choice);
     } else if (draws_.size() < forced_->size()) {
-      value = std::min((*forced_)[draws_.size()], bound - 1);
+      value = std::min((*forced_)[draws_.size()], choice.bound - 1);
     }
     try {
-      draws_.push_back({kind, bound, value});
+      draws_.push_back({choice.kind, choice.bound, value});
     } catch (...) {
       std::terminate();  // out of memory inside a noexcept loop hook
     }
@@ -46,14 +46,7 @@ class RecordingChooser final : public sim::Chooser {
   std::vector<Draw> draws_;
 };
 
-std::string kind_name(sim::ChoiceKind kind) {
-  switch (kind) {
-    case sim::ChoiceKind::timer_tie: return "timer_tie";
-    case sim::ChoiceKind::lateness: return "lateness";
-    case sim::ChoiceKind::io_order: return "io_order";
-  }
-  return "unknown";
-}
+std::string kind_name(sim::ChoiceKind kind) { return std::string(sim::choice_kind_name(kind)); }
 
 // "0.020" for 20 ms: the explanation's short form of a virtual time.
 std::string short_time(std::int64_t ns) {
@@ -79,14 +72,6 @@ std::map<std::uint64_t, TimerInfo> timers_of(const sim::Trace& trace) {
       timers[event.timer] = {event.time_ns, event.when_ns, event.task};
   }
   return timers;
-}
-
-// "timer #3 of 'reader' (armed at 0.010 s, due at 0.020 s)".
-std::string describe_timer(const sim::Trace& trace, std::map<std::uint64_t, TimerInfo>& timers, std::uint64_t id) {
-  const TimerInfo& info = timers[id];
-  const std::string& name = trace.task_name(info.task);
-  return "timer #" + std::to_string(id) + " of '" + (name.empty() ? std::string("-") : name) + "' (armed at " +
-         short_time(info.armed_ns) + " s, due at " + short_time(info.when_ns) + " s)";
 }
 
 // The timers a schedule fired out of arming order although their deadlines were equal:
@@ -150,17 +135,17 @@ std::string explain(const Options& options, std::uint64_t seed, const Run& faili
          " of " + std::to_string(small.size()) +
          " choices differ from CPython's order (the seed's schedule: " + std::to_string(non_default(failing.draws)) +
          " of " + std::to_string(failing.draws.size()) + ")\n";
-  std::size_t tie_index = 0;
+  // The traced run records each non-zero choice with its label, in order.
+  std::vector<std::string> labels;
+  for (const sim::TraceEvent& event : traced.trace.events()) {
+    if (event.kind == sim::TraceEventKind::choice) labels.push_back(event.detail);
+  }
+  std::size_t labelled = 0;
   for (std::size_t i = 0; i < small.size(); ++i) {
     const Draw& draw = small[i];
-    if (draw.kind == sim::ChoiceKind::timer_tie) ++tie_index;
     if (draw.value == 0) continue;
-    out += "  choice " + std::to_string(i + 1) + ": " + kind_name(draw.kind) + " " + std::to_string(draw.value);
-    if (draw.kind == sim::ChoiceKind::timer_tie) {
-      out += ": " + describe_timer(traced.trace, timers, tie_index) + " goes after the timers due with it";
-    } else if (draw.kind == sim::ChoiceKind::lateness) {
-      out += " ns: the loop wakes that late";
-    }
+    out += "  choice " + std::to_string(i + 1) + ": ";
+    out += labelled < labels.size() ? labels[labelled++] : kind_name(draw.kind) + " = " + std::to_string(draw.value);
     out += "\n";
   }
   out += "what happened on the shrunk schedule (virtual time s, task, event):\n";

@@ -11,6 +11,7 @@ namespace asim {
 namespace {
 
 thread_local EventLoop* this_thread_loop = nullptr;
+std::atomic<std::uint64_t> next_loop_id{0};
 
 // asyncio: _MIN_SCHEDULED_TIMER_HANDLES and _MIN_CANCELLED_TIMER_HANDLES_FRACTION.
 constexpr std::size_t min_scheduled_timer_handles = 100;
@@ -28,7 +29,7 @@ EventLoop& get_running_loop() {
 }
 
 EventLoop::EventLoop(Clock& clock, Poller& poller)
-    : clock_(clock), poller_(poller), pool_(new detail::CallbackPool(this)) {}
+    : clock_(clock), poller_(poller), id_(next_loop_id.fetch_add(1) + 1), pool_(new detail::CallbackPool(this)) {}
 
 EventLoop::~EventLoop() {
   shutdown();
@@ -89,8 +90,7 @@ void EventLoop::arm_timer(detail::CallbackNode& node, std::int64_t when_ns) noex
   node.is_timer_ = true;
   node.when_ = when_ns;
   node.in_heap_ = true;
-  const std::uint64_t order = timers_armed_++;
-  node.tie_ = instrument_ != nullptr ? instrument_->timer_tie_key(when_ns, order) : order;
+  node.tie_ = timers_armed_++;
   // The heap takes over the node's first reference. push can only fail when memory
   // runs out, which a noexcept path turns into termination, like asyncio's
   // MemoryError escaping call_at.
@@ -173,6 +173,10 @@ void EventLoop::run_once() {
   if (!timers_.empty()) {
     const std::int64_t end_time = detail::add_saturating(clock_.now(), clock_resolution_ns);
     while (!timers_.empty() && timers_.top().when < end_time) {
+      if (instrument_ != nullptr) {
+        move_due_group();
+        continue;
+      }
       detail::CallbackNode* node = timers_.pop().node;
       node->in_heap_ = false;
       if (node->cancelled_) --cancelled_in_heap_;  // asyncio's counter keeps it (see loop.hpp)
@@ -199,6 +203,31 @@ void EventLoop::run_once() {
   }
 }
 
+// The timers due at the deadline at the top of the heap, moved to the ready queue in
+// the order the instrument picks (asyncio leaves the order of equal deadlines to heapq's
+// tie-break, which is not part of its contract).
+void EventLoop::move_due_group() noexcept {
+  constexpr std::size_t max_group = 32;  // a larger group is ordered 32 at a time
+  detail::CallbackNode* group[max_group];
+  std::size_t count = 0;
+  const std::int64_t when = timers_.top().when;
+  while (count < max_group && !timers_.empty() && timers_.top().when == when) {
+    detail::CallbackNode* node = timers_.pop().node;
+    node->in_heap_ = false;
+    if (node->cancelled_) {
+      --cancelled_in_heap_;
+      ready_.push_back(node);  // dropped unrun when its turn comes
+      continue;
+    }
+    group[count++] = node;
+  }
+  if (count > 1) instrument_->order_due_timers(group, count);
+  for (std::size_t i = 0; i < count; ++i) {
+    instrument_->on_timer_fired(*group[i]);
+    ready_.push_back(group[i]);
+  }
+}
+
 // asyncio: BaseEventLoop.run_forever
 void EventLoop::run_forever() {
   check_closed();
@@ -211,6 +240,7 @@ void EventLoop::run_forever() {
       loop->stopping_ = false;
       loop->running_ = false;
       this_thread_loop = nullptr;
+      if (loop->instrument_ != nullptr) loop->instrument_->on_run_end();
     }
   } reset{this};
   while (true) {

@@ -11,8 +11,8 @@ namespace asim::detail {
 // asyncio: _LoopBoundMixin._get_loop
 EventLoop& LoopBound::get_loop(const char* what) {
   EventLoop& loop = get_running_loop();
-  if (loop_ == nullptr) loop_ = &loop;
-  if (&loop != loop_) throw RuntimeError(std::string(what) + " is bound to a different event loop");
+  if (loop_id_ == 0) loop_id_ = loop.id();
+  if (loop.id() != loop_id_) throw RuntimeError(std::string(what) + " is bound to a different event loop");
   return loop;
 }
 

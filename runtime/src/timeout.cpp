@@ -46,6 +46,7 @@ void Timeout::reschedule(std::optional<double> when) {
       handler_ = loop.call_soon([self] { self->on_timeout(); });
     } else {
       handler_ = loop.call_at(*when, [self] { self->on_timeout(); });
+      loop.mark_timeout(handler_);
     }
   }
 }

@@ -54,6 +54,7 @@ Coro<WaitResult> wait_impl(std::vector<AnyFuture> fs, std::optional<double> time
   state.return_when = return_when;
   if (timeout) {
     state.timeout_handle = loop.call_later(*timeout, [waiter = state.waiter] { release_waiter(waiter); });
+    loop.mark_timeout(state.timeout_handle);
   }
   state.counter = fs.size();
   std::vector<Handle> callbacks;

@@ -4,18 +4,13 @@
 #include <asim/sim/sim_loop.hpp>
 #include <asim/task.hpp>
 
+#include <algorithm>
 #include <exception>
 #include <string>
 
 namespace asim::sim {
 
 namespace {
-
-// Tie keys: the chosen rank in the high bits, the arming order below it, so that
-// equal ranks (and rank 0, the shrunk choice) fall back to FIFO.
-constexpr int tie_order_bits = 40;
-constexpr std::uint64_t tie_rank_bound = std::uint64_t{1} << (64 - tie_order_bits);
-constexpr std::uint64_t tie_order_mask = (std::uint64_t{1} << tie_order_bits) - 1;
 
 std::string where(std::uint64_t seed, std::int64_t time_ns, std::uint64_t step) {
   return "(seed " + std::to_string(seed) + ", virtual time " + format_time(time_ns) + " s, step " +
@@ -29,19 +24,59 @@ std::string describe_done(const FutureBase& future) {
   return "finished";
 }
 
+// "pending tasks (2):\n  Task 'a' awaits ..." for deadlock and limit reports.
+std::string describe_pending(const std::vector<PendingTask>& pending) {
+  if (pending.empty()) return "no pending tasks";
+  std::string text = "pending tasks (" + std::to_string(pending.size()) + "):";
+  for (const PendingTask& task : pending) {
+    text += "\n  Task '" + task.name + "' ";
+    if (task.awaiting.empty()) {
+      text += "is scheduled to step";
+    } else {
+      text += "awaits " + task.awaiting + " since " + format_time(task.since_ns) + " s";
+    }
+  }
+  return text;
+}
+
+std::int64_t seconds_option(double seconds, const char* name) {
+  if (!(seconds > 0)) return 0;
+  return asim::detail::seconds_to_ns(seconds, name);
+}
+
+std::uint32_t probability_option(double probability, const char* name) {
+  if (!(probability >= 0 && probability <= 1)) {
+    throw ValueError(std::string("SimOptions::") + name + " must be a probability in [0, 1], got " +
+                     std::to_string(probability));
+  }
+  return probability == 0 ? 0 : chance(probability);
+}
+
 }  // namespace
+
+void InvariantHandle::remove() noexcept {
+  if (loop_ != nullptr) loop_->remove_invariant(id_);
+  loop_ = nullptr;
+}
 
 void SimPoller::poll(EventLoop& loop, std::int64_t timeout_ns) { static_cast<SimLoop&>(loop).advance(timeout_ns); }
 
 SimLoop::SimLoop(std::uint64_t seed, SimOptions options)
     : EventLoop(virtual_clock, sim_poller),
       seed_(seed),
-      options_(options),
+      options_(std::move(options)),
       prng_(seed),
-      chooser_(options.chooser != nullptr ? options.chooser : &prng_) {
-  if (options_.choose_lateness && options_.max_lateness > 0) {
-    max_lateness_ns_ = asim::detail::seconds_to_ns(options_.max_lateness, "max_lateness");
-  }
+      chooser_(options_.chooser != nullptr ? options_.chooser : &prng_) {
+  if (options_.choose_lateness) max_lateness_ns_ = seconds_option(options_.max_lateness, "max_lateness");
+  if (options_.choose_stalls) max_stall_ns_ = seconds_option(options_.max_stall, "max_stall");
+  late_chance_ = probability_option(options_.late_probability, "late_probability");
+  stall_chance_ = probability_option(options_.stall_probability, "stall_probability");
+  race_chance_ = probability_option(options_.timeout_race_probability, "timeout_race_probability");
+  (void)probability_option(options_.buggify_enable_probability, "buggify_enable_probability");
+  (void)probability_option(options_.buggify_fire_probability, "buggify_fire_probability");
+  if (late_chance_ == 0) max_lateness_ns_ = 0;
+  if (stall_chance_ == 0) max_stall_ns_ = 0;
+  if (race_chance_ == 0) options_.choose_timeout_races = false;
   if (options_.max_virtual_time < std::numeric_limits<double>::infinity()) {
     max_time_ns_ = asim::detail::seconds_to_ns(options_.max_virtual_time, "max_virtual_time");
   }
@@ -55,17 +90,118 @@ SimLoop::~SimLoop() {
   shutdown();
 }
 
-void SimLoop::add_invariant(std::string name, InvariantFn holds) {
-  invariants_.push_back({std::move(name), std::move(holds)});
+// -- user invariants -----------------------------------------------------------
+
+InvariantHandle SimLoop::add_invariant(std::string name, InvariantFn holds) {
+  ScopedInvariant entry;
+  entry.invariant = {std::move(name), std::move(holds)};
+  entry.id = ++next_invariant_id_;
+  if (is_running()) {
+    entry.owner = current_task();
+    entry.until_run_end = true;
+  }
+  invariants_.push_back(std::move(entry));
+  return {this, next_invariant_id_};
 }
 
-std::uint64_t SimLoop::choose(ChoiceKind kind, std::uint64_t bound) noexcept {
-  const bool enabled = kind == ChoiceKind::timer_tie  ? options_.choose_timer_ties
-                       : kind == ChoiceKind::lateness ? options_.choose_lateness
-                                                      : options_.choose_io_order;
-  if (!enabled || bound <= 1) return 0;
-  const std::uint64_t pick = chooser_->choose(kind, bound);
-  return pick < bound ? pick : bound - 1;  // a chooser out of range is clamped, not trusted
+std::size_t SimLoop::invariant_count() const noexcept {
+  std::size_t count = 0;
+  for (const ScopedInvariant& entry : invariants_) count += entry.removed ? 0 : 1;
+  return count;
+}
+
+void SimLoop::remove_invariant(std::uint64_t id) noexcept {
+  for (ScopedInvariant& entry : invariants_) {
+    if (entry.id == id && !entry.removed) {
+      entry.removed = true;
+      invariants_removed_ = true;
+    }
+  }
+}
+
+void SimLoop::drop_removed_invariants() noexcept {
+  if (!invariants_removed_) return;
+  invariants_removed_ = false;
+  std::erase_if(invariants_, [](const ScopedInvariant& entry) { return entry.removed; });
+}
+
+// -- choices ------------------------------------------------------------------
+
+std::int64_t SimLoop::ladder_ns(std::int64_t max_ns, std::uint64_t index) noexcept {
+  // 0, then max/500 ... max in a 1-2-5 progression: 10 us to 5 ms for 5 ms.
+  static constexpr std::int64_t divisors[ladder_size] = {0, 500, 200, 100, 50, 20, 10, 5, 2, 1};
+  if (index == 0 || max_ns <= 0) return 0;
+  if (index >= ladder_size) index = ladder_size - 1;
+  const std::int64_t value = max_ns / divisors[index];
+  return value > 0 ? value : 1;
+}
+
+std::uint64_t SimLoop::choose(const Choice& choice) noexcept {
+  bool enabled = true;
+  switch (choice.kind) {
+    case ChoiceKind::timer_tie: enabled = options_.choose_timer_ties; break;
+    case ChoiceKind::lateness: enabled = max_lateness_ns_ > 0; break;
+    case ChoiceKind::stall: enabled = max_stall_ns_ > 0; break;
+    case ChoiceKind::timeout_race: enabled = options_.choose_timeout_races; break;
+    case ChoiceKind::io_order:
+    case ChoiceKind::executor:
+    case ChoiceKind::net_reorder: enabled = options_.choose_io_order; break;
+    case ChoiceKind::random: enabled = options_.choose_random; break;
+    case ChoiceKind::buggify_enable:
+    case ChoiceKind::buggify_fire: enabled = options_.buggify; break;
+    default: break;
+  }
+  if (!enabled || choice.bound <= 1) return 0;
+  ++choices_made_;
+  std::uint64_t pick = chooser_->choose(choice);
+  if (pick >= choice.bound) pick = choice.bound - 1;  // a chooser out of range is clamped, not trusted
+  if (pick != 0 && options_.trace) {
+    try {
+      std::string detail(choice_kind_name(choice.kind));
+      detail += " = " + std::to_string(pick);
+      if (!choice.label.empty()) detail += ": " + std::string(choice.label);
+      record(TraceEventKind::choice, running_task_ != nullptr ? task_id(*running_task_) : 0, 0, 0, std::move(detail));
+    } catch (...) {
+      std::terminate();  // out of memory inside a noexcept hook
+    }
+  }
+  return pick;
+}
+
+std::string SimLoop::running_task_name() const { return running_task_ != nullptr ? running_task_->get_name() : "-"; }
+
+std::string SimLoop::timer_label(const asim::detail::CallbackNode& timer) const {
+  return "timer #" + std::to_string(timer.tie_ + 1) + " due at " + format_time(timer.when_) + " s";
+}
+
+std::int64_t SimLoop::next_timeout_after(std::int64_t after) const noexcept {
+  std::int64_t next = -1;
+  for (const asim::detail::CallbackNode* timer : timeouts_) {
+    if (timer->when_ > after && (next < 0 || timer->when_ < next)) next = timer->when_;
+  }
+  return next;
+}
+
+void SimLoop::maybe_stall() noexcept {
+  if (max_stall_ns_ == 0 && !options_.choose_timeout_races) return;
+  if (timer_count() == 0) return;  // with no timer armed, time passing changes no order
+  const std::int64_t now = virtual_clock.now();
+  const bool labels = options_.label_choices || options_.trace;
+  std::int64_t target = now;
+  const std::int64_t timeout = options_.choose_timeout_races ? next_timeout_after(now) : -1;
+  if (timeout >= 0 &&
+      choose({ChoiceKind::timeout_race, 2, race_chance_,
+              labels ? "stall before a callback until the timeout due at " + format_time(timeout) + " s expires"
+                     : std::string()}) != 0) {
+    target = timeout;
+  } else if (max_stall_ns_ > 0) {
+    const std::uint64_t rung =
+        choose({ChoiceKind::stall, ladder_size, stall_chance_,
+                labels ? "stall before a callback at " + format_time(now) + " s" : std::string()});
+    target = asim::detail::add_saturating(now, ladder_ns(max_stall_ns_, rung));
+  }
+  if (target > max_time_ns_) target = max_time_ns_ > now ? max_time_ns_ : now;
+  virtual_clock.set(target);
 }
 
 // -- the poller's side --------------------------------------------------------
@@ -75,22 +211,31 @@ void SimLoop::advance(std::int64_t timeout_ns) {
   if (timeout_ns == Poller::forever) throw deadlock_error();
   if (timeout_ns <= 0) return;
   const std::int64_t now = virtual_clock.now();
-  std::int64_t target = asim::detail::add_saturating(now, timeout_ns);
-  if (max_lateness_ns_ > 0) {
-    const auto late = static_cast<std::int64_t>(
-        choose(ChoiceKind::lateness, static_cast<std::uint64_t>(max_lateness_ns_) + 1));
-    target = asim::detail::add_saturating(target, late);
+  const std::int64_t due = asim::detail::add_saturating(now, timeout_ns);
+  std::int64_t target = due;
+  const bool labels = options_.label_choices || options_.trace;
+  const std::int64_t timeout = options_.choose_timeout_races ? next_timeout_after(due) : -1;
+  if (timeout >= 0 && choose({ChoiceKind::timeout_race, 2, race_chance_,
+                              labels ? "wake for the timer due at " + format_time(due) +
+                                           " s only when the timeout due at " + format_time(timeout) + " s expires"
+                                     : std::string()}) != 0) {
+    target = timeout;
+  } else if (max_lateness_ns_ > 0) {
+    const std::uint64_t rung = choose({ChoiceKind::lateness, ladder_size, late_chance_,
+                                       labels ? "wake-up for the timer due at " + format_time(due) + " s"
+                                              : std::string()});
+    target = asim::detail::add_saturating(due, ladder_ns(max_lateness_ns_, rung));
   }
   if (target > max_time_ns_) {
-    throw TimeLimitError("time limit: the next timer is due at " + format_time(now + timeout_ns) +
-                             " s, past max_virtual_time " + format_time(max_time_ns_) + " s " +
-                             where(seed_, now, step_),
-                         seed_, now, step_);
+    const std::string message = "time limit: the next timer is due at " + format_time(due) +
+                                " s, past max_virtual_time " + format_time(max_time_ns_) + " s " +
+                                where(seed_, now, step_) + "\n" + describe_pending(pending_tasks());
+    throw TimeLimitError(message, seed_, now, step_);
   }
   virtual_clock.set(target);
 }
 
-DeadlockError SimLoop::deadlock_error() const {
+std::vector<PendingTask> SimLoop::pending_tasks() const {
   std::vector<PendingTask> pending;
   for (const AnyTask& handle : all_tasks()) {
     const TaskBase& task = handle.task();
@@ -100,22 +245,19 @@ DeadlockError SimLoop::deadlock_error() const {
     entry.since_ns = task.suspended_since_ns();
     pending.push_back(std::move(entry));
   }
+  return pending;
+}
+
+DeadlockError SimLoop::deadlock_error() const {
+  std::vector<PendingTask> pending = pending_tasks();
   const std::int64_t now = time_ns();
-  std::string message = "deadlock: nothing is ready and no timer is armed " + where(seed_, now, step_);
-  if (pending.empty()) {
-    message += "\nno pending tasks (the awaited future is never completed)";
-  } else {
-    message += "\npending tasks (" + std::to_string(pending.size()) + "):";
-    for (const PendingTask& task : pending) {
-      message += "\n  Task '" + task.name + "' ";
-      if (task.awaiting.empty()) {
-        message += "is scheduled to step";
-      } else {
-        message += "awaits " + task.awaiting + " since " + format_time(task.since_ns) + " s";
-      }
-    }
-  }
+  std::string message = "deadlock: nothing is ready and no timer is armed " + where(seed_, now, step_) + "\n";
+  message += pending.empty() ? "no pending tasks (the awaited future is never completed)" : describe_pending(pending);
   return DeadlockError(message, seed_, now, step_, std::move(pending));
+}
+
+void SimLoop::record_failure(const std::string& failure) noexcept {
+  if (options_.trace) record(TraceEventKind::failure, 0, 0, 0, failure);
 }
 
 // -- checks -------------------------------------------------------------------
@@ -146,15 +288,25 @@ void SimLoop::throw_violation(const std::string& name, const std::string& detail
 
 // -- LoopInstrument -----------------------------------------------------------
 
-std::uint64_t SimLoop::timer_tie_key(std::int64_t /*when*/, std::uint64_t arming_order) noexcept {
-  last_arming_order_ = arming_order;
-  const std::uint64_t rank = choose(ChoiceKind::timer_tie, tie_rank_bound);
-  return (rank << tie_order_bits) | (arming_order & tie_order_mask);
+void SimLoop::order_due_timers(asim::detail::CallbackNode** due, std::size_t count) noexcept {
+  if (!options_.choose_timer_ties) return;
+  const bool labels = options_.label_choices || options_.trace;
+  // Answer j at position i: the j-th of the timers left (in arming order) runs next;
+  // the others keep their order, so answer 0 everywhere is CPython's order.
+  for (std::size_t i = 0; i + 1 < count; ++i) {
+    std::string label;
+    if (labels) {
+      label = "timers due at " + format_time(due[i]->when_) + " s: which runs next of";
+      for (std::size_t k = i; k < count; ++k) label += " #" + std::to_string(due[k]->tie_ + 1);
+    }
+    const std::uint64_t pick = choose({ChoiceKind::timer_tie, count - i, 0, label});
+    if (pick != 0) std::rotate(due + i, due + i + pick, due + i + pick + 1);
+  }
 }
 
 void SimLoop::on_timer_armed(const asim::detail::CallbackNode& timer) noexcept {
   if (!options_.trace) return;
-  const std::uint64_t id = last_arming_order_ + 1;
+  const std::uint64_t id = timer.tie_ + 1;
   try {
     timer_ids_[&timer] = id;
   } catch (...) {
@@ -163,7 +315,17 @@ void SimLoop::on_timer_armed(const asim::detail::CallbackNode& timer) noexcept {
   record(TraceEventKind::timer_armed, running_task_ != nullptr ? task_id(*running_task_) : 0, id, timer.when_, {});
 }
 
+void SimLoop::on_timeout_armed(const asim::detail::CallbackNode& timer) noexcept {
+  if (!options_.choose_timeout_races) return;
+  try {
+    timeouts_.push_back(&timer);
+  } catch (...) {
+    std::terminate();
+  }
+}
+
 void SimLoop::on_timer_cancelled(const asim::detail::CallbackNode& timer) noexcept {
+  if (!timeouts_.empty()) std::erase(timeouts_, &timer);
   if (!options_.trace) return;
   auto found = timer_ids_.find(&timer);
   const std::uint64_t id = found != timer_ids_.end() ? found->second : 0;
@@ -173,6 +335,7 @@ void SimLoop::on_timer_cancelled(const asim::detail::CallbackNode& timer) noexce
 }
 
 void SimLoop::on_timer_fired(const asim::detail::CallbackNode& timer) noexcept {
+  if (!timeouts_.empty()) std::erase(timeouts_, &timer);
   if (options_.invariants.no_callback_before_deadline && timer.when_ > virtual_clock.now()) {
     violate("no_callback_before_deadline",
             "a timer due at " + format_time(timer.when_) + " s fired at " + format_time(virtual_clock.now()) + " s");
@@ -184,6 +347,7 @@ void SimLoop::on_timer_fired(const asim::detail::CallbackNode& timer) noexcept {
 
 void SimLoop::before_callback(const asim::detail::Runnable& node) noexcept {
   ++step_;
+  maybe_stall();
   if (!options_.trace) return;
   std::uint64_t timer = 0;
   std::int64_t when = 0;
@@ -200,6 +364,7 @@ void SimLoop::before_callback(const asim::detail::Runnable& node) noexcept {
 }
 
 void SimLoop::after_callback(const asim::detail::Runnable& /*node*/) {
+  if (cancel_due_) cancel_at_point();
   throw_pending_violation();
   const std::int64_t now = virtual_clock.now();
   if (options_.invariants.time_never_goes_back && now < last_time_ns_) {
@@ -207,24 +372,78 @@ void SimLoop::after_callback(const asim::detail::Runnable& /*node*/) {
                     "loop time went from " + format_time(last_time_ns_) + " s back to " + format_time(now) + " s");
   }
   last_time_ns_ = now;
-  for (Invariant& invariant : invariants_) {
+  drop_removed_invariants();
+  // By index: a check may add or remove invariants.
+  for (std::size_t i = 0; i < invariants_.size(); ++i) {
+    if (invariants_[i].removed) continue;
     bool holds = false;
     std::string detail;
     try {
-      holds = invariant.holds(*this);
+      holds = invariants_[i].invariant.holds(*this);
     } catch (...) {
       detail = "the check raised " + describe_exception(std::current_exception());
     }
-    if (!holds) throw_violation(invariant.name, detail);
+    if (!holds) throw_violation(invariants_[i].invariant.name, detail);
   }
   if (options_.max_steps != 0 && step_ > options_.max_steps) {
     throw StepLimitError("step limit: more than max_steps " + std::to_string(options_.max_steps) +
-                             " callbacks ran (a livelock?) " + where(seed_, now, step_),
+                             " callbacks ran (a livelock?) " + where(seed_, now, step_) + "\n" +
+                             describe_pending(pending_tasks()),
                          seed_, now, step_);
   }
 }
 
+void SimLoop::cancel_at_point() noexcept {
+  cancel_due_ = false;
+  if (cancel_target_ == nullptr) return;
+  try {
+    const_cast<TaskBase*>(cancel_target_)->cancel("cancellation point");
+  } catch (...) {
+    // A cancel cycle raises at the await instead; nothing to do here.
+  }
+}
+
+void SimLoop::on_run_end() noexcept {
+  for (ScopedInvariant& entry : invariants_) {
+    if (entry.until_run_end && !entry.removed) {
+      entry.removed = true;
+      invariants_removed_ = true;
+    }
+  }
+  drop_removed_invariants();
+}
+
+std::uint64_t SimLoop::random_draw(std::uint64_t bound, std::uint32_t nonzero_chance, std::string_view label) noexcept {
+  return choose({ChoiceKind::random, bound, nonzero_chance, label});
+}
+
+bool SimLoop::buggify(std::string_view site) noexcept {
+  if (!options_.buggify) return false;
+  try {
+    auto found = buggify_sites_.find(site);
+    if (found == buggify_sites_.end()) {
+      const bool enabled =
+          choose({ChoiceKind::buggify_enable, 2, chance(options_.buggify_enable_probability), site}) != 0;
+      found = buggify_sites_.emplace(std::string(site), enabled).first;
+    }
+    if (!found->second) return false;
+  } catch (...) {
+    std::terminate();  // out of memory inside a noexcept hook
+  }
+  return choose({ChoiceKind::buggify_fire, 2, chance(options_.buggify_fire_probability), site}) != 0;
+}
+
 void SimLoop::on_task_created(const TaskBase& task) noexcept {
+  ++tasks_created_;
+  const CancelPoint& point = options_.cancel_point;
+  if (point.active() && point.task.empty() && point.task_index == tasks_created_) {
+    cancel_target_ = &task;
+    try {
+      cancel_point_task_ = task.get_name();
+    } catch (...) {
+      std::terminate();
+    }
+  }
   if (!options_.trace) return;
   const std::uint32_t id = ++tasks_seen_;
   try {
@@ -254,6 +473,24 @@ void SimLoop::on_task_step_start(const TaskBase& task) noexcept {
 
 void SimLoop::on_task_step_end(const TaskBase& task) noexcept {
   running_task_ = nullptr;
+  const CancelPoint& point = options_.cancel_point;
+  if (point.active() && !cancel_point_reached_ && !task.done()) {
+    try {
+      if (cancel_target_ == nullptr && !point.task.empty() && cancel_point_task_.empty() &&
+          task.get_name() == point.task) {
+        cancel_target_ = &task;
+        cancel_point_task_ = point.task;
+      }
+      if (cancel_target_ == &task && ++cancel_suspensions_ == point.suspension) {
+        cancel_due_ = true;
+        cancel_point_reached_ = true;
+        const FutureBase* awaited = task.awaiting();
+        cancel_point_site_ = awaited != nullptr ? awaited->describe() : std::string("a bare yield (sleep(0))");
+      }
+    } catch (...) {
+      std::terminate();
+    }
+  }
   if (!options_.trace) return;
   const std::uint32_t id = task_id(task);
   std::string detail;
@@ -269,6 +506,13 @@ void SimLoop::on_task_step_end(const TaskBase& task) noexcept {
 }
 
 void SimLoop::on_future_done(const FutureBase& future) noexcept {
+  if (&future == cancel_target_) cancel_target_ = nullptr;  // the address may be reused
+  for (ScopedInvariant& entry : invariants_) {
+    if (entry.owner == &future && !entry.removed) {
+      entry.removed = true;
+      invariants_removed_ = true;
+    }
+  }
   if (options_.invariants.future_completes_at_most_once && future.completion_count() > 1) {
     violate("future_completes_at_most_once", future.describe() + " completed a second time");
   }

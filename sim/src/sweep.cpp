@@ -1,35 +1,25 @@
 // SPDX-License-Identifier: MIT
-// The seed sweep: seed plan from options and environment, runs, failure report.
+// The sweep engine: runs under a strategy, coverage, shrinking, reports, regressions.
 #include <asim/sim/sweep.hpp>
 
-#include <charconv>
+#include "sweep_plan.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <fstream>
-#include <iterator>
+#include <mutex>
+#include <set>
 #include <string>
-#include <string_view>
+#include <thread>
+#include <unordered_set>
 
 namespace asim::sim {
 
 namespace {
 
 SweepReporter installed_reporter;
-
-std::uint64_t parse_number(std::string_view text, const char* variable) {
-  std::uint64_t value = 0;
-  const char* end = text.data() + text.size();
-  auto [ptr, error] = std::from_chars(text.data(), end, value);
-  if (text.empty() || error != std::errc() || ptr != end) {
-    throw ValueError(std::string(variable) + " must be an unsigned integer, got '" + std::string(text) + "'");
-  }
-  return value;
-}
-
-const char* env(const char* name) {
-  const char* value = std::getenv(name);
-  return value != nullptr && *value != '\0' ? value : nullptr;
-}
 
 // This process's command line, for the replay line: argv[0] alone when the test
 // framework supplies the arguments that select the test, else every argument.
@@ -63,6 +53,10 @@ std::string describe_current() {
   }
 }
 
+// What shrinking must preserve: the class of the failure (before the first ':'), so
+// that a shrink does not slide to another bug.
+std::string failure_class(const std::string& failure) { return failure.substr(0, failure.find(':')); }
+
 // Tasks still pending when the body returns are destroyed with the loop; a sweep of
 // thousands of seeds reports that once per task otherwise.
 void quiet_teardown(EventLoop& loop, const ExceptionContext& context) {
@@ -70,16 +64,152 @@ void quiet_teardown(EventLoop& loop, const ExceptionContext& context) {
   loop.default_exception_handler(context);
 }
 
-// Runs one seed; returns "" when it passed, else the failure.
-std::string run_one(std::uint64_t seed, const SimOptions& sim_options, void* body, detail::RunBody run) {
-  try {
-    SimLoop loop(seed, sim_options);
-    loop.set_exception_handler(quiet_teardown);
-    run(body, loop);
-  } catch (...) {
-    return describe_current();
+// "1 ms", "250 us": a lateness ladder rung, for reports.
+std::string short_duration(std::int64_t ns) {
+  if (ns % 1'000'000 == 0) return std::to_string(ns / 1'000'000) + " ms";
+  if (ns % 1'000 == 0) return std::to_string(ns / 1'000) + " us";
+  return std::to_string(ns) + " ns";
+}
+
+// One run's outcome.
+struct Outcome {
+  bool failed = false;
+  std::string failure;
+  std::uint64_t hash = 0;
+  std::uint64_t choices = 0;
+  Schedule schedule;
+  bool cancel_reached = false;
+  std::string cancel_task;
+  std::string cancel_site;
+};
+
+// Runs the body on fresh loops with the plan's options.
+class Runner {
+ public:
+  Runner(const detail::SweepPlan& plan, void* body, detail::RunBody run) : plan_(plan), body_(body), run_(run) {}
+
+  // One run with `chooser` (already set up to draw or replay), at `point`.
+  Outcome run(std::uint64_t seed, RecordingChooser& chooser, const CancelPoint& point, bool labels = false,
+              const std::string* trace_path = nullptr) const {
+    SimOptions options = plan_.sim;
+    options.chooser = &chooser;
+    options.cancel_point = point;
+    options.label_choices = labels;
+    options.trace = trace_path != nullptr;
+    Outcome outcome;
+    try {
+      SimLoop loop(seed, options);
+      loop.set_exception_handler(quiet_teardown);
+      try {
+        run_(body_, loop);
+      } catch (...) {
+        outcome.failed = true;
+        outcome.failure = describe_current();
+        loop.record_failure(outcome.failure);
+      }
+      outcome.cancel_reached = loop.cancel_point_reached();
+      outcome.cancel_task = loop.cancel_point_task();
+      outcome.cancel_site = loop.cancel_point_site();
+      if (trace_path != nullptr) loop.trace().write(*trace_path);
+    } catch (...) {
+      // The loop's own construction or teardown failed, or the trace could not be written.
+      if (!outcome.failed) {
+        outcome.failed = true;
+        outcome.failure = describe_current();
+      }
+    }
+    outcome.hash = chooser.hash();
+    outcome.choices = chooser.count();
+    outcome.schedule = chooser.schedule();
+    return outcome;
   }
-  return {};
+
+  // A run of `seed` under the plan's strategy (random or PCT).
+  Outcome run_seed(std::uint64_t seed, const CancelPoint& point, std::uint64_t pct_span) const {
+    if (plan_.strategy == Strategy::pct) {
+      PctChooser pct(seed, pct_depth_, pct_span);
+      RecordingChooser chooser(pct);
+      return run(seed, chooser, point);
+    }
+    PrngChooser prng(seed);
+    RecordingChooser chooser(prng);
+    return run(seed, chooser, point);
+  }
+
+  // A run that replays `schedule`.
+  Outcome replay(std::uint64_t seed, const Schedule& schedule, const CancelPoint& point, bool labels = false,
+                 const std::string* trace_path = nullptr) const {
+    RecordingChooser chooser(schedule, labels);
+    return run(seed, chooser, point, labels, trace_path);
+  }
+
+  void set_pct_depth(std::uint32_t depth) noexcept { pct_depth_ = depth; }
+
+ private:
+  const detail::SweepPlan& plan_;
+  void* body_;
+  detail::RunBody run_;
+  std::uint32_t pct_depth_ = 3;
+};
+
+// Shrinks a failing schedule toward CPython's order: each non-zero answer is tried at
+// 0, 1, half and one less; a trial is kept when the run still fails with the same
+// class of failure, and the schedule is then re-recorded from that run. Every kept
+// trial lowers the sum of the answers, so this ends.
+Schedule shrink(const Runner& runner, std::uint64_t seed, const CancelPoint& point, const Outcome& failing,
+                std::uint64_t max_runs, std::uint64_t& runs) {
+  Schedule current = failing.schedule;
+  const std::string wanted = failure_class(failing.failure);
+  bool changed = true;
+  while (changed && runs < max_runs) {
+    changed = false;
+    for (std::size_t i = 0; i < current.choices.size() && !changed && runs < max_runs; ++i) {
+      const std::uint64_t answer = current.choices[i].answer;
+      for (const std::uint64_t candidate : {std::uint64_t{0}, std::uint64_t{1}, answer / 2, answer - 1}) {
+        if (candidate >= answer || runs >= max_runs) continue;
+        Schedule trial = current;
+        if (candidate == 0) {
+          trial.choices.erase(trial.choices.begin() + static_cast<std::ptrdiff_t>(i));
+        } else {
+          trial.choices[i].answer = candidate;
+        }
+        ++runs;
+        Outcome attempt = runner.replay(seed, trial, point);
+        if (attempt.failed && failure_class(attempt.failure) == wanted) {
+          current = std::move(attempt.schedule);
+          changed = true;
+          break;
+        }
+      }
+    }
+  }
+  return current;
+}
+
+// What a non-zero answer means, for the report.
+std::string explain_answer(const RecordedChoice& choice, const SimOptions& sim) {
+  std::string text = "#" + std::to_string(choice.index) + " " + std::string(choice_kind_name(choice.kind)) + " = " +
+                     std::to_string(choice.answer);
+  auto ladder = [&](double max_seconds, const char* what) {
+    const auto max_ns = static_cast<std::int64_t>(max_seconds * 1e9);
+    text += " (" + std::string(what) + " " + short_duration(SimLoop::ladder_ns(max_ns, choice.answer)) + ")";
+  };
+  switch (choice.kind) {
+    case ChoiceKind::lateness: ladder(sim.max_lateness, "late by"); break;
+    case ChoiceKind::stall: ladder(sim.max_stall, "a stall of"); break;
+    case ChoiceKind::timer_tie: text += " (the timer " + std::to_string(choice.answer) + " places later runs first)"; break;
+    case ChoiceKind::timeout_race: text += " (the timeout expires with the result)"; break;
+    case ChoiceKind::buggify_enable: text += " (site enabled)"; break;
+    case ChoiceKind::buggify_fire: text += " (site fires)"; break;
+    default: break;
+  }
+  if (!choice.label.empty()) text += ": " + choice.label;
+  return text;
+}
+
+std::string quote(const std::string& text) {
+  if (!text.empty() && text.find_first_of(" \t'\"$\\;&|<>()*?#") == std::string::npos) return text;
+  return "'" + text + "'";
 }
 
 }  // namespace
@@ -91,92 +221,302 @@ bool install_sweep_reporter(SweepReporter reporter) noexcept {
 
 SweepReporter sweep_reporter() noexcept { return installed_reporter; }
 
-std::string SweepResult::message() const {
-  if (passed) {
-    return "asim sweep passed: " + std::to_string(seeds_run) + " seeds of [" + std::to_string(first) + ", " +
-           std::to_string(end) + ")";
+std::string SweepResult::summary() const {
+  std::string text = std::string("asim sweep ") + (passed ? "passed" : "failed") + ": " + std::to_string(seeds_run) +
+                     (strategy == Strategy::exhaustive ? " schedules" : " seeds") + " of [" + std::to_string(first) +
+                     ", " + std::to_string(end) + ")";
+  if (total_shards > 1) text += " (shard " + std::to_string(shard_index) + "/" + std::to_string(total_shards) + ")";
+  text += ", " + std::to_string(distinct_schedules) + " distinct schedule" + (distinct_schedules == 1 ? "" : "s") +
+          ", " + std::string(strategy_name(strategy)) + " strategy";
+  char seconds_text[32];
+  std::snprintf(seconds_text, sizeof seconds_text, ", %.2f s", seconds);
+  text += seconds_text;
+  if (regressions_replayed != 0) text += ", " + std::to_string(regressions_replayed) + " regressions replayed first";
+  if (exhausted) text += "; explored all " + std::to_string(seeds_run) + " schedules within the bound";
+  if (budget_exhausted) text += "; stopped by the time budget";
+  if (seeds_run > 1 && max_choices == 0) {
+    text += "\nwarning: " + std::to_string(seeds_run) + " runs, 1 schedule: this body makes no choices";
+  } else if (seeds_run > 1 && distinct_schedules == 1) {
+    text += "\nwarning: " + std::to_string(seeds_run) + " runs, 1 schedule: every run took the same schedule";
   }
-  std::string text = "asim sweep failed at seed " + std::to_string(failing_seed) + " (after " +
-                     std::to_string(seeds_run) + " seeds of [" + std::to_string(first) + ", " + std::to_string(end) +
-                     ")";
-  if (total_shards > 1) text += ", shard " + std::to_string(shard_index) + "/" + std::to_string(total_shards);
-  text += ")\n" + failure + "\n" + replay;
+  return text;
+}
+
+std::string SweepResult::message() const {
+  if (passed) return summary();
+  if (seeds_run == 0 && regression.empty()) return "asim sweep failed: " + failure + "\n" + replay;
+  std::string text = "asim sweep failed at seed " + std::to_string(failing_seed);
+  if (!regression.empty()) {
+    text += " (a regression from " + regression + ")";
+  } else {
+    text += " (after " + std::to_string(seeds_run) + " runs of seeds [" + std::to_string(first) + ", " +
+            std::to_string(end) + ")";
+    if (total_shards > 1) text += ", shard " + std::to_string(shard_index) + "/" + std::to_string(total_shards);
+    text += ", " + std::string(strategy_name(strategy)) + " strategy, " + std::to_string(distinct_schedules) +
+            " distinct schedules)";
+  }
+  text += "\n" + failure + "\n";
+  if (cancel_suspension != 0) {
+    text += "cancelled task '" + cancel_task + "' at its suspension " + std::to_string(cancel_suspension) +
+            " (the smallest that fails), awaiting " + cancel_site + "\n";
+  }
+  if (shrunk.empty()) {
+    text += "every choice is CPython's: the run fails in CPython's own order";
+  } else {
+    text += std::to_string(shrunk.size()) + " choice" + (shrunk.size() == 1 ? "" : "s") + " of the run's " +
+            std::to_string(shrunk_run_choices) + " differ from CPython's order";
+    if (shrink_runs != 0) {
+      text += " (shrunk in " + std::to_string(shrink_runs) + " runs from " + std::to_string(found.size()) + ")";
+    }
+    text += ":";
+    for (const RecordedChoice& choice : shrunk.choices) text += "\n  " + choice.label;
+  }
+  text += "\n" + replay;
   if (!trace_path.empty()) text += "\ntrace written to " + trace_path;
   return text;
 }
 
 namespace detail {
 
-SweepResult run_sweep(const SweepOptions& options, void* body, RunBody run) {
-  SweepResult result;
-  result.first = options.first_seed;
-  result.end = options.first_seed + options.seeds;
-  const char* trace_path = nullptr;
-  if (options.use_environment) {
-    if (const char* seed = env("ASIM_SEED")) {
-      result.first = parse_number(seed, "ASIM_SEED");
-      result.end = result.first + 1;
-    } else if (const char* range = env("ASIM_SEEDS")) {
-      const std::string_view text(range);
-      const std::size_t colon = text.find(':');
-      if (colon == std::string_view::npos) throw ValueError("ASIM_SEEDS must be A:B, got '" + std::string(text) + "'");
-      result.first = parse_number(text.substr(0, colon), "ASIM_SEEDS");
-      result.end = parse_number(text.substr(colon + 1), "ASIM_SEEDS");
-      if (result.end < result.first) throw ValueError("ASIM_SEEDS A:B needs A <= B, got '" + std::string(text) + "'");
-    }
-    // One seed named explicitly is a replay: it runs whatever the shard.
-    if (env("ASIM_SEED") == nullptr) {
-      const char* total = env("GTEST_TOTAL_SHARDS");
-      const char* index = env("GTEST_SHARD_INDEX");
-      if (total == nullptr) {  // <asim/sim/gtest.hpp> moves gtest's own variables here
-        total = env("ASIM_TOTAL_SHARDS");
-        index = env("ASIM_SHARD_INDEX");
-      }
-      if (total != nullptr) {
-        result.total_shards = parse_number(total, "GTEST_TOTAL_SHARDS");
-        result.shard_index = index != nullptr ? parse_number(index, "GTEST_SHARD_INDEX") : 0;
-        if (result.total_shards == 0 || result.shard_index >= result.total_shards) {
-          throw ValueError("GTEST_SHARD_INDEX must be below GTEST_TOTAL_SHARDS");
-        }
-      }
-    }
-    trace_path = env("ASIM_TRACE");
-  }
+void print_line(const std::string& text) { std::fprintf(stderr, "%s\n", text.c_str()); }
 
-  SimOptions sim_options = options.sim;
-  sim_options.trace = false;
-  for (std::uint64_t seed = result.first + result.shard_index; seed < result.end; seed += result.total_shards) {
+SweepResult run_sweep(const SweepOptions& options, void* body, RunBody run) {
+  const auto started = std::chrono::steady_clock::now();
+  const auto elapsed = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  };
+  const SweepPlan plan = make_plan(options);
+  Runner runner(plan, body, run);
+  runner.set_pct_depth(options.pct.depth);
+
+  SweepResult result;
+  result.strategy = plan.strategy;
+  result.first = plan.first;
+  result.end = plan.end;
+  result.shard_index = plan.shard_index;
+  result.total_shards = plan.total_shards;
+
+  Outcome failing;
+  CancelPoint failing_point;
+  bool shrinkable = true;
+  std::unordered_set<std::uint64_t> hashes;
+  const auto count = [&](const Outcome& outcome) {
     ++result.seeds_run;
-    std::string failure = run_one(seed, sim_options, body, run);
-    if (failure.empty()) continue;
+    hashes.insert(outcome.hash);
+    result.max_choices = std::max(result.max_choices, outcome.choices);
+  };
+  const auto fail = [&](std::uint64_t seed, Outcome outcome, const CancelPoint& point) {
     result.passed = false;
     result.failing_seed = seed;
-    result.failure = std::move(failure);
-    SweepReporter reporter = sweep_reporter();
-    const std::string arguments = reporter.replay_arguments != nullptr ? reporter.replay_arguments() : std::string();
-    const std::string command = command_line(reporter.replay_arguments != nullptr) + arguments;
-    result.replay = "replay: ASIM_SEED=" + std::to_string(seed) + " " + command + "\ntrace:  ASIM_SEED=" +
-                    std::to_string(seed) + " ASIM_TRACE=asim-seed-" + std::to_string(seed) + ".json " + command;
-    if (trace_path != nullptr) {
-      // Runs are deterministic: the same seed again, recording, gives the failing run.
-      SimOptions traced = options.sim;
-      traced.trace = true;
-      try {
-        SimLoop loop(seed, traced);
-        loop.set_exception_handler(quiet_teardown);
-        try {
-          run(body, loop);
-        } catch (...) {
-        }
-        loop.trace().write(trace_path);
-        result.trace_path = trace_path;
-      } catch (const std::exception& error) {
-        result.trace_path = std::string("(not written: ") + error.what() + ")";
+    failing = std::move(outcome);
+    failing_point = point;
+  };
+
+  // 1. Regressions, then 2. a replayed schedule, then 3. the sweep itself.
+  if (!plan.regressions.empty() && !plan.replay_schedule) {
+    for (const Regression& regression : load_regressions(plan.regressions, plan.test_id)) {
+      ++result.regressions_replayed;
+      const CancelPoint point = regression.cancel_point.value_or(CancelPoint{});
+      Outcome outcome = runner.replay(regression.seed, regression.schedule, point);
+      if (outcome.failed) {
+        result.regression = regression.place;
+        shrinkable = false;
+        fail(regression.seed, std::move(outcome), point);
+        break;
       }
     }
-    if (!options.quiet) std::fprintf(stderr, "%s\n", result.message().c_str());
-    break;
   }
+
+  if (result.passed && plan.replay_schedule) {
+    const CancelPoint point = plan.replay_cancel_point.value_or(CancelPoint{});
+    Outcome outcome = runner.replay(plan.first, *plan.replay_schedule, point);
+    count(outcome);
+    shrinkable = false;
+    if (outcome.failed) fail(plan.first, std::move(outcome), point);
+  } else if (result.passed && options.cancel_points.active()) {
+    // Cancellation points: for each seed, each task (or the named one), each k.
+    const bool every_task = options.cancel_points.task == "*";
+    bool target_seen = false;
+    for (std::uint64_t seed = plan.first + plan.shard_index; seed < plan.end && result.passed;
+         seed += plan.total_shards) {
+      for (std::uint32_t task_index = 1; result.passed; ++task_index) {
+        bool task_exists = false;
+        for (std::uint32_t k = 1; k <= options.cancel_points.max_suspensions && result.passed; ++k) {
+          if (plan.time_budget > 0 && elapsed() > plan.time_budget) {
+            result.budget_exhausted = true;
+            break;
+          }
+          CancelPoint point;
+          point.suspension = k;
+          if (every_task) {
+            point.task_index = task_index;
+          } else {
+            point.task = options.cancel_points.task;
+          }
+          Outcome outcome = runner.run_seed(seed, point, 0);
+          count(outcome);
+          task_exists = task_exists || !outcome.cancel_task.empty();
+          if (outcome.failed) {
+            fail(seed, std::move(outcome), point);
+          } else if (!outcome.cancel_reached) {
+            break;  // the task suspends fewer than k times
+          }
+        }
+        target_seen = target_seen || task_exists;
+        if (!every_task || !task_exists || result.budget_exhausted) break;
+      }
+      if (result.budget_exhausted) break;
+    }
+    if (result.passed && !target_seen && !result.budget_exhausted) {
+      throw ValueError("SweepOptions::cancel_points.task '" + options.cancel_points.task +
+                       "': no run had a task of that name that suspended (check the name given to create_task)");
+    }
+  } else if (result.passed && plan.strategy == Strategy::exhaustive) {
+    ExhaustivePlanner planner(options.exhaustive);
+    const std::uint64_t cap = plan.end - plan.first;
+    while (result.passed) {
+      if (result.seeds_run >= cap || (plan.time_budget > 0 && elapsed() > plan.time_budget)) {
+        result.budget_exhausted = plan.time_budget > 0 && elapsed() > plan.time_budget;
+        break;
+      }
+      RecordingChooser chooser(planner.prefix());
+      chooser.record_zeros_below(options.exhaustive.max_choices);
+      Outcome outcome = runner.run(plan.first, chooser, {});
+      count(outcome);
+      if (outcome.failed) {
+        fail(plan.first, std::move(outcome), {});
+      } else if (!planner.advance(chooser.recorded())) {
+        result.exhausted = true;
+        break;
+      }
+    }
+  } else if (result.passed) {
+    // Random or PCT over the seeds, on `jobs` threads. Runs are numbered in seed order
+    // and the report takes the lowest failing one, so the result is the same for any
+    // number of jobs.
+    std::vector<std::uint64_t> seeds;
+    for (std::uint64_t seed = plan.first + plan.shard_index; seed < plan.end; seed += plan.total_shards) {
+      seeds.push_back(seed);
+    }
+    std::uint64_t pct_span = 0;
+    if (plan.strategy == Strategy::pct && !seeds.empty()) {
+      // PCT places its change points among the choices of a run: learn how many a
+      // run makes from one run in CPython's order.
+      FifoChooser fifo;
+      RecordingChooser chooser(fifo);
+      (void)runner.run(seeds.front(), chooser, {});
+      pct_span = chooser.count();
+    }
+    std::vector<std::uint64_t> run_hashes(seeds.size(), 0);
+    std::vector<std::uint64_t> run_choices(seeds.size(), 0);
+    std::vector<char> done(seeds.size(), 0);
+    std::atomic<std::size_t> next{0};
+    std::atomic<std::size_t> stop_at{seeds.size()};
+    std::atomic<bool> out_of_time{false};
+    std::mutex failure_mutex;
+    std::size_t failing_index = seeds.size();
+    Outcome first_failure;
+    const auto work = [&] {
+      for (;;) {
+        const std::size_t i = next.fetch_add(1);
+        if (i >= stop_at.load()) return;
+        if (plan.time_budget > 0 && elapsed() > plan.time_budget) {
+          out_of_time = true;
+          return;
+        }
+        Outcome outcome = runner.run_seed(seeds[i], {}, pct_span);
+        run_hashes[i] = outcome.hash;
+        run_choices[i] = outcome.choices;
+        done[i] = 1;
+        if (outcome.failed) {
+          std::lock_guard<std::mutex> lock(failure_mutex);
+          if (i < failing_index) {
+            failing_index = i;
+            first_failure = std::move(outcome);
+            std::size_t limit = stop_at.load();
+            while (i < limit && !stop_at.compare_exchange_weak(limit, i)) {
+            }
+          }
+        }
+      }
+    };
+    const unsigned jobs = std::max(1U, std::min<unsigned>(plan.jobs, static_cast<unsigned>(seeds.size())));
+    if (jobs <= 1) {
+      work();
+    } else {
+      std::vector<std::thread> threads;
+      threads.reserve(jobs);
+      for (unsigned j = 0; j < jobs; ++j) threads.emplace_back(work);
+      for (std::thread& thread : threads) thread.join();
+    }
+    // Count the runs up to the failure (all of them, or those done within the budget).
+    const std::size_t counted = failing_index < seeds.size() ? failing_index + 1 : seeds.size();
+    for (std::size_t i = 0; i < counted; ++i) {
+      if (!done[i]) continue;
+      ++result.seeds_run;
+      hashes.insert(run_hashes[i]);
+      result.max_choices = std::max(result.max_choices, run_choices[i]);
+    }
+    result.budget_exhausted = out_of_time.load() && failing_index == seeds.size();
+    if (failing_index < seeds.size()) fail(seeds[failing_index], std::move(first_failure), {});
+  }
+  result.distinct_schedules = hashes.size();
+
+  if (!result.passed) {
+    result.failure = failing.failure;
+    result.found = failing.schedule;
+    Schedule shrunk = failing.schedule;
+    if (shrinkable && options.shrink) {
+      shrunk = shrink(runner, result.failing_seed, failing_point, failing, options.max_shrink_runs, result.shrink_runs);
+    }
+    // The shrunk run once more, with labels (and the trace when asked): the report
+    // reads from it, and it must still fail.
+    const std::string* trace = plan.trace_path.empty() ? nullptr : &plan.trace_path;
+    Outcome labelled = runner.replay(result.failing_seed, shrunk, failing_point, /*labels=*/true, trace);
+    if (labelled.failed) {
+      result.failure = labelled.failure;
+      shrunk = labelled.schedule;
+    }
+    for (RecordedChoice& choice : shrunk.choices) choice.label = explain_answer(choice, plan.sim);
+    result.shrunk = std::move(shrunk);
+    result.shrunk_run_choices = labelled.choices;
+    if (trace != nullptr) result.trace_path = plan.trace_path;
+    if (failing_point.active()) {
+      result.cancel_task = labelled.cancel_task.empty() ? failing.cancel_task : labelled.cancel_task;
+      result.cancel_suspension = failing_point.suspension;
+      result.cancel_site = labelled.cancel_site.empty() ? failing.cancel_site : labelled.cancel_site;
+    }
+
+    const SweepReporter reporter = sweep_reporter();
+    const std::string arguments = reporter.replay_arguments != nullptr ? reporter.replay_arguments() : std::string();
+    const std::string command = command_line(reporter.replay_arguments != nullptr) + arguments;
+    std::string variables = "ASIM_SEED=" + std::to_string(result.failing_seed);
+    if (!result.shrunk.empty()) variables += " ASIM_SCHEDULE=" + quote(result.shrunk.to_string());
+    if (failing_point.active()) variables += " ASIM_CANCEL_POINT=" + quote(format_cancel_point(failing_point));
+    result.replay = "replay: " + variables + " " + command + "\ntrace:  " + variables + " ASIM_TRACE=asim-seed-" +
+                    std::to_string(result.failing_seed) + ".json " + command;
+
+    if (!plan.regressions.empty() && result.regression.empty()) {
+      Regression regression;
+      regression.test_id = plan.test_id;
+      regression.seed = result.failing_seed;
+      regression.schedule = result.shrunk;
+      if (failing_point.active()) regression.cancel_point = failing_point;
+      if (append_regression(plan.regressions, regression, result.failure)) {
+        result.replay += "\nsaved to " + plan.regressions + ": later sweeps replay it first";
+      } else {
+        result.replay += "\n(could not append to the regression file " + plan.regressions + ")";
+      }
+    }
+  } else if (result.seeds_run == 0 && !result.budget_exhausted) {
+    result.passed = false;
+    result.failure = "RuntimeError: the sweep ran no seed (empty seed range [" + std::to_string(plan.first) + ", " +
+                     std::to_string(plan.end) + ")" +
+                     (plan.total_shards > 1 ? " for shard " + std::to_string(plan.shard_index) : std::string()) +
+                     "): a sweep that runs nothing proves nothing";
+    result.replay = "check SweepOptions::seeds and ASIM_SEEDS";
+  }
+  result.seconds = elapsed();
   return result;
 }
 

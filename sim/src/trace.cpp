@@ -92,6 +92,10 @@ std::string_view trace_event_name(TraceEventKind kind) noexcept {
       return "cancel_requested";
     case TraceEventKind::cancel_delivered:
       return "cancel_delivered";
+    case TraceEventKind::choice:
+      return "choice";
+    case TraceEventKind::failure:
+      return "failure";
   }
   return "unknown";
 }
@@ -202,6 +206,10 @@ std::string Trace::chrome_json() const {
       case TraceEventKind::timer_cancelled:
         instant(event.kind == TraceEventKind::timer_armed ? tid : 0,
                 std::string(trace_event_name(event.kind)) + " #" + std::to_string(event.timer), event);
+        break;
+      case TraceEventKind::choice:
+      case TraceEventKind::failure:
+        instant(tid, std::string(trace_event_name(event.kind)) + ": " + event.detail, event);
         break;
       case TraceEventKind::future_done:
         instant(tid, event.detail, event);

@@ -46,16 +46,16 @@ TEST(Chooser, BelowStaysInRangeAndCoversIt) {
 
 TEST(Chooser, FifoChooserAlwaysPicksTheCpythonChoice) {
   asim::sim::FifoChooser chooser;
-  EXPECT_EQ(chooser.choose(asim::sim::ChoiceKind::timer_tie, 100), 0U);
-  EXPECT_EQ(chooser.choose(asim::sim::ChoiceKind::lateness, 5), 0U);
+  EXPECT_EQ(chooser.choose({asim::sim::ChoiceKind::timer_tie, 100}), 0U);
+  EXPECT_EQ(chooser.choose({asim::sim::ChoiceKind::lateness, 5, asim::sim::chance(1.0)}), 0U);
 }
 
 TEST(Chooser, PrngChoosersWithDifferentSeedsDiffer) {
   asim::sim::PrngChooser a(1);
   asim::sim::PrngChooser b(2);
   int same = 0;
-  for (int i = 0; i < 50; ++i) same += a.choose(asim::sim::ChoiceKind::timer_tie, 1000) ==
-                                       b.choose(asim::sim::ChoiceKind::timer_tie, 1000);
+  for (int i = 0; i < 50; ++i) same += a.choose({asim::sim::ChoiceKind::timer_tie, 1000}) ==
+                                       b.choose({asim::sim::ChoiceKind::timer_tie, 1000});
   EXPECT_LT(same, 5);
 }
 

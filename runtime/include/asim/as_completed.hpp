@@ -50,6 +50,7 @@ class AsCompletedState {
     if (!todo_.empty() && timeout) {
       Ref<AsCompletedState> self(this);
       timeout_handle_ = loop_->call_later(*timeout, [self] { self->on_timeout(); });
+      loop_->mark_timeout(timeout_handle_);
     }
   }
   [[nodiscard]] std::size_t count() const noexcept { return todo_.size(); }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <asim/as_completed.hpp>
+#include <asim/buggify.hpp>
 #include <asim/condition.hpp>
 #include <asim/coro.hpp>
 #include <asim/errors.hpp>
@@ -15,6 +16,7 @@
 #include <asim/loop.hpp>
 #include <asim/outcome.hpp>
 #include <asim/queues.hpp>
+#include <asim/random.hpp>
 #include <asim/real_loop.hpp>
 #include <asim/scoped_release.hpp>
 #include <asim/semaphore.hpp>

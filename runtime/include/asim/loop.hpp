@@ -208,6 +208,11 @@ class EventLoop {
     return node;
   }
   void timer_handle_cancelled(detail::CallbackNode& timer) noexcept;
+  /// Tells the instrument (the simulator) that `timer` guards an awaited operation as
+  /// its timeout, so that it can explore the timeout expiring with the result.
+  void mark_timeout(const Handle& timer) noexcept {
+    if (instrument_ != nullptr && timer.node() != nullptr) instrument_->on_timeout_armed(*timer.node());
+  }
   void set_instrument(detail::LoopInstrument* instrument) noexcept { instrument_ = instrument; }
   [[nodiscard]] detail::LoopInstrument* instrument() const noexcept { return instrument_; }
   void check_closed() const;
@@ -226,6 +231,8 @@ class EventLoop {
   /// The clock and poller this loop was built with.
   [[nodiscard]] Clock& clock() const noexcept { return clock_; }
   [[nodiscard]] Poller& poller() const noexcept { return poller_; }
+  /// A number no other loop of this process has had (loops may reuse addresses).
+  [[nodiscard]] std::uint64_t id() const noexcept { return id_; }
   /// Iterations run so far.
   [[nodiscard]] std::uint64_t iteration() const noexcept { return iteration_; }
 
@@ -236,6 +243,7 @@ class EventLoop {
 
  private:
   void arm_timer(detail::CallbackNode& node, std::int64_t when_ns) noexcept;
+  void move_due_group() noexcept;
   void post_threadsafe(std::function<void()> fn);
   void drain_threadsafe();
   [[noreturn]] void throw_nested_task(TaskBase& task) const;
@@ -244,6 +252,7 @@ class EventLoop {
 
   Clock& clock_;
   Poller& poller_;
+  std::uint64_t id_;
   detail::CallbackPool* pool_;
   detail::RunnableQueue ready_;
   detail::TimerHeap timers_;

@@ -39,6 +39,7 @@ Coro<T> wait_for(Future<T> fut, std::optional<double> timeout) {
 
   Future<void> waiter = loop.create_future<void>();
   TimerHandle timeout_handle = loop.call_later(*timeout, [waiter] { detail::release_waiter(waiter); });
+  loop.mark_timeout(timeout_handle);
   struct Finally {
     TimerHandle& handle;
     ~Finally() { handle.cancel(); }

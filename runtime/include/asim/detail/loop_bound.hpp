@@ -5,6 +5,8 @@
 
 #include <asim/loop.hpp>
 
+#include <cstdint>
+
 namespace asim::detail {
 
 /// The loop a primitive belongs to, chosen lazily: the running loop at the first
@@ -23,7 +25,8 @@ class LoopBound {
   EventLoop& get_loop(const char* what);
 
  private:
-  EventLoop* loop_ = nullptr;
+  // By id, not address: a new loop may live where a destroyed one did.
+  std::uint64_t loop_id_ = 0;
 };
 
 }  // namespace asim::detail

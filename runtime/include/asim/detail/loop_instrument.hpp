@@ -3,7 +3,9 @@
 // its invariants and its choice of tie order. The real loop installs none.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <string_view>
 
 namespace asim {
 class FutureBase;
@@ -22,12 +24,16 @@ class LoopInstrument {
  public:
   virtual ~LoopInstrument() = default;
 
-  /// The tie-break key of a timer armed for `when`; `arming_order` counts timers armed.
-  virtual std::uint64_t timer_tie_key(std::int64_t when, std::uint64_t arming_order) noexcept {
-    (void)when;
-    return arming_order;
+  /// Two or more timers with the same deadline came due together: `due[0..count)` in
+  /// arming order (asyncio's heap order). The hook may permute them; they run in the
+  /// order it leaves.
+  virtual void order_due_timers(CallbackNode** due, std::size_t count) noexcept {
+    (void)due;
+    (void)count;
   }
   virtual void on_timer_armed(const CallbackNode& timer) noexcept { (void)timer; }
+  /// `timer` (already armed) is the timeout of a `wait_for`, `timeout` or `wait`.
+  virtual void on_timeout_armed(const CallbackNode& timer) noexcept { (void)timer; }
   virtual void on_timer_cancelled(const CallbackNode& timer) noexcept { (void)timer; }
   /// A due timer moved to the ready queue.
   virtual void on_timer_fired(const CallbackNode& timer) noexcept { (void)timer; }
@@ -43,6 +49,24 @@ class LoopInstrument {
   virtual void on_cancel_requested(const TaskBase& task) noexcept { (void)task; }
   /// CancelledError is thrown into the task's coroutine at its await point.
   virtual void on_cancel_delivered(const TaskBase& task) noexcept { (void)task; }
+
+  /// run_forever (and so run_until_complete) is returning.
+  virtual void on_run_end() noexcept {}
+
+  /// A draw of `asim::random`: an answer in [0, bound) (bound >= 2); 0 is the low
+  /// end, false, the first element. `nonzero_chance` as sim::Choice (0: uniform).
+  virtual std::uint64_t random_draw(std::uint64_t bound, std::uint32_t nonzero_chance,
+                                    std::string_view label) noexcept {
+    (void)bound;
+    (void)nonzero_chance;
+    (void)label;
+    return 0;
+  }
+  /// Whether the fault point `site` fires now (asim::buggify).
+  virtual bool buggify(std::string_view site) noexcept {
+    (void)site;
+    return false;
+  }
 };
 
 }  // namespace asim::detail

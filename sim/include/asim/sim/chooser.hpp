@@ -3,37 +3,97 @@
 #pragma once
 
 #include <cstdint>
+#include <string_view>
 
 namespace asim::sim {
 
-/// What a choice decides; a chooser may treat kinds differently (props record them).
+/// What a choice decides. Answer 0 always means what CPython does on an idle machine
+/// (on time, arming order, no fault, the first element), so a schedule shrinks
+/// towards 0 and its non-zero answers read as "the few things that went differently".
 enum class ChoiceKind : std::uint8_t {
-  /// The order of timers whose deadlines are equal: a key in [0, bound), lower first.
+  /// Which of the timers due at one deadline runs next: an index among those left, in
+  /// arming order (0: the earliest armed, CPython's heap order).
   timer_tie,
-  /// How late (in nanoseconds, [0, bound)) the poller wakes after its timeout.
+  /// How late the loop wakes for its next timer: an index into the lateness ladder
+  /// (0: on time).
   lateness,
+  /// Time that passes before a ready callback runs (a slow callback, a preempted
+  /// process): an index into the same ladder (0: none).
+  stall,
+  /// Whether the loop stalls (or wakes late) exactly until the next armed timeout of
+  /// `wait_for`, `timeout` or `wait`, so that it expires in the same iteration as the
+  /// work it guards (0: no).
+  timeout_race,
   /// The position of an I/O event among those delivered by one poll.
   io_order,
+  /// When an executor job completes: an index into the lateness ladder.
+  executor,
+  /// A user's draw through `asim::random` (0: the low end, false, the first element).
+  random,
+  /// Whether a `buggify` site is enabled for this run (0: no).
+  buggify_enable,
+  /// Whether an enabled `buggify` site fires this time (0: no).
+  buggify_fire,
+  /// A simulated network's latency, loss, duplication, reordering.
+  net_latency,
+  net_loss,
+  net_duplicate,
+  net_reorder,
+  /// A simulated host crash point (0: no crash).
+  crash,
+  /// The suspension at which a cancellation-point sweep cancels its task (a fixed
+  /// answer, recorded so that reports and replays name it).
+  cancel_point,
 };
 
-/// Picks numbers for the simulated loop. Every nondeterministic decision goes through
-/// `choose`, so a chooser fully determines a schedule: the default is a seeded PRNG;
-/// props implement it on top of rapidcheck so that schedules shrink (towards 0, which
-/// always means "the order CPython would take").
+/// The number of ChoiceKind values.
+inline constexpr std::size_t choice_kind_count = 15;
+
+/// The stable name of a kind ("timer_tie", ...), used in schedule strings and reports.
+[[nodiscard]] std::string_view choice_kind_name(ChoiceKind kind) noexcept;
+/// The kind named `name`; false when there is none.
+[[nodiscard]] bool choice_kind_from_name(std::string_view name, ChoiceKind& kind) noexcept;
+
+/// One question put to a chooser.
+struct Choice {
+  ChoiceKind kind = ChoiceKind::timer_tie;
+  /// Answers lie in [0, bound); bound is at least 2 (a single answer is no choice).
+  std::uint64_t bound = 2;
+  /// How often a random strategy answers something other than 0, in units of 2^-32
+  /// (`chance(0.05)`); 0 means uniformly over [0, bound). Most decisions of a busy
+  /// machine are the idle machine's: a few late timers, not every one.
+  std::uint32_t nonzero_chance = 0;
+  /// What is decided, for reports ("timer of 'reader' due at 0.010 s", a buggify site,
+  /// a user's label). May be empty; valid only during the call.
+  std::string_view label = {};
+};
+
+/// A probability as Choice::nonzero_chance (clamped to [0, 1]; 0 stays "uniform").
+[[nodiscard]] constexpr std::uint32_t chance(double probability) noexcept {
+  if (!(probability > 0)) return 0;
+  if (probability >= 1) return 0xffffffffU;
+  const auto scaled = static_cast<std::uint32_t>(probability * 4294967296.0);
+  return scaled == 0 ? 1 : scaled;
+}
+
+/// Picks answers for the simulated loop. Every nondeterministic decision goes through
+/// `choose`, so a chooser fully determines a schedule. Strategies (random, PCT,
+/// exhaustive, replay of a saved schedule, rapidcheck) are choosers.
 ///
 /// Ground rules: `choose` is called on the loop's thread, in a deterministic sequence
-/// for a given program; it must not throw (it runs inside noexcept loop hooks).
+/// for a given program and answers; it must not throw (it runs inside noexcept loop
+/// hooks). An answer out of range is clamped by the loop.
 class Chooser {
  public:
   virtual ~Chooser() = default;
-  /// A number in [0, bound); `bound` is at least 1. 0 is the CPython choice.
-  virtual std::uint64_t choose(ChoiceKind kind, std::uint64_t bound) noexcept = 0;
+  /// An answer in [0, choice.bound). 0 is the CPython choice.
+  virtual std::uint64_t choose(const Choice& choice) noexcept = 0;
 };
 
-/// Always 0: CPython's order (FIFO on ties, never late).
+/// Always 0: CPython's order (arming order on ties, never late, no fault).
 class FifoChooser final : public Chooser {
  public:
-  std::uint64_t choose(ChoiceKind /*kind*/, std::uint64_t /*bound*/) noexcept override { return 0; }
+  std::uint64_t choose(const Choice& /*choice*/) noexcept override { return 0; }
 };
 
 /// splitmix64: expands a seed into well-mixed 64-bit words (Vigna's constants).
@@ -80,6 +140,14 @@ class Xoshiro256 {
     return high;
   }
 
+  /// An answer to `choice` with its distribution: uniform, or 0 except with
+  /// probability `nonzero_chance`, then uniform over the non-zero answers.
+  constexpr std::uint64_t answer(const Choice& choice) noexcept {
+    if (choice.nonzero_chance == 0) return below(choice.bound);
+    if ((next() >> 32) >= choice.nonzero_chance) return 0;
+    return 1 + below(choice.bound - 1);
+  }
+
  private:
   // The full 128-bit product of a and b: returns the low word, stores the high one.
   static constexpr std::uint64_t multiply(std::uint64_t a, std::uint64_t b, std::uint64_t& high) noexcept {
@@ -98,11 +166,12 @@ class Xoshiro256 {
   std::uint64_t s_[4] = {};
 };
 
-/// The default chooser: uniform choices from xoshiro256** seeded with the loop's seed.
+/// The default chooser (the `random` strategy): answers drawn from xoshiro256**
+/// seeded with the loop's seed, with each choice's distribution.
 class PrngChooser final : public Chooser {
  public:
   explicit PrngChooser(std::uint64_t seed) noexcept : rng_(seed) {}
-  std::uint64_t choose(ChoiceKind /*kind*/, std::uint64_t bound) noexcept override { return rng_.below(bound); }
+  std::uint64_t choose(const Choice& choice) noexcept override { return rng_.answer(choice); }
 
  private:
   Xoshiro256 rng_;

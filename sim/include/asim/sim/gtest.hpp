@@ -22,6 +22,12 @@ inline std::string gtest_replay_arguments() {
   return std::string(" --gtest_filter=") + info->test_suite_name() + "." + info->name();
 }
 
+inline std::string gtest_test_id() {
+  const ::testing::TestInfo* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  if (info == nullptr) return {};
+  return std::string(info->test_suite_name()) + "." + info->name();
+}
+
 /// GoogleTest runs each test in one shard only, which would sweep only that shard's
 /// share of seeds. So the glue takes GTEST_TOTAL_SHARDS / GTEST_SHARD_INDEX over
 /// (renamed ASIM_TOTAL_SHARDS / ASIM_SHARD_INDEX) before GoogleTest reads them: every
@@ -41,7 +47,7 @@ inline bool take_over_gtest_sharding() noexcept {
 }
 
 inline const bool gtest_glue_installed =
-    install_sweep_reporter({&report_sweep_to_gtest, &gtest_replay_arguments}) && (take_over_gtest_sharding(), true);
+    install_sweep_reporter({&report_sweep_to_gtest, &gtest_replay_arguments, &gtest_test_id}) && (take_over_gtest_sharding(), true);
 
 }  // namespace asim::sim::detail
 

@@ -21,6 +21,8 @@ enum class TraceEventKind : std::uint8_t {
   future_done,      // `detail`: "Future finished" / "Task 'x' cancelled" ...
   cancel_requested,
   cancel_delivered,
+  choice,   // a choice answered other than CPython's: `detail` names it and the answer
+  failure,  // the run's failure (the last event of a failing run): `detail`
 };
 
 /// The name used in the text export ("task_step_start", ...).
