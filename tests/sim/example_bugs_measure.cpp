@@ -36,7 +36,7 @@ int main(int argc, char** argv) {
   asim::sim::SimOptions options;
   options.max_steps = 1000000;
   options.max_virtual_time = 10;
-  if (argc > 2) options.max_lateness = std::strtod(argv[2], nullptr);
+  if (argc > 2 && std::string(argv[2]) != "-") options.max_lateness = std::strtod(argv[2], nullptr);
   const char* only = argc > 3 ? argv[3] : nullptr;
   std::printf("%-20s %8s %9s %9s %10s %s\n", "example", "first", "buggy", "fixed", "seeds/s", "cpython");
   for (const auto& example : asim::examples::bugs::catalog) {
