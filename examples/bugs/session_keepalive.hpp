@@ -89,10 +89,12 @@ inline asim::Coro<void> client(SessionServer& server, Variant variant, double li
   const double until = loop.time() + lifetime;
   (void)asim::create_task(send(server, Message::open), "open");
   const double renew_every = variant == Variant::fixed ? session_ttl / 3 : session_ttl * 0.95;
+  asim::Task<void> renewal;
   while (loop.time() < until) {
     co_await asim::sleep(renew_every);
-    (void)asim::create_task(send(server, Message::renew), "renew");
+    renewal = asim::create_task(send(server, Message::renew), "renew");
   }
+  if (renewal) co_await renewal;  // the last renewal is on the wire: close after it
   co_await send(server, Message::close);
 }
 

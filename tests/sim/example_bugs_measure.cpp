@@ -1,9 +1,16 @@
 // SPDX-License-Identifier: MIT
-// Measures the example bugs (examples/bugs) under a sweep: per example, the first
-// failing seed, the failing fraction of the buggy variant, failures of the fixed one
-// and seeds per second. Not a test: `example_bugs_measure [SEEDS] [MAX_LATENESS_S]`.
+// Measures the example bugs (examples/bugs) under the default exploration. Not a test:
+//
+//     example_bugs_measure [SEEDS] [NAME]
+//
+// Per example: the buggy variant over every seed (first failing seed, failing
+// fraction, distinct schedules, seeds per second), the sweep's shrink of its first
+// failure (runs, shrunk length, schedule), the fixed variant swept on one job and on
+// all jobs (failures, distinct schedules, seeds per second), and CPython's order.
 #include <asim/errors.hpp>
+#include <asim/sim/schedule.hpp>
 #include <asim/sim/sim_loop.hpp>
+#include <asim/sim/sweep.hpp>
 
 #include "bugs/catalog.hpp"
 
@@ -11,64 +18,97 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <set>
 #include <string>
 
 namespace {
 
-bool fails(const asim::examples::bugs::Example& example, bool fixed, std::uint64_t seed,
-           const asim::sim::SimOptions& options, std::string* why) {
-  asim::sim::SimLoop loop(seed, options);
-  try {
-    loop.run_until_complete(example.scenario(fixed));
-    return false;
-  } catch (const std::exception& error) {
-    if (why != nullptr) *why = error.what();
-  } catch (...) {
-    if (why != nullptr) *why = "non-standard exception";
+using asim::examples::bugs::Example;
+using asim::sim::SimLoop;
+using asim::sim::SimOptions;
+
+SimOptions exploring() {
+  SimOptions options;
+  options.max_steps = 100000;
+  options.max_virtual_time = 10;
+  return options;
+}
+
+/// Runs one seed the way a random sweep does; returns true when the bug showed.
+bool run_seed(const Example& example, bool fixed, std::uint64_t seed, std::uint64_t& schedule_hash) {
+  asim::sim::PrngChooser prng(seed);
+  asim::sim::RecordingChooser chooser(prng);
+  SimOptions options = exploring();
+  options.chooser = &chooser;
+  bool failed = false;
+  {
+    SimLoop loop(seed, options);
+    try {
+      loop.run_until_complete(example.scenario(fixed));
+    } catch (...) {
+      failed = true;
+    }
   }
-  return true;
+  schedule_hash = chooser.hash();
+  return failed;
+}
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   const std::uint64_t seeds = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 10000;
-  asim::sim::SimOptions options;
-  options.max_steps = 1000000;
-  options.max_virtual_time = 10;
-  if (argc > 2 && std::string(argv[2]) != "-") options.max_lateness = std::strtod(argv[2], nullptr);
-  const char* only = argc > 3 ? argv[3] : nullptr;
-  std::printf("%-20s %8s %9s %9s %10s %s\n", "example", "first", "buggy", "fixed", "seeds/s", "cpython");
-  for (const auto& example : asim::examples::bugs::catalog) {
-    if (only != nullptr && example.name != only) continue;
+  const std::string only = argc > 2 ? argv[2] : "";
+  std::printf("%-20s %6s %8s %9s %9s | %6s %6s %s | %6s %9s %9s %9s | %s\n", "example", "first", "failing",
+              "schedules", "seeds/s", "shrink", "length", "shrunk schedule", "fixed", "schedules", "seeds/s",
+              "all jobs", "cpython");
+  for (const Example& example : asim::examples::bugs::catalog) {
+    if (!only.empty() && example.name != only) continue;
     std::uint64_t failing = 0;
     std::uint64_t first = seeds;
-    std::string first_why;
-    const auto start = std::chrono::steady_clock::now();
+    std::set<std::uint64_t> schedules;
+    auto start = std::chrono::steady_clock::now();
     for (std::uint64_t seed = 0; seed < seeds; ++seed) {
-      std::string why;
-      if (fails(example, false, seed, options, &why)) {
+      std::uint64_t hash = 0;
+      if (run_seed(example, false, seed, hash)) {
         ++failing;
-        if (first == seeds) {
-          first = seed;
-          first_why = why;
-        }
+        if (first == seeds) first = seed;
+      }
+      schedules.insert(hash);
+    }
+    const double buggy_rate = static_cast<double>(seeds) / seconds_since(start);
+
+    auto body = [&example](bool fixed) { return [&example, fixed](SimLoop&) { return example.scenario(fixed); }; };
+    const asim::sim::SweepResult found = asim::sim::run_sweep(
+        {.seeds = seeds, .sim = exploring(), .use_environment = false, .quiet = true}, body(false));
+    const asim::sim::SweepResult fixed_one = asim::sim::run_sweep(
+        {.seeds = seeds, .sim = exploring(), .shrink = false, .jobs = 1, .use_environment = false, .quiet = true},
+        body(true));
+    const asim::sim::SweepResult fixed_all = asim::sim::run_sweep(
+        {.seeds = seeds, .sim = exploring(), .shrink = false, .jobs = 0, .use_environment = false, .quiet = true},
+        body(true));
+
+    bool cpython_fails = false;
+    {
+      SimLoop loop(0, SimOptions::cpython());
+      try {
+        loop.run_until_complete(example.scenario(false));
+      } catch (...) {
+        cpython_fails = true;
       }
     }
-    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    std::uint64_t fixed_failing = 0;
-    std::string fixed_why;
-    for (std::uint64_t seed = 0; seed < seeds; ++seed) {
-      if (fails(example, true, seed, options, &fixed_why)) ++fixed_failing;
-    }
-    std::string cpython_why;
-    const bool cpython_fails = fails(example, false, 0, asim::sim::SimOptions::cpython(), &cpython_why);
-    std::printf("%-20.*s %8llu %8.2f%% %9llu %10.0f %s\n", static_cast<int>(example.name.size()), example.name.data(),
-                static_cast<unsigned long long>(first), 100.0 * static_cast<double>(failing) / static_cast<double>(seeds),
-                static_cast<unsigned long long>(fixed_failing), static_cast<double>(seeds) / elapsed,
-                cpython_fails ? ("FAILS: " + cpython_why).c_str() : "passes");
-    if (!first_why.empty()) std::printf("    first failure: %s\n", first_why.c_str());
-    if (fixed_failing > 0) std::printf("    fixed failure: %s\n", fixed_why.c_str());
+    std::printf("%-20.*s %6llu %7.2f%% %9zu %9.0f | %6llu %6zu %s | %6s %9llu %9.0f %9.0f | %s\n",
+                static_cast<int>(example.name.size()), example.name.data(), static_cast<unsigned long long>(first),
+                100.0 * static_cast<double>(failing) / static_cast<double>(seeds), schedules.size(), buggy_rate,
+                static_cast<unsigned long long>(found.shrink_runs), found.shrunk.size(),
+                found.shrunk.to_string().c_str(), fixed_one.passed ? "passes" : "FAILS",
+                static_cast<unsigned long long>(fixed_one.distinct_schedules),
+                static_cast<double>(fixed_one.seeds_run) / fixed_one.seconds,
+                static_cast<double>(fixed_all.seeds_run) / fixed_all.seconds, cpython_fails ? "FAILS" : "passes");
+    if (found.passed) std::printf("    the sweep found no failure in %llu seeds\n", static_cast<unsigned long long>(seeds));
   }
   return 0;
 }
