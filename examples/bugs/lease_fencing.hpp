@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Two report jobs share one output file; a lease service (10 ms leases) decides who
-// may write it. Every message is one network hop (0.5 ms).
+// may write it. Every message is one network hop: 0.5 ms, now and then (asim::random:
+// a retransmission, a congested link) a few milliseconds more.
 //
 // The bug: a lease that expires while its holder is still writing. Job A takes the
 // lease and writes its four chunks, sized to finish 2 ms before the lease ends; job B
@@ -9,7 +10,7 @@
 // by A's tail. In CPython's order on an idle machine A is done and has released the
 // lease long before B gets it; a loop that runs a little behind along A's chain of
 // writes (each late wake-up postpones every later chunk) lets A's lease run out under
-// it, as a GC pause would.
+// it, as a GC pause would; so does one of A's chunks held up on the wire.
 //
 // The fix: fencing tokens (Kleppmann). Every grant carries a larger token, every
 // write carries its holder's token, and the storage refuses a write whose token is
@@ -20,6 +21,7 @@
 #include <asim/coro.hpp>
 #include <asim/errors.hpp>
 #include <asim/loop.hpp>
+#include <asim/random.hpp>
 #include <asim/sleep.hpp>
 #include <asim/task.hpp>
 
@@ -36,12 +38,20 @@ inline constexpr double lease_ttl = 0.01;
 inline constexpr double chunk_time = 0.001;  // preparing one chunk
 inline constexpr int chunks = 4;
 
+/// One network hop: usually `network_delay`; one in fifty takes 1 to 5 ms more.
+inline double hop_delay() {
+  if (asim::random::bernoulli(0.02, "lease_fencing: slow hop")) {
+    return network_delay + asim::random::uniform_real(0.001, 0.005, "lease_fencing: extra delay");
+  }
+  return network_delay;
+}
+
 /// The lease service: one lease, free once released or expired.
 class LeaseService {
  public:
   /// A grant's fencing token, or nullopt while someone else holds the lease.
   asim::Coro<std::optional<int>> acquire(std::string who) {
-    co_await asim::sleep(network_delay);
+    co_await asim::sleep(hop_delay());
     const double now = asim::get_running_loop().time();
     std::optional<int> granted;
     if (holder_.empty() || now >= expires_at_) {
@@ -49,11 +59,11 @@ class LeaseService {
       expires_at_ = now + lease_ttl;
       granted = ++token_;
     }
-    co_await asim::sleep(network_delay);
+    co_await asim::sleep(hop_delay());
     co_return granted;
   }
   asim::Coro<void> release(std::string who) {
-    co_await asim::sleep(network_delay);
+    co_await asim::sleep(hop_delay());
     if (holder_ == who) holder_.clear();
   }
 
@@ -76,7 +86,7 @@ class Storage {
 
   /// Writes `chunk`; false if refused (fixed variant: a stale token).
   asim::Coro<bool> write(std::string writer, int token, std::string chunk) {
-    co_await asim::sleep(network_delay);
+    co_await asim::sleep(hop_delay());
     bool accepted = true;
     if (variant_ == Variant::fixed && token < newest_token_) {
       accepted = false;
@@ -84,7 +94,7 @@ class Storage {
       if (token > newest_token_) newest_token_ = token;
       log_.push_back({std::move(writer), token, std::move(chunk)});
     }
-    co_await asim::sleep(network_delay);
+    co_await asim::sleep(hop_delay());
     co_return accepted;
   }
   [[nodiscard]] const std::vector<Write>& log() const noexcept { return log_; }
