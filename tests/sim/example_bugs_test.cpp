@@ -94,3 +94,26 @@ TEST(ExampleBugCatalog, NamesAreUniqueAndFindable) {
 }
 
 }  // namespace
+
+namespace {
+
+// Cancellation points find the leak in CPython's own order, without any timing:
+// cancelling the client at each of its suspensions in turn, the one at the hand-off to
+// the indexer leaks the lock; the fixed journal survives every one.
+TEST(ExampleBugCancellationPoints, CancellingTheClientAtEachSuspensionFindsTheLockLeak) {
+  const Example* lock_leak = asim::examples::bugs::find_example("lock_leak");
+  ASSERT_NE(lock_leak, nullptr);
+  SweepOptions options{.seeds = 1, .sim = SimOptions::cpython(), .use_environment = false, .quiet = true};
+  options.cancel_points = {.task = "client", .max_suspensions = 10};
+  const SweepResult buggy = asim::sim::run_sweep(options, body(lock_leak, false));
+  ASSERT_FALSE(buggy.passed);
+  EXPECT_EQ(buggy.cancel_task, "client");
+  // Suspension 1 is the disk write (guarded), 2 the hand-off to the indexer.
+  EXPECT_EQ(buggy.cancel_suspension, 2U);
+  std::printf("lock_leak: cancelling 'client' at suspension %u (%s) leaks the lock\n", buggy.cancel_suspension,
+              buggy.cancel_site.c_str());
+  const SweepResult fixed = asim::sim::run_sweep(options, body(lock_leak, true));
+  EXPECT_TRUE(fixed.passed) << fixed.message();
+}
+
+}  // namespace
