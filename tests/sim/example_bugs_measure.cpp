@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: MIT
 // Measures the example bugs (examples/bugs) under the default exploration. Not a test:
 //
-//     example_bugs_measure [SEEDS] [NAME]
+//     example_bugs_measure [SEEDS] [NAME|-] [ablation]
 //
 // Per example: the buggy variant over every seed (first failing seed, failing
 // fraction, distinct schedules, seeds per second), the sweep's shrink of its first
 // failure (runs, shrunk length, schedule), the fixed variant swept on one job and on
 // all jobs (failures, distinct schedules, seeds per second), and CPython's order.
+// `ablation` instead prints the buggy variant's failing fraction with one kind of
+// exploration at a time (the others off), to tell which default finds what.
 #include <asim/errors.hpp>
 #include <asim/sim/schedule.hpp>
 #include <asim/sim/sim_loop.hpp>
@@ -34,11 +36,27 @@ SimOptions exploring() {
   return options;
 }
 
+/// The default exploration with only one kind of choice left on.
+SimOptions only(const std::string& kind) {
+  SimOptions options = SimOptions::cpython();
+  options.max_steps = 100000;
+  options.max_virtual_time = 10;
+  if (kind == "ties") options.choose_timer_ties = true;
+  if (kind == "lateness") options.choose_lateness = true;
+  if (kind == "stalls") options.choose_stalls = true;
+  if (kind == "timeout_races") options.choose_timeout_races = true;
+  if (kind == "random+buggify") {
+    options.choose_random = true;
+    options.buggify = true;
+  }
+  return options;
+}
+
 /// Runs one seed the way a random sweep does; returns true when the bug showed.
-bool run_seed(const Example& example, bool fixed, std::uint64_t seed, std::uint64_t& schedule_hash) {
+bool run_seed(const Example& example, bool fixed, std::uint64_t seed, std::uint64_t& schedule_hash,
+              SimOptions options = exploring()) {
   asim::sim::PrngChooser prng(seed);
   asim::sim::RecordingChooser chooser(prng);
-  SimOptions options = exploring();
   options.chooser = &chooser;
   bool failed = false;
   {
@@ -61,12 +79,32 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 
 int main(int argc, char** argv) {
   const std::uint64_t seeds = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 10000;
-  const std::string only = argc > 2 ? argv[2] : "";
+  const std::string name = argc > 2 && std::string(argv[2]) != "-" ? argv[2] : "";
+  if (argc > 3 && std::string(argv[3]) == "ablation") {
+    const char* kinds[] = {"ties", "lateness", "stalls", "timeout_races", "random+buggify"};
+    std::printf("%-20s", "example");
+    for (const char* kind : kinds) std::printf(" %15s", kind);
+    std::printf("\n");
+    for (const Example& example : asim::examples::bugs::catalog) {
+      if (!name.empty() && example.name != name) continue;
+      std::printf("%-20.*s", static_cast<int>(example.name.size()), example.name.data());
+      for (const char* kind : kinds) {
+        std::uint64_t failing = 0;
+        for (std::uint64_t seed = 0; seed < seeds; ++seed) {
+          std::uint64_t hash = 0;
+          if (run_seed(example, false, seed, hash, only(kind))) ++failing;
+        }
+        std::printf(" %14.2f%%", 100.0 * static_cast<double>(failing) / static_cast<double>(seeds));
+      }
+      std::printf("\n");
+    }
+    return 0;
+  }
   std::printf("%-20s %6s %8s %9s %9s | %6s %6s %s | %6s %9s %9s %9s | %s\n", "example", "first", "failing",
               "schedules", "seeds/s", "shrink", "length", "shrunk schedule", "fixed", "schedules", "seeds/s",
               "all jobs", "cpython");
   for (const Example& example : asim::examples::bugs::catalog) {
-    if (!only.empty() && example.name != only) continue;
+    if (!name.empty() && example.name != name) continue;
     std::uint64_t failing = 0;
     std::uint64_t first = seeds;
     std::set<std::uint64_t> schedules;
