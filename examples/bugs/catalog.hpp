@@ -45,12 +45,10 @@ inline constexpr std::array<Example, 9> catalog = {{
     {"session_keepalive", "a client renewing its session on a coordination server before the TTL runs out",
      "two timers 1 ms apart: the renewal is sent at 95 % of the TTL, so a loop that wakes a little over 1 ms "
      "late delivers it after the server's expiry timer fired",
-     "renew at a third of the TTL",
-     &detail::run<session_keepalive::Variant, &session_keepalive::scenario>},
+     "renew at a third of the TTL", &detail::run<session_keepalive::Variant, &session_keepalive::scenario>},
     {"oversell", "an inventory service reserving stock through a remote database",
      "check-then-act across an await: two orders read the last unit before either writes the new level back",
-     "a per-item lock around the read-modify-write",
-     &detail::run<oversell::Variant, &oversell::scenario>},
+     "a per-item lock around the read-modify-write", &detail::run<oversell::Variant, &oversell::scenario>},
     {"lock_leak", "a journal whose appends hold a lock and run under a per-request deadline",
      "the lock is released on errors of the disk write but not around the in-memory hand-off to the indexer; a "
      "deadline that fires while the append waits there (a stall between two busy iterations) leaks the lock",
@@ -64,8 +62,7 @@ inline constexpr std::array<Example, 9> catalog = {{
     {"lost_wakeup", "a notification outbox: callers set an Event, a sender pushes batches",
      "the sender clears the Event after its push, erasing a set() made during the push: a message stays "
      "in the outbox forever",
-     "clear() before taking the batch",
-     &detail::run<lost_wakeup::Variant, &lost_wakeup::scenario>},
+     "clear() before taking the batch", &detail::run<lost_wakeup::Variant, &lost_wakeup::scenario>},
     {"retry_double_charge", "a payment client retrying a charge that did not answer within its timeout",
      "the late answer belonged to an attempt the service had applied; the retry charges the customer again",
      "an idempotency key: every attempt carries the order's id and the service applies each id once",

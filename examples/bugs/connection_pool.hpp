@@ -34,8 +34,7 @@ inline constexpr double query_time = 0.005;
 
 class Pool {
  public:
-  Pool(Variant variant, std::vector<std::string> connections)
-      : variant_(variant), free_(std::move(connections)) {}
+  Pool(Variant variant, std::vector<std::string> connections) : variant_(variant), free_(std::move(connections)) {}
 
   asim::Coro<std::string> acquire() {
     auto held = co_await available_.scoped();
@@ -45,8 +44,9 @@ class Pool {
       (void)co_await available_.wait();  // woken: "a connection came back"
     }
     if (free_.empty()) {
-      throw asim::RuntimeError("the pool handed out a connection it did not have: a woken waiter found the "
-                               "free list empty (another handler took the connection first)");
+      throw asim::RuntimeError(
+          "the pool handed out a connection it did not have: a woken waiter found the "
+          "free list empty (another handler took the connection first)");
     }
     std::string connection = std::move(free_.back());
     free_.pop_back();

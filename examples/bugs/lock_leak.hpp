@@ -133,7 +133,8 @@ inline asim::Coro<void> scenario(Variant variant) {
   if (journal.locked()) {
     throw asim::RuntimeError("lock leaked: the journal's lock is still held after every append returned (" +
                              std::to_string(timed_out) + " of 3 appends timed out, " +
-                             std::to_string(journal.written()) + " written); a deadline cancelled an append "
+                             std::to_string(journal.written()) +
+                             " written); a deadline cancelled an append "
                              "while it waited for the indexer, past the error handling");
   }
 }

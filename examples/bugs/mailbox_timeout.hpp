@@ -8,7 +8,7 @@
 // inner task, which gets CancelledError at its await although its future is done),
 // and the message dies with the cancelled future. In CPython's order on an idle
 // machine the message (9 ms) is handed over 1 ms before the timeout; a loop that
-// wakes late for it runs both in one iteration.
+// wakes late for it, or stalls until the timeout is due, runs both in one iteration.
 //
 // The fix: a recv() cancelled after its future got a message puts the message back at
 // the front of the buffer before re-raising (asyncio.Queue.get does the same).
@@ -99,8 +99,8 @@ inline asim::Coro<void> scenario(Variant variant) {
   co_await asim::create_task(pump(mailbox, handled, 2, idle_ticks), "pump");
   co_await sender;
   if (handled.size() != 2) {
-    throw asim::RuntimeError("message lost: the pump handled " + std::to_string(handled.size()) +
-                             " of 2 messages in " + std::to_string(idle_ticks) +
+    throw asim::RuntimeError("message lost: the pump handled " + std::to_string(handled.size()) + " of 2 messages in " +
+                             std::to_string(idle_ticks) +
                              " idle timeouts; a timeout expired in the iteration that handed a message over");
   }
 }

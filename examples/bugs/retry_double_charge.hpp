@@ -56,7 +56,7 @@ class PaymentService {
       receipts_[request_id] = receipt;
     }
     if (asim::buggify("payments: answer lost")) co_return;  // the network drops it
-    co_await asim::sleep(network_delay);  // the answer travels
+    co_await asim::sleep(network_delay);                    // the answer travels
     if (!reply.done()) reply.set_result(receipt);
   }
 

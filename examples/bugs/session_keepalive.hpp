@@ -102,8 +102,8 @@ inline asim::Coro<void> scenario(Variant variant) {
   SessionServer server;
   co_await asim::create_task(client(server, variant, 0.1), "client");
   if (server.expired_at() >= 0) {
-    throw asim::RuntimeError("session expired under a live client at " + std::to_string(server.expired_at()) +
-                             " s; " + std::to_string(server.refused()) +
+    throw asim::RuntimeError("session expired under a live client at " + std::to_string(server.expired_at()) + " s; " +
+                             std::to_string(server.refused()) +
                              " renewal(s) arrived after the server's expiry timer had fired");
   }
 }

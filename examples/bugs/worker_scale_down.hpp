@@ -97,7 +97,8 @@ inline asim::Coro<void> scenario(Variant variant) {
   }
   for (int job = 1; job <= job_count; ++job) {
     if (store.saved().count(job) == 0) {
-      throw asim::RuntimeError("job " + std::to_string(job) + " lost: it left the queue but never reached the "
+      throw asim::RuntimeError("job " + std::to_string(job) +
+                               " lost: it left the queue but never reached the "
                                "store; the scale-down cancelled the worker that was saving it");
     }
   }

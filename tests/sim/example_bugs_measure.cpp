@@ -100,9 +100,8 @@ int main(int argc, char** argv) {
     }
     return 0;
   }
-  std::printf("%-20s %6s %8s %9s %9s | %6s %6s %s | %6s %9s %9s %9s | %s\n", "example", "first", "failing",
-              "schedules", "seeds/s", "shrink", "length", "shrunk schedule", "fixed", "schedules", "seeds/s",
-              "all jobs", "cpython");
+  std::printf("%-20s %6s %8s %9s %9s | %6s %6s %s | %6s %9s %9s %9s | %s\n", "example", "first", "failing", "schedules",
+              "seeds/s", "shrink", "length", "shrunk schedule", "fixed", "schedules", "seeds/s", "all jobs", "cpython");
   for (const Example& example : asim::examples::bugs::catalog) {
     if (!name.empty() && example.name != name) continue;
     std::uint64_t failing = 0;
@@ -146,7 +145,8 @@ int main(int argc, char** argv) {
                 static_cast<unsigned long long>(fixed_one.distinct_schedules),
                 static_cast<double>(fixed_one.seeds_run) / fixed_one.seconds,
                 static_cast<double>(fixed_all.seeds_run) / fixed_all.seconds, cpython_fails ? "FAILS" : "passes");
-    if (found.passed) std::printf("    the sweep found no failure in %llu seeds\n", static_cast<unsigned long long>(seeds));
+    if (found.passed)
+      std::printf("    the sweep found no failure in %llu seeds\n", static_cast<unsigned long long>(seeds));
   }
   return 0;
 }

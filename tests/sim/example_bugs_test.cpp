@@ -57,9 +57,8 @@ TEST_P(ExampleBug, TheDefaultSweepFindsTheBuggyVariantAndShrinksItToThreeChoices
   RecordProperty("shrunk_schedule", result.shrunk.to_string());
   std::printf("%.*s: first failing seed %llu, shrunk in %llu runs to '%s': %s\n",
               static_cast<int>(GetParam()->name.size()), GetParam()->name.data(),
-              static_cast<unsigned long long>(result.failing_seed),
-              static_cast<unsigned long long>(result.shrink_runs), result.shrunk.to_string().c_str(),
-              result.failure.c_str());
+              static_cast<unsigned long long>(result.failing_seed), static_cast<unsigned long long>(result.shrink_runs),
+              result.shrunk.to_string().c_str(), result.failure.c_str());
 }
 
 TEST_P(ExampleBug, TheFixedVariantPassesTenThousandSeeds) {
