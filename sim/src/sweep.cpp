@@ -197,7 +197,10 @@ std::string explain_answer(const RecordedChoice& choice, const SimOptions& sim) 
   switch (choice.kind) {
     case ChoiceKind::lateness: ladder(sim.max_lateness, "late by"); break;
     case ChoiceKind::stall: ladder(sim.max_stall, "a stall of"); break;
-    case ChoiceKind::timer_tie: text += " (the timer " + std::to_string(choice.answer) + " places later runs first)"; break;
+    case ChoiceKind::timer_tie:
+      text += " (the timer armed " + std::to_string(choice.answer) + (choice.answer == 1 ? " place" : " places") +
+              " later runs first)";
+      break;
     case ChoiceKind::timeout_race: text += " (the timeout expires with the result)"; break;
     case ChoiceKind::buggify_enable: text += " (site enabled)"; break;
     case ChoiceKind::buggify_fire: text += " (site fires)"; break;
@@ -253,7 +256,7 @@ std::string SweepResult::message() const {
             std::to_string(end) + ")";
     if (total_shards > 1) text += ", shard " + std::to_string(shard_index) + "/" + std::to_string(total_shards);
     text += ", " + std::string(strategy_name(strategy)) + " strategy, " + std::to_string(distinct_schedules) +
-            " distinct schedules)";
+            " distinct schedule" + (distinct_schedules == 1 ? ")" : "s)");
   }
   text += "\n" + failure + "\n";
   if (cancel_suspension != 0) {
@@ -277,6 +280,14 @@ std::string SweepResult::message() const {
 }
 
 namespace detail {
+
+std::string describe_failure(std::exception_ptr error) {
+  try {
+    std::rethrow_exception(std::move(error));
+  } catch (...) {
+    return describe_current();
+  }
+}
 
 void print_line(const std::string& text) { std::fprintf(stderr, "%s\n", text.c_str()); }
 
@@ -391,74 +402,79 @@ SweepResult run_sweep(const SweepOptions& options, void* body, RunBody run) {
       }
     }
   } else if (result.passed) {
-    // Random or PCT over the seeds, on `jobs` threads. Runs are numbered in seed order
-    // and the report takes the lowest failing one, so the result is the same for any
-    // number of jobs.
-    std::vector<std::uint64_t> seeds;
-    for (std::uint64_t seed = plan.first + plan.shard_index; seed < plan.end; seed += plan.total_shards) {
-      seeds.push_back(seed);
-    }
+    // Random or PCT over the seeds, on `jobs` threads, in chunks of runs numbered in
+    // seed order; the report takes the lowest failing run, so the result is the same
+    // for any number of jobs, and memory stays bounded however many seeds there are.
+    const std::uint64_t stride = plan.total_shards;
+    const std::uint64_t start = plan.first + plan.shard_index;
+    const std::uint64_t total = start < plan.end ? (plan.end - start + stride - 1) / stride : 0;
     std::uint64_t pct_span = 0;
-    if (plan.strategy == Strategy::pct && !seeds.empty()) {
+    if (plan.strategy == Strategy::pct && total != 0) {
       // PCT places its change points among the choices of a run: learn how many a
       // run makes from one run in CPython's order.
       FifoChooser fifo;
       RecordingChooser chooser(fifo);
-      (void)runner.run(seeds.front(), chooser, {});
+      (void)runner.run(start, chooser, {});
       pct_span = chooser.count();
     }
-    std::vector<std::uint64_t> run_hashes(seeds.size(), 0);
-    std::vector<std::uint64_t> run_choices(seeds.size(), 0);
-    std::vector<char> done(seeds.size(), 0);
-    std::atomic<std::size_t> next{0};
-    std::atomic<std::size_t> stop_at{seeds.size()};
-    std::atomic<bool> out_of_time{false};
-    std::mutex failure_mutex;
-    std::size_t failing_index = seeds.size();
-    Outcome first_failure;
-    const auto work = [&] {
-      for (;;) {
-        const std::size_t i = next.fetch_add(1);
-        if (i >= stop_at.load()) return;
-        if (plan.time_budget > 0 && elapsed() > plan.time_budget) {
-          out_of_time = true;
-          return;
-        }
-        Outcome outcome = runner.run_seed(seeds[i], {}, pct_span);
-        run_hashes[i] = outcome.hash;
-        run_choices[i] = outcome.choices;
-        done[i] = 1;
-        if (outcome.failed) {
-          std::lock_guard<std::mutex> lock(failure_mutex);
-          if (i < failing_index) {
-            failing_index = i;
-            first_failure = std::move(outcome);
-            std::size_t limit = stop_at.load();
-            while (i < limit && !stop_at.compare_exchange_weak(limit, i)) {
+    constexpr std::size_t chunk = 4096;
+    std::vector<std::uint64_t> run_hashes(chunk);
+    std::vector<std::uint64_t> run_choices(chunk);
+    std::vector<char> done(chunk);
+    const unsigned jobs = std::max(1U, plan.jobs);
+    for (std::uint64_t base = 0; base < total && result.passed && !result.budget_exhausted; base += chunk) {
+      const std::size_t size = static_cast<std::size_t>(std::min<std::uint64_t>(chunk, total - base));
+      std::fill(done.begin(), done.begin() + static_cast<std::ptrdiff_t>(size), 0);
+      std::atomic<std::size_t> next{0};
+      std::atomic<std::size_t> stop_at{size};
+      std::atomic<bool> out_of_time{false};
+      std::mutex failure_mutex;
+      std::size_t failing_index = size;
+      Outcome first_failure;
+      const auto work = [&] {
+        for (;;) {
+          const std::size_t i = next.fetch_add(1);
+          if (i >= stop_at.load()) return;
+          if (plan.time_budget > 0 && elapsed() > plan.time_budget) {
+            out_of_time = true;
+            return;
+          }
+          Outcome outcome = runner.run_seed(start + (base + i) * stride, {}, pct_span);
+          run_hashes[i] = outcome.hash;
+          run_choices[i] = outcome.choices;
+          done[i] = 1;
+          if (outcome.failed) {
+            std::lock_guard<std::mutex> lock(failure_mutex);
+            if (i < failing_index) {
+              failing_index = i;
+              first_failure = std::move(outcome);
+              std::size_t limit = stop_at.load();
+              while (i < limit && !stop_at.compare_exchange_weak(limit, i)) {
+              }
             }
           }
         }
+      };
+      const unsigned threads_wanted = std::min<unsigned>(jobs, static_cast<unsigned>(size));
+      if (threads_wanted <= 1) {
+        work();
+      } else {
+        std::vector<std::thread> threads;
+        threads.reserve(threads_wanted);
+        for (unsigned j = 0; j < threads_wanted; ++j) threads.emplace_back(work);
+        for (std::thread& thread : threads) thread.join();
       }
-    };
-    const unsigned jobs = std::max(1U, std::min<unsigned>(plan.jobs, static_cast<unsigned>(seeds.size())));
-    if (jobs <= 1) {
-      work();
-    } else {
-      std::vector<std::thread> threads;
-      threads.reserve(jobs);
-      for (unsigned j = 0; j < jobs; ++j) threads.emplace_back(work);
-      for (std::thread& thread : threads) thread.join();
+      // Count the runs up to the failure (all of them, or those done within the budget).
+      const std::size_t counted = failing_index < size ? failing_index + 1 : size;
+      for (std::size_t i = 0; i < counted; ++i) {
+        if (!done[i]) continue;
+        ++result.seeds_run;
+        hashes.insert(run_hashes[i]);
+        result.max_choices = std::max(result.max_choices, run_choices[i]);
+      }
+      result.budget_exhausted = out_of_time.load() && failing_index == size;
+      if (failing_index < size) fail(start + (base + failing_index) * stride, std::move(first_failure), {});
     }
-    // Count the runs up to the failure (all of them, or those done within the budget).
-    const std::size_t counted = failing_index < seeds.size() ? failing_index + 1 : seeds.size();
-    for (std::size_t i = 0; i < counted; ++i) {
-      if (!done[i]) continue;
-      ++result.seeds_run;
-      hashes.insert(run_hashes[i]);
-      result.max_choices = std::max(result.max_choices, run_choices[i]);
-    }
-    result.budget_exhausted = out_of_time.load() && failing_index == seeds.size();
-    if (failing_index < seeds.size()) fail(seeds[failing_index], std::move(first_failure), {});
   }
   result.distinct_schedules = hashes.size();
 

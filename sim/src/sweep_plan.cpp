@@ -151,7 +151,15 @@ SweepPlan make_plan(const SweepOptions& options) {
       }
     }
     if (const char* point = env("ASIM_CANCEL_POINT")) {
+      // A cancellation point is replayed with its schedule (empty: CPython's order).
       plan.replay_cancel_point = parse_cancel_point(point, "ASIM_CANCEL_POINT");
+      if (!plan.replay_schedule) {
+        plan.replay_schedule = Schedule{};
+        if (seed == nullptr) {
+          plan.first = 0;
+          plan.end = 1;
+        }
+      }
     }
     if (const char* strategy = env("ASIM_STRATEGY")) plan.strategy = parse_strategy(strategy, "ASIM_STRATEGY");
     if (const char* jobs = env("ASIM_JOBS")) plan.jobs = static_cast<unsigned>(parse_number(jobs, "ASIM_JOBS"));

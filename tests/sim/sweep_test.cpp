@@ -48,6 +48,9 @@ class ScopedEnv {
 
 std::vector<std::uint64_t> seeds_seen;
 
+// A passing body with no shared state (safe on several jobs).
+asim::Coro<void> record_seed_only(SimLoop&) { co_await asim::sleep(1.0); }
+
 asim::Coro<void> record_seed(SimLoop& loop) {
   seeds_seen.push_back(loop.seed());
   co_await asim::sleep(1.0);
@@ -273,6 +276,190 @@ TEST(SweepGtest, WithoutGlueAFailingSweepThrowsSweepFailure) {
 ASIM_SWEEP_TEST(SweepGtest, TheMacroRunsItsBodyOnEverySeed, {.seeds = 30}) {
   co_await asim::sleep(2.0);
   if (loop.time() < 2.0 || loop.time() > 2.1) throw asim::RuntimeError("virtual time did not jump");
+}
+
+
+// -- exploration engine: replay, jobs, cancellation points, regressions, limits --
+
+asim::Coro<void> racy_body(SimLoop& loop) { co_await racy_pipeline(loop); }
+
+TEST(SweepEngine, TheReplayLineReplaysTheShrunkScheduleExactly) {
+  const SweepResult result = asim::sim::run_sweep({.seeds = 10000, .quiet = true}, &racy_body);
+  ASSERT_FALSE(result.passed);
+  EXPECT_LE(result.shrunk.size(), 3U) << result.message();
+  EXPECT_NE(result.replay.find("ASIM_SCHEDULE=" + result.shrunk.to_string()), std::string::npos) << result.replay;
+  // The shrunk schedule alone (no seed needed) fails the same way, and says it replayed.
+  ScopedEnv schedule("ASIM_SCHEDULE", result.shrunk.to_string());
+  const SweepResult replay = asim::sim::run_sweep({.seeds = 10000, .quiet = true}, &racy_body);
+  ASSERT_FALSE(replay.passed);
+  EXPECT_EQ(replay.seeds_run, 1U);
+  EXPECT_EQ(replay.failure, result.failure);
+  EXPECT_EQ(replay.shrunk.to_string(), result.shrunk.to_string());
+}
+
+TEST(SweepEngine, TheResultDoesNotDependOnTheNumberOfJobs) {
+  const SweepResult one = asim::sim::run_sweep({.seeds = 10000, .jobs = 1, .quiet = true}, &racy_body);
+  const SweepResult two = asim::sim::run_sweep({.seeds = 10000, .jobs = 2, .quiet = true}, &racy_body);
+  const SweepResult four = asim::sim::run_sweep({.seeds = 10000, .jobs = 4, .quiet = true}, &racy_body);
+  ASSERT_FALSE(one.passed);
+  for (const SweepResult* other : {&two, &four}) {
+    EXPECT_EQ(other->failing_seed, one.failing_seed);
+    EXPECT_EQ(other->seeds_run, one.seeds_run);
+    EXPECT_EQ(other->distinct_schedules, one.distinct_schedules);
+    EXPECT_EQ(other->shrunk.to_string(), one.shrunk.to_string());
+    EXPECT_EQ(other->failure, one.failure);
+  }
+  const SweepResult passing = asim::sim::run_sweep({.seeds = 2000, .jobs = 2, .quiet = true}, &record_seed_only);
+  EXPECT_TRUE(passing.passed);
+  EXPECT_EQ(passing.seeds_run, 2000U);
+}
+
+// A worker that takes a lock, does two steps of work and releases it, without a
+// try/finally: a cancellation at its second await leaks the lock.
+asim::Coro<void> leaky_worker(asim::Lock* lock, int* done) {
+  co_await lock->acquire();
+  co_await asim::sleep(0.01);
+  co_await asim::sleep(0.01);
+  lock->release();
+  ++*done;
+}
+
+asim::Coro<void> leaky_body(SimLoop&) {
+  asim::Lock lock;
+  int done = 0;
+  auto worker = asim::create_task(leaky_worker(&lock, &done), "worker");
+  try {
+    co_await worker;
+  } catch (const asim::CancelledError&) {
+  }
+  // Whatever happened to the worker, the lock must be free again.
+  if (lock.locked()) throw asim::RuntimeError("the lock leaked");
+}
+
+TEST(SweepEngine, CancellationPointsReportTheSmallestFailingSuspensionAndItsAwait) {
+  const SweepResult result = asim::sim::run_sweep(
+      {.seeds = 2, .cancel_points = {.task = "worker", .max_suspensions = 10}, .quiet = true}, &leaky_body);
+  ASSERT_FALSE(result.passed);
+  EXPECT_EQ(result.cancel_task, "worker");
+  EXPECT_EQ(result.cancel_suspension, 1U);  // the first sleep: the lock was free, taking it did not suspend
+  EXPECT_EQ(result.failing_seed, 0U);
+  EXPECT_NE(result.message().find("at its suspension 1"), std::string::npos) << result.message();
+  EXPECT_NE(result.replay.find("ASIM_CANCEL_POINT=worker@1"), std::string::npos) << result.replay;
+  // Replayed alone, the cancellation point fails the same way.
+  ScopedEnv point("ASIM_CANCEL_POINT", "worker@1");
+  ScopedEnv seed("ASIM_SEED", "0");
+  ScopedEnv schedule("ASIM_SCHEDULE", result.shrunk.to_string());
+  const SweepResult replay = asim::sim::run_sweep({.seeds = 2, .quiet = true}, &leaky_body);
+  EXPECT_FALSE(replay.passed);
+  EXPECT_EQ(replay.failure, result.failure);
+}
+
+TEST(SweepEngine, CancellationPointsOverEveryTaskFindTheLeakToo) {
+  const SweepResult result = asim::sim::run_sweep(
+      {.seeds = 1, .cancel_points = {.task = "*", .max_suspensions = 10}, .quiet = true}, &leaky_body);
+  ASSERT_FALSE(result.passed);
+  EXPECT_EQ(result.cancel_task, "worker");
+  EXPECT_EQ(result.cancel_suspension, 1U);
+}
+
+TEST(SweepEngine, CancellationPointsNamingATaskThatNeverExistsAreAnError) {
+  try {
+    (void)asim::sim::run_sweep({.seeds = 2, .cancel_points = {.task = "wroker", .max_suspensions = 4}, .quiet = true},
+                               &leaky_body);
+    FAIL() << "accepted";
+  } catch (const asim::ValueError& error) {
+    EXPECT_NE(std::string(error.what()).find("'wroker'"), std::string::npos) << error.what();
+  }
+}
+
+TEST(SweepEngine, AFailureIsSavedToTheRegressionFileAndReplayedFirstByLaterSweeps) {
+  const std::filesystem::path path = std::filesystem::temp_directory_path() / "asim-regressions-test.txt";
+  std::filesystem::remove(path);
+  const SweepResult first =
+      asim::sim::run_sweep({.seeds = 10000, .regressions = path.string(), .quiet = true}, &racy_body);
+  ASSERT_FALSE(first.passed);
+  std::ifstream file(path);
+  std::stringstream text;
+  text << file.rdbuf();
+  EXPECT_NE(text.str().find("schedule=" + first.shrunk.to_string()), std::string::npos) << text.str();
+  // A later sweep of seeds that pass on their own still fails: the saved schedule runs first.
+  ScopedEnv seeds("ASIM_SEEDS", "0:0");
+  const SweepResult later = asim::sim::run_sweep({.regressions = path.string(), .quiet = true}, &racy_body);
+  EXPECT_FALSE(later.passed);
+  EXPECT_EQ(later.regressions_replayed, 1U);
+  EXPECT_NE(later.regression.find(path.string() + ":2"), std::string::npos) << later.message();
+  std::filesystem::remove(path);
+}
+
+TEST(SweepEngine, AMalformedRegressionFileIsRefusedWithItsPlace) {
+  const std::filesystem::path path = std::filesystem::temp_directory_path() / "asim-bad-regressions.txt";
+  std::ofstream(path) << "# comment\n- seed=x schedule=\n";
+  try {
+    (void)asim::sim::run_sweep({.seeds = 1, .regressions = path.string(), .quiet = true}, &record_seed_only);
+    FAIL() << "accepted";
+  } catch (const asim::ValueError& error) {
+    const std::string message = error.what();
+    EXPECT_NE(message.find(path.string() + ":2"), std::string::npos) << message;
+    EXPECT_NE(message.find("expected 'TEST seed=N schedule="), std::string::npos) << message;
+  }
+  std::filesystem::remove(path);
+}
+
+TEST(SweepEngine, ASweepThatRunsNoSeedFails) {
+  const SweepResult result = asim::sim::run_sweep({.seeds = 0, .quiet = true}, &record_seed_only);
+  EXPECT_FALSE(result.passed);
+  EXPECT_NE(result.message().find("ran no seed"), std::string::npos) << result.message();
+}
+
+TEST(SweepEngine, ASIMSEEDSCanBeScopedToOneTest) {
+  {
+    ScopedEnv seeds("ASIM_SEEDS", "Other.Test=0:5;SweepEngine.ASIMSEEDSCanBeScopedToOneTest=10:13");
+    const SweepResult mine = asim::sim::run_sweep({.seeds = 50, .quiet = true}, &record_seed_only);
+    EXPECT_EQ(mine.first, 10U);
+    EXPECT_EQ(mine.seeds_run, 3U);
+  }
+  ScopedEnv seeds("ASIM_SEEDS", "Other.Test=0:5");
+  const SweepResult untouched = asim::sim::run_sweep({.seeds = 50, .quiet = true}, &record_seed_only);
+  EXPECT_EQ(untouched.seeds_run, 50U);
+}
+
+TEST(SweepEngine, KeepingGtestShardingKeepsEachSweepWhole) {
+  ScopedEnv total("GTEST_TOTAL_SHARDS", "4");
+  ScopedEnv index("GTEST_SHARD_INDEX", "1");
+  ScopedEnv keep("ASIM_GTEST_SHARD_TESTS", "1");
+  const SweepResult result = asim::sim::run_sweep({.seeds = 40, .quiet = true}, &record_seed_only);
+  EXPECT_EQ(result.total_shards, 1U);
+  EXPECT_EQ(result.seeds_run, 40U);
+}
+
+TEST(SweepEngine, ALivelockHitsTheDefaultStepLimitAndListsThePendingTasks) {
+  const SweepResult result = asim::sim::run_sweep({.seeds = 1, .quiet = true}, [](SimLoop&) -> asim::Coro<void> {
+    auto spinner = asim::create_task(
+        []() -> asim::Coro<void> {
+          for (;;) co_await asim::sleep(0);
+        }(),
+        "spinner");
+    co_await spinner;
+  });
+  ASSERT_FALSE(result.passed);
+  EXPECT_EQ(result.failure.rfind("StepLimitError: ", 0), 0U) << result.failure;
+  EXPECT_NE(result.failure.find("Task 'spinner'"), std::string::npos) << result.failure;
+}
+
+TEST(SweepEngine, ATimeBudgetStopsTheSweepAndTheSummarySaysSo) {
+  const SweepResult result =
+      asim::sim::run_sweep({.seeds = 100'000'000, .time_budget = 0.2, .quiet = true}, &record_seed_only);
+  EXPECT_TRUE(result.passed);
+  EXPECT_TRUE(result.budget_exhausted);
+  EXPECT_LT(result.seeds_run, 100'000'000U);
+  EXPECT_NE(result.summary().find("stopped by the time budget"), std::string::npos) << result.summary();
+}
+
+TEST(SweepGtest, AFailureIsReportedOnceUnderGoogleTest) {
+  testing::internal::CaptureStderr();
+  EXPECT_NONFATAL_FAILURE((void)asim::sim::sweep({.seeds = 20}, &fail_on_seed_7), "seed seven is unlucky");
+  const std::string printed = testing::internal::GetCapturedStderr();
+  EXPECT_EQ(printed.find("seed seven is unlucky"), std::string::npos) << "printed besides the test failure";
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <asim/task.hpp>
 
 #include <cstdint>
+#include <exception>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -147,6 +148,9 @@ using RunBody = void (*)(void* body, SimLoop& loop);
 /// The non-template sweep: plans the seeds from options and environment, runs each,
 /// and on failure writes the trace and builds the report.
 SweepResult run_sweep(const SweepOptions& options, void* body, RunBody run);
+/// A failure as sweeps report it: the class ("DeadlockError", "std::logic_error", ...)
+/// and the message.
+std::string describe_failure(std::exception_ptr error);
 /// Writes `text` and a newline to stderr.
 void print_line(const std::string& text);
 
