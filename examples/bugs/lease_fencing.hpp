@@ -9,8 +9,8 @@
 // chunks that arrive after the lease passed to B: the file gets B's header followed
 // by A's tail. In CPython's order on an idle machine A is done and has released the
 // lease long before B gets it; a loop that runs a little behind along A's chain of
-// writes (each late wake-up postpones every later chunk) lets A's lease run out under
-// it, as a GC pause would; so does one of A's chunks held up on the wire.
+// writes (a late wake-up or a stall postpones every later chunk) lets A's lease run
+// out under it, as a GC pause would; so does one of A's chunks held up on the wire.
 //
 // The fix: fencing tokens (Kleppmann). Every grant carries a larger token, every
 // write carries its holder's token, and the storage refuses a write whose token is

@@ -7,8 +7,9 @@
 // taken the last job out of the queue (get() returned) and is still saving it is
 // cancelled in the middle, and its job is in neither the queue nor the store: lost.
 // In CPython's order on an idle machine the last job (15 ms) is saved at 17 ms and the
-// scale-down comes at 18 ms; a loop running a few milliseconds behind (late wake-ups
-// along the producer's and the worker's chain) saves it past the scale-down.
+// scale-down comes at 18 ms; a loop running a few milliseconds behind (a late wake-up
+// or a stall anywhere along the producer's and the worker's chain postpones everything
+// after it) saves it past the scale-down.
 //
 // The fix: a worker cancelled while it holds a job puts the job back into the queue
 // before it stops (another worker finishes it), then re-raises the cancellation.
