@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Measures the example bugs (examples/bugs) under the default exploration. Not a test:
 //
-//     example_bugs_measure [SEEDS] [NAME|-] [ablation]
+//     example_bugs_measure [SEEDS] [NAME|-] [ablation | KEY=VALUE...]
 //
 // Per example: the buggy variant over every seed (first failing seed, failing
 // fraction, distinct schedules, seeds per second), the sweep's shrink of its first
@@ -9,6 +9,8 @@
 // all jobs (failures, distinct schedules, seeds per second), and CPython's order.
 // `ablation` instead prints the buggy variant's failing fraction with one kind of
 // exploration at a time (the others off), to tell which default finds what.
+// KEY=VALUE pairs change the defaults: late=P, lateness=S, stall=P, max_stall=S,
+// race=P (probabilities, seconds).
 #include <asim/errors.hpp>
 #include <asim/sim/schedule.hpp>
 #include <asim/sim/sim_loop.hpp>
@@ -29,16 +31,47 @@ using asim::examples::bugs::Example;
 using asim::sim::SimLoop;
 using asim::sim::SimOptions;
 
+SimOptions defaults;  // the exploration, as changed by KEY=VALUE arguments
+
 SimOptions exploring() {
-  SimOptions options;
+  SimOptions options = defaults;
   options.max_steps = 100000;
   options.max_virtual_time = 10;
   return options;
 }
 
+/// Applies one KEY=VALUE argument to `defaults`; false if it is not one.
+bool set_default(const std::string& argument) {
+  const std::size_t equals = argument.find('=');
+  if (equals == std::string::npos) return false;
+  const std::string key = argument.substr(0, equals);
+  const double value = std::strtod(argument.c_str() + equals + 1, nullptr);
+  if (key == "late") {
+    defaults.late_probability = value;
+  } else if (key == "lateness") {
+    defaults.max_lateness = value;
+  } else if (key == "stall") {
+    defaults.stall_probability = value;
+  } else if (key == "max_stall") {
+    defaults.max_stall = value;
+  } else if (key == "race") {
+    defaults.timeout_race_probability = value;
+  } else {
+    return false;
+  }
+  return true;
+}
+
 /// The default exploration with only one kind of choice left on.
 SimOptions only(const std::string& kind) {
-  SimOptions options = SimOptions::cpython();
+  SimOptions options = defaults;
+  options.choose_timer_ties = false;
+  options.choose_lateness = false;
+  options.choose_stalls = false;
+  options.choose_timeout_races = false;
+  options.choose_io_order = false;
+  options.choose_random = false;
+  options.buggify = false;
   options.max_steps = 100000;
   options.max_virtual_time = 10;
   if (kind == "ties") options.choose_timer_ties = true;
@@ -80,7 +113,14 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 int main(int argc, char** argv) {
   const std::uint64_t seeds = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 10000;
   const std::string name = argc > 2 && std::string(argv[2]) != "-" ? argv[2] : "";
-  if (argc > 3 && std::string(argv[3]) == "ablation") {
+  for (int i = 3; i < argc; ++i) {
+    if (std::string(argv[i]) != "ablation" && !set_default(argv[i])) {
+      std::fprintf(stderr, "unknown argument '%s' (expected ablation or late=, lateness=, stall=, max_stall=, race=)\n",
+                   argv[i]);
+      return 2;
+    }
+  }
+  if (argc > 3 && std::string(argv[argc - 1]) == "ablation") {
     const char* kinds[] = {"ties", "lateness", "stalls", "timeout_races", "random+buggify"};
     std::printf("%-20s", "example");
     for (const char* kind : kinds) std::printf(" %15s", kind);
