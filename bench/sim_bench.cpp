@@ -73,7 +73,8 @@ BENCHMARK(sleep_tasks_1e5x10)->Unit(benchmark::kMillisecond);
 
 #ifdef ASIM_BENCH_HAS_SIM_LOOP
 // The same two workloads on the simulated loop, with its default options (seeded
-// tie order and lateness, built-in invariants) and in CPython mode (no choices).
+// tie order, lateness, stalls and timeout races, built-in invariants) and in CPython
+// mode (no choices).
 void call_later_1e6_simloop(benchmark::State& state) {
   asim::sim::SimLoop loop(7);
   call_later_on(state, loop);
@@ -91,6 +92,13 @@ void sleep_tasks_1e5x10_simloop(benchmark::State& state) {
   sleep_tasks_on(state, loop);
 }
 BENCHMARK(sleep_tasks_1e5x10_simloop)->Unit(benchmark::kMillisecond);
+
+// The cost of the default exploration: the same with every choice off.
+void sleep_tasks_1e5x10_simloop_cpython(benchmark::State& state) {
+  asim::sim::SimLoop loop(7, asim::sim::SimOptions::cpython());
+  sleep_tasks_on(state, loop);
+}
+BENCHMARK(sleep_tasks_1e5x10_simloop_cpython)->Unit(benchmark::kMillisecond);
 #endif
 
 asim::Coro<void> sleep_an_hour() { co_await asim::sleep(3600.0); }

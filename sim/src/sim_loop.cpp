@@ -183,25 +183,43 @@ std::int64_t SimLoop::next_timeout_after(std::int64_t after) const noexcept {
 }
 
 void SimLoop::maybe_stall() noexcept {
-  if (max_stall_ns_ == 0 && !options_.choose_timeout_races) return;
-  if (timer_count() == 0) return;  // with no timer armed, time passing changes no order
-  const std::int64_t now = virtual_clock.now();
-  const bool labels = options_.label_choices || options_.trace;
-  std::int64_t target = now;
-  const std::int64_t timeout = options_.choose_timeout_races ? next_timeout_after(now) : -1;
-  if (timeout >= 0 &&
-      choose({ChoiceKind::timeout_race, 2, race_chance_,
-              labels ? "stall before a callback until the timeout due at " + format_time(timeout) + " s expires"
-                     : std::string()}) != 0) {
-    target = timeout;
-  } else if (max_stall_ns_ > 0) {
-    const std::uint64_t rung =
-        choose({ChoiceKind::stall, ladder_size, stall_chance_,
-                labels ? "stall before a callback at " + format_time(now) + " s" : std::string()});
-    target = asim::detail::add_saturating(now, ladder_ns(max_stall_ns_, rung));
+  // At most one stall an iteration, planned at its first callback: whether, how long
+  // (or until the next timeout) and before which of the iteration's callbacks. A
+  // chance per callback would stall a busy loop in every iteration.
+  if (iteration() != stall_iteration_) {
+    stall_iteration_ = iteration();
+    callback_in_iteration_ = 0;
+    stall_before_ = 0;
+    if ((max_stall_ns_ == 0 && !options_.choose_timeout_races) || timer_count() == 0) return;
+    const std::int64_t now = virtual_clock.now();
+    const bool labels = options_.label_choices || options_.trace;
+    const std::uint64_t batch = ready_count() + 1;  // this callback is already out of the queue
+    const std::int64_t timeout = options_.choose_timeout_races ? next_timeout_after(now) : -1;
+    std::int64_t target = now;
+    if (timeout >= 0 &&
+        choose({ChoiceKind::timeout_race, 2, race_chance_,
+                labels ? "stall in the iteration at " + format_time(now) + " s until the timeout due at " +
+                             format_time(timeout) + " s expires"
+                       : std::string()}) != 0) {
+      target = timeout;
+    } else if (max_stall_ns_ > 0) {
+      const std::uint64_t rung = choose(
+          {ChoiceKind::stall, ladder_size, stall_chance_,
+           labels ? "stall in the iteration at " + format_time(now) + " s" : std::string()});
+      target = asim::detail::add_saturating(now, ladder_ns(max_stall_ns_, rung));
+    }
+    if (target == now) return;
+    if (target > max_time_ns_) target = max_time_ns_ > now ? max_time_ns_ : now;
+    stall_target_ns_ = target;
+    stall_before_ = 1 + choose({ChoiceKind::stall, batch, 0,
+                                labels ? "before which of the iteration's " + std::to_string(batch) +
+                                             " callbacks the stall happens"
+                                       : std::string()});
   }
-  if (target > max_time_ns_) target = max_time_ns_ > now ? max_time_ns_ : now;
-  virtual_clock.set(target);
+  ++callback_in_iteration_;
+  if (callback_in_iteration_ == stall_before_ && stall_target_ns_ > virtual_clock.now()) {
+    virtual_clock.set(stall_target_ns_);
+  }
 }
 
 // -- the poller's side --------------------------------------------------------

@@ -46,16 +46,16 @@ struct SimOptions {
   bool choose_lateness = true;
   double max_lateness = 0.005;
   double late_probability = 0.05;
-  /// Time passes while callbacks are ready: before a callback, while a timer is armed,
-  /// with probability `stall_probability` the loop stalls up to `max_stall` seconds
-  /// (a slow callback, a preempted process), so a timer can come due between two
-  /// iterations that both have ready callbacks.
+  /// Time passes while callbacks are ready: in an iteration with a timer armed, with
+  /// probability `stall_probability` the loop stalls up to `max_stall` seconds before
+  /// one of the iteration's callbacks (a slow callback, a preempted process), so a
+  /// timer can come due between two iterations that both have ready callbacks.
   bool choose_stalls = true;
   double max_stall = 0.005;
-  double stall_probability = 0.01;
+  double stall_probability = 0.02;
   /// While a timeout (`wait_for`, `timeout`, `wait`) is armed, with this probability
-  /// a stall or a late wake-up lasts exactly until it expires, so that it expires in
-  /// the same iteration as the result it guards.
+  /// (per iteration, per wake-up) a stall or a late wake-up lasts exactly until it
+  /// expires, so that it expires in the same iteration as the result it guards.
   bool choose_timeout_races = true;
   double timeout_race_probability = 0.02;
   /// Deliver the I/O events of one poll (and executor completions) in a chosen order.
@@ -271,6 +271,12 @@ class SimLoop final : private detail::SimLoopParts, public EventLoop, private as
   std::uint32_t late_chance_ = 0;
   std::uint32_t stall_chance_ = 0;
   std::uint32_t race_chance_ = 0;
+  // The stall planned for the current iteration: before its stall_before_-th callback
+  // (0: none), the clock moves to stall_target_ns_.
+  std::uint64_t stall_iteration_ = ~std::uint64_t{0};
+  std::uint64_t callback_in_iteration_ = 0;
+  std::uint64_t stall_before_ = 0;
+  std::int64_t stall_target_ns_ = 0;
   std::int64_t max_time_ns_ = std::numeric_limits<std::int64_t>::max();
   std::uint64_t step_ = 0;
   std::int64_t last_time_ns_ = 0;
