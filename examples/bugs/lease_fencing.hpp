@@ -41,7 +41,7 @@ inline constexpr int chunks = 4;
 /// One network hop: usually `network_delay`; one in fifty takes 1 to 5 ms more.
 inline double hop_delay() {
   if (asim::random::bernoulli(0.02, "lease_fencing: slow hop")) {
-    return network_delay + asim::random::uniform_real(0.001, 0.005, "lease_fencing: extra delay");
+    return network_delay + 0.001 * static_cast<double>(asim::random::uniform_int(1, 5, "lease_fencing: extra ms"));
   }
   return network_delay;
 }
