@@ -5,6 +5,8 @@
 #include "commands.hpp"
 #include "demo.hpp"
 
+#include <asim/sim/schedule.hpp>
+
 #include <fmt/format.h>
 
 #include <memory>
@@ -20,6 +22,7 @@ struct DemoArgs {
   std::optional<std::uint64_t> seed;
   std::string seeds;
   bool fixed = false;
+  std::optional<std::string> schedule;
 };
 
 int run_demo(DemoArgs& args) {
@@ -40,6 +43,20 @@ int run_demo(DemoArgs& args) {
     options.single_seed = false;
   }
   if (args.fixed) options.variant = stale_cache::Variant::fixed;
+  if (args.schedule) {
+    if (options.name == "stale_cache") throw UsageError{"--schedule: the stale_cache demo replays by --seed alone"};
+    try {
+      (void)sim::Schedule::parse(*args.schedule, "--schedule");
+    } catch (const ValueError& error) {
+      throw UsageError{error.what()};
+    }
+    options.has_schedule = true;
+    options.schedule = *args.schedule;
+    if (!args.seed) {
+      options.first_seed = 0;
+      options.end_seed = 1;
+    }
+  }
   options.program = program_path;
   const demo::Report report = demo::run(options);
   fmt::print("{}", report.output);
@@ -65,6 +82,10 @@ Command add_demo_command(CLI::App& app) {
                            ->type_name("A:B");
   seed->excludes(seeds);
   demo_app->add_flag("--fixed", args->fixed, "run the corrected variant (no failure expected)");
+  demo_app->add_option("--schedule", args->schedule,
+                       "replay this schedule (as the report prints it, e.g. 1:lateness=6) with --seed's seed; "
+                       "example bugs only")
+      ->type_name("S");
   demo_app->add_option("--trace", args->options.trace_path,
                        "write the shrunk failing run's trace: FILE.json as Chrome Trace Event JSON (Perfetto, "
                        "chrome://tracing), any other name as text")

@@ -2,6 +2,8 @@
 // The engine of `asim demo`: seed sweep, schedule shrinking and the explanation.
 #include "demo.hpp"
 
+#include "bugs/catalog.hpp"
+
 #include <asim/errors.hpp>
 #include <asim/sim/errors.hpp>
 
@@ -264,10 +266,18 @@ Shrunk shrink(stale_cache::Variant variant, std::uint64_t seed, const std::vecto
   return result;
 }
 
-std::vector<std::string> demo_names() { return {"stale_cache"}; }
+std::vector<std::string> demo_names() {
+  std::vector<std::string> names{"stale_cache"};
+  for (const examples::bugs::Example& example : examples::bugs::catalog) names.emplace_back(example.name);
+  return names;
+}
 
 Report run(const Options& options) {
-  if (options.name != "stale_cache") throw std::invalid_argument(fmt::format("asim demo: no demo named '{}'", options.name));
+  if (options.name != "stale_cache") {
+    const examples::bugs::Example* example = examples::bugs::find_example(options.name);
+    if (example == nullptr) throw std::invalid_argument(fmt::format("asim demo: no demo named '{}'", options.name));
+    return run_example_bug(options, *example);
+  }
   Report report;
   std::string out;
   auto it = std::back_inserter(out);

@@ -53,12 +53,20 @@ expect(2 stderr "--property: nope not in \\{determinism,sim_vs_real,invariants,c
 expect(2 stderr "--property conformance needs --oracle" check --seeds 0:3 --property conformance)
 expect(2 stderr "--seeds: A:B needs A <= B, got '5:2'" check --seeds 5:2)
 expect(2 stderr "--shard: expected I/N with 0 <= I < N, got '3/2'" check --shard 3/2)
-expect(2 stderr "NAME: other not in \\{stale_cache\\}" demo other)
+expect(2 stderr "NAME: other not in \\{stale_cache,session_keepalive," demo other)
 expect(2 stderr "--seed excludes --seeds" demo --seed 1 --seeds 0:4)
 expect(2 stderr "--seeds: A:B needs A < B" demo --seeds 4:4)
 
 # What works.
-expect(0 stdout "^stale_cache\n$" demo --list)
+expect(0 stdout "^stale_cache\nsession_keepalive\noversell\n.*connection_pool\n$" demo --list)
+# An example bug: found, shrunk, labelled, and a replay line that reproduces it.
+expect(1 stdout "RuntimeError: oversold.*lateness = 6 \\(late by 500 us\\).*replay: [^\n]* demo oversell --seed 16 --schedule '1:lateness=6'\n$"
+       demo oversell)
+expect(1 stdout "replaying seed 16 with schedule '1:lateness=6'.*RuntimeError: oversold"
+       demo oversell --seed 16 --schedule 1:lateness=6)
+expect(0 stdout "asim sweep passed: 2000 seeds of \\[0, 2000\\)" demo oversell --fixed --seeds 0:2000)
+expect(2 stderr "--schedule: malformed schedule entry 'bad'" demo oversell --schedule bad)
+expect(2 stderr "--schedule: the stale_cache demo replays by --seed alone" demo stale_cache --schedule 1:lateness=1)
 expect(0 stdout "seed 3 passes" demo stale_cache --seed 3 --fixed)
 expect(0 stdout "^checked 5 scenarios \\(seeds 0:5; determinism, invariants\\): 5 passed, 0 failed" check --seeds 0:5)
 expect(0 stdout "^\\{\"version\": ?1" gen --seed 7 --size 12)
