@@ -94,6 +94,25 @@ TEST(LifetimeTraps, CancelledMainEndsWithCancelledErrorAfterTheOthersCleanedUp) 
   EXPECT_EQ(rec.freed_reads, 0);
 }
 
+TEST(LifetimeTraps, TeardownDestroysPendingFramesNewestFirstSoDestructorsFindTheirCreatorsFrame) {
+  Record rec;
+  std::vector<std::string> reports;
+  {
+    asim::VirtualTimeLoop loop;
+    loop.set_exception_handler([&reports](asim::EventLoop&, const asim::ExceptionContext& context) {
+      reports.push_back(context.message);
+    });
+    asim::Task<void> parent = loop.create_task(lifetime_traps::deadlock_with_leftovers(&rec), "parent");
+    loop.run_once();  // the parent creates three tasks and waits forever
+    loop.run_once();  // so do they
+    EXPECT_EQ(loop.all_tasks().size(), 4U);
+    EXPECT_EQ(rec.cleanups, 0);
+  }
+  EXPECT_EQ(rec.cleanups, 3);
+  EXPECT_EQ(rec.freed_reads, 0);
+  EXPECT_EQ(reports.size(), 4U);
+}
+
 // asyncio.run: the leftover tasks are cancelled in creation order, and an exception
 // a cancelled task raises instead of CancelledError goes to the exception handler.
 asim::Coro<void> raises_when_cancelled(std::vector<std::string>* log) {

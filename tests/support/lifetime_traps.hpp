@@ -149,10 +149,10 @@ inline asim::Coro<void> main_cancelled(Record* rec) {
   co_await asim::sleep(10);
 }
 
-/// Trap 7 (simulated loop only): the loop fails (a deadlock) while the main coroutine
-/// and its tasks are pending. Nothing more runs; the loop's teardown destroys the
-/// frames newest first, so the destructors find the main coroutine's frame intact.
-/// Ends with DeadlockError; 3 cleanups.
+/// Trap 7: the loop fails (a simulated deadlock) or is destroyed while the main
+/// coroutine and its tasks are pending. Nothing more runs; the loop's teardown destroys
+/// the frames newest first, so the destructors find the main coroutine's frame intact.
+/// On a SimLoop it ends with DeadlockError; 3 cleanups.
 inline asim::Coro<void> deadlock_with_leftovers(Record* rec) {
   Ledger ledger;
   asim::Future<void> never = asim::get_running_loop().create_future<void>();
