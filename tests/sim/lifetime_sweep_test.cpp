@@ -81,4 +81,8 @@ TEST(LifetimeSweep, DeadlockWithLeftoversIsAReportedFailureAndTeardownFindsTheMa
   expect_reported_failure_on_every_seed(&lifetime_traps::deadlock_with_leftovers, "eadlock", 3);
 }
 
+TEST(LifetimeSweep, ALeftoverIgnoringCancellationIsAReportedDeadlockAndTheMainFrameOutlivesIt) {
+  expect_reported_failure_on_every_seed(&lifetime_traps::leftover_ignoring_cancellation, "eadlock", 1);
+}
+
 }  // namespace

@@ -165,4 +165,23 @@ inline asim::Coro<void> deadlock_with_leftovers(Record* rec) {
   co_await never;
 }
 
+/// Swallows the first cancellation and then waits forever: the run's cleanup cannot
+/// finish it.
+inline asim::Coro<void> stubborn(Ledger* ledger, Record* rec) {
+  Registration registration(ledger, rec);
+  asim::Outcome<void> first = co_await asim::outcome_of(asim::get_running_loop().create_future<void>());
+  (void)first;  // a cancellation, ignored
+  co_await asim::get_running_loop().create_future<void>();
+}
+
+/// Trap 8 (simulated loop only; asyncio.run would hang): the main coroutine returns
+/// and a leftover task ignores the cancellation, so the cleanup deadlocks. The loop
+/// keeps the main coroutine's frame until teardown has destroyed the leftover, whose
+/// destructor still reads it. Ends with DeadlockError; 1 cleanup.
+inline asim::Coro<void> leftover_ignoring_cancellation(Record* rec) {
+  Ledger ledger;
+  asim::create_task(stubborn(&ledger, rec));
+  co_await asim::sleep(0.001);
+}
+
 }  // namespace lifetime_traps
