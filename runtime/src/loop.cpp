@@ -42,13 +42,16 @@ void EventLoop::shutdown() noexcept {
   closed_ = true;
   drop_scheduled();
   // Destroy what pending tasks still hold; frames may release futures and handles,
-  // which only drops work now that the loop is shut down.
-  while (tasks_head_ != nullptr) {
-    TaskBase* task = tasks_head_;
+  // which only drops work now that the loop is shut down. Reported in creation
+  // order, destroyed newest first: a task's destructors may still use the locals of
+  // the task that created it (the main coroutine's, typically), as they could while
+  // it ran.
+  for (TaskBase* task = tasks_head_; task != nullptr; task = task->next_task_) {
     ExceptionContext context{"Task was destroyed but it is pending!", nullptr, task};
     call_exception_handler(context);
-    task->destroy_pending();  // unregisters the task and drops the loop's reference
   }
+  while (tasks_tail_ != nullptr) tasks_tail_->destroy_pending();  // unregisters the task
+  release_main_frames();
   drop_scheduled();
   std::lock_guard<std::mutex> lock(threadsafe_mutex_);
   threadsafe_queue_.clear();
@@ -304,6 +307,23 @@ void EventLoop::register_task(TaskBase& task) noexcept {
   }
   tasks_tail_ = &task;
   if (instrument_ != nullptr) instrument_->on_task_created(task);
+}
+
+void EventLoop::keep_main_frame(TaskBase& task) {
+  kept_main_tasks_.reserve(kept_main_tasks_.size() + 1);
+  task.add_ref();
+  kept_main_tasks_.push_back(&task);
+}
+
+void EventLoop::release_main_frames() noexcept {
+  if (tasks_head_ != nullptr) return;
+  // Newest first, as at teardown.
+  while (!kept_main_tasks_.empty()) {
+    TaskBase* task = kept_main_tasks_.back();
+    kept_main_tasks_.pop_back();
+    task->release_frame();
+    task->release();
+  }
 }
 
 void EventLoop::unregister_task(TaskBase& task) noexcept {

@@ -146,30 +146,4 @@ RealLoop::~RealLoop() {
   shutdown();
 }
 
-namespace detail {
-
-// asyncio: runners._cancel_all_tasks
-void cancel_all_tasks(EventLoop& loop) {
-  if (loop.is_closed()) return;
-  std::vector<AnyTask> to_cancel = loop.all_tasks();
-  if (to_cancel.empty()) return;
-  for (AnyTask& task : to_cancel) task.cancel();
-  Future<void> all_done(loop);
-  auto remaining = std::make_shared<std::size_t>(to_cancel.size());
-  for (AnyTask& task : to_cancel) {
-    task.add_done_callback([remaining, all_done](const AnyFuture&) mutable {
-      if (--*remaining == 0 && !all_done.done()) all_done.set_result();
-    });
-  }
-  loop.run_until_complete(all_done);
-  for (AnyTask& task : to_cancel) {
-    if (task.cancelled()) continue;
-    if (std::exception_ptr error = task.exception()) {
-      loop.call_exception_handler({"unhandled exception during asyncio.run() shutdown", error, &task.base()});
-    }
-  }
-}
-
-}  // namespace detail
-
 }  // namespace asim

@@ -145,7 +145,8 @@ void TaskBase::step() {
   }
 
   if (returned || raised) {
-    std::exchange(coro_, {}).destroy();
+    // A main task's frame outlives the cleanup of the tasks it left (release_frame).
+    if (!keep_frame_) std::exchange(coro_, {}).destroy();
     if (returned) {
       if (must_cancel_) {
         // Task is cancelled right before coro stops.
@@ -212,6 +213,11 @@ void TaskBase::destroy_pending() noexcept {
   drop_callbacks();
   set_state(State::cancelled);
   get_loop().unregister_task(*this);
+}
+
+void TaskBase::release_frame() noexcept {
+  keep_frame_ = false;
+  if (done() && coro_) std::exchange(coro_, {}).destroy();
 }
 
 void detail::TaskStepNode::run() { static_cast<TaskBase&>(*this).step(); }

@@ -155,7 +155,7 @@ class Runner {
 };
 
 // Shrinks a failing schedule toward CPython's order: runs of choices are dropped, then
-// each non-zero answer is tried at 0, 1, half and one less; a trial is kept when the run still fails with the same
+// each non-zero answer is tried at 0, 1, and ever smaller steps below it; a trial is kept when the run still fails with the same
 // class of failure, and the schedule is then re-recorded from that run. Every kept
 // trial lowers the sum of the answers, so this ends.
 Schedule shrink(const Runner& runner, std::uint64_t seed, const CancelPoint& point, const Outcome& failing,
@@ -184,14 +184,40 @@ Schedule shrink(const Runner& runner, std::uint64_t seed, const CancelPoint& poi
     changed = false;
     for (std::size_t i = 0; i < current.choices.size() && !changed && runs < max_runs; ++i) {
       const std::uint64_t answer = current.choices[i].answer;
-      for (const std::uint64_t candidate : {std::uint64_t{0}, std::uint64_t{1}, answer / 2, answer - 1}) {
-        if (candidate >= answer || runs >= max_runs) continue;
+      const auto with_answer = [&](std::uint64_t candidate) {
         Schedule trial = current;
         if (candidate == 0) {
           trial.choices.erase(trial.choices.begin() + static_cast<std::ptrdiff_t>(i));
         } else {
           trial.choices[i].answer = candidate;
         }
+        return trial;
+      };
+      if (answer > 2) {
+        // A large answer (a 53-bit random draw) that must stay above some threshold:
+        // bisect for the smallest that still fails, in logarithmically many runs.
+        const RecordedChoice bisected = current.choices[i];
+        std::uint64_t passes = 0;
+        std::uint64_t fails = answer;
+        while (fails - passes > 1 && runs < max_runs) {
+          const std::uint64_t middle = passes + (fails - passes) / 2;
+          if (still_fails(with_answer(middle))) {
+            fails = middle;
+            changed = true;
+            // The run may have taken another path: bisect only while the choice is still there.
+            if (i >= current.choices.size() || current.choices[i].index != bisected.index ||
+                current.choices[i].kind != bisected.kind) {
+              break;
+            }
+          } else {
+            passes = middle;
+          }
+        }
+        if (changed) break;
+      }
+      for (const std::uint64_t candidate : {std::uint64_t{0}, std::uint64_t{1}, answer - 1}) {
+        if (candidate >= answer || runs >= max_runs) continue;
+        Schedule trial = with_answer(candidate);
         if (still_fails(trial)) {
           changed = true;
           break;

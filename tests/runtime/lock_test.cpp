@@ -272,7 +272,7 @@ TEST(Lock, DestroyingTheLoopWithAParkedWaiterUnlinksIt) {
   {
     asim::testing::ManualLoop loop;
     loop.set_exception_handler([](asim::EventLoop&, const asim::ExceptionContext&) {});
-    loop.run_until_complete(park_waiter(lock));
+    loop.run_until_complete(asim::Future<void>(loop.create_task(park_waiter(lock))));  // leaves the waiter pending
     EXPECT_EQ(lock.waiter_count(), 1U);
   }
   EXPECT_EQ(lock.waiter_count(), 0U);
@@ -283,7 +283,7 @@ TEST(Lock, DestroyingTheLockBeforeTheLoopLeavesTheParkedWaiterDetached) {
   loop.set_exception_handler([](asim::EventLoop&, const asim::ExceptionContext&) {});
   {
     Lock lock;
-    loop.run_until_complete(park_waiter(lock));
+    loop.run_until_complete(asim::Future<void>(loop.create_task(park_waiter(lock))));  // leaves the waiter pending
     EXPECT_EQ(lock.waiter_count(), 1U);
   }
   // The loop's destructor now destroys the waiting frame; its waiter must not touch

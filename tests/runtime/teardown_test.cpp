@@ -212,7 +212,7 @@ TEST_F(Teardown, AManualLoopDestroysEveryPendingFrameReportsEachTaskAndRunsNoUse
     asim::testing::ManualLoop loop;
     reports.attach(loop);
     spawn(loop, p, false);
-    loop.run_until_complete(yields(5));
+    loop.run_until_complete(asim::Future<void>(loop.create_task(yields(5))));  // a Future: leftovers stay pending
     pending = loop.all_tasks().size();
     EXPECT_GT(pending, scenarios().size());  // gather and TaskGroup children too
     EXPECT_GT(live_counted, 0);
@@ -230,7 +230,7 @@ TEST_F(Teardown, ARealLoopDestroysEveryPendingFrameReportsEachTaskAndRunsNoUserC
     asim::RealLoop loop;
     reports.attach(loop);
     spawn(loop, p, false);
-    loop.run_until_complete(yields(5));  // bare yields: no wall-clock wait
+    loop.run_until_complete(asim::Future<void>(loop.create_task(yields(5))));  // bare yields: no wall-clock wait
     pending = loop.all_tasks().size();
     EXPECT_GT(pending, scenarios().size());
   }
@@ -261,7 +261,7 @@ TEST_F(Teardown, AClosedLoopStillDestroysItsPendingFramesWhenDestroyed) {
     asim::testing::ManualLoop loop;
     reports.attach(loop);
     spawn(loop, p, false);
-    loop.run_until_complete(yields(3));
+    loop.run_until_complete(asim::Future<void>(loop.create_task(yields(3))));
     loop.close();
     pending = loop.all_tasks().size();
   }

@@ -247,4 +247,19 @@ TEST(Exploration, BadProbabilitiesAreRefusedNamingTheOption) {
   }
 }
 
+TEST(Exploration, ARealDrawAboveAThresholdShrinksToTheThresholdInFewRuns) {
+  auto body = [](SimLoop&) -> asim::Coro<void> {
+    co_await asim::sleep(0.01);
+    const double x = asim::random::uniform_real(0.0, 1.0, "x");
+    if (x > 0.3) throw asim::RuntimeError("x too large");
+  };
+  const SweepResult result = asim::sim::run_sweep({.seeds = 100, .quiet = true}, body);
+  ASSERT_FALSE(result.passed);
+  ASSERT_EQ(result.shrunk.size(), 1U) << result.message();
+  const double shrunk = static_cast<double>(result.shrunk.choices[0].answer) / 9007199254740992.0;
+  EXPECT_GT(shrunk, 0.3);
+  EXPECT_LT(shrunk, 0.3001) << "the smallest failing draw, to four digits";
+  EXPECT_LT(result.shrink_runs, 500U) << "a 53-bit answer shrinks in logarithmically many runs";
+}
+
 }  // namespace

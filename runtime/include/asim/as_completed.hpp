@@ -204,4 +204,14 @@ std::vector<Coro<T>> as_completed(const std::vector<Task<T>>& tasks, std::option
   return as_completed(std::vector<Future<T>>(tasks.begin(), tasks.end()), timeout);
 }
 
+/// as_completed over coroutines: each is wrapped in a task on the running loop at the
+/// call, as asyncio 3.11 does (`ensure_future(f)` for each of `fs`).
+template <class T>
+std::vector<Coro<T>> as_completed(std::vector<Coro<T>> coros, std::optional<double> timeout = std::nullopt) {
+  std::vector<Future<T>> futures;
+  futures.reserve(coros.size());
+  for (Coro<T>& coro : coros) futures.emplace_back(create_task(std::move(coro)));
+  return as_completed(std::move(futures), timeout);
+}
+
 }  // namespace asim

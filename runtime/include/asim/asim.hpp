@@ -4,6 +4,7 @@
 
 #include <asim/as_completed.hpp>
 #include <asim/buggify.hpp>
+#include <asim/cleanup.hpp>
 #include <asim/condition.hpp>
 #include <asim/coro.hpp>
 #include <asim/errors.hpp>

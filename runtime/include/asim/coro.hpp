@@ -157,4 +157,28 @@ inline Coro<void> CoroPromise<void>::get_return_object() noexcept {
 }
 }  // namespace detail
 
+namespace detail {
+/// An awaitable that asyncio would accept as a coroutine object (asyncio.sleep(d) is
+/// one): it turns into a Coro through `as_coro()`.
+template <class A>
+concept coro_convertible = requires(A&& a) {
+  { std::move(a).as_coro() };
+};
+/// A Coro, or what becomes one (coro_convertible): what ensure_future wraps in a task.
+template <class A>
+concept coroutine_like = coro_convertible<A> || requires { typename std::remove_cvref_t<A>::promise_type; };
+/// The Coro for a coroutine-like argument.
+template <class T>
+Coro<T> to_coro(Coro<T>&& coro) noexcept {
+  return std::move(coro);
+}
+template <coro_convertible A>
+auto to_coro(A&& awaitable) {
+  return std::move(awaitable).as_coro();
+}
+/// The Coro type to_coro gives for `A`.
+template <class A>
+using to_coro_t = decltype(to_coro(std::declval<std::remove_cvref_t<A>&&>()));
+}  // namespace detail
+
 }  // namespace asim

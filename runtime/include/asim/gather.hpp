@@ -217,6 +217,12 @@ template <class T>
 struct gather_arg<Coro<T>> {
   using type = T;
 };
+// What asyncio takes as a coroutine, e.g. sleep(d).
+template <class A>
+  requires coro_convertible<A>
+struct gather_arg<A> {
+  using type = typename to_coro_t<A>::value_type;
+};
 template <class A>
 using gather_arg_t = typename gather_arg<std::remove_cvref_t<A>>::type;
 template <class A>
@@ -225,7 +231,7 @@ concept gather_argument = requires { typename gather_arg_t<A>; };
 /// The loop of the gather: the first argument's if it is a future, else the running one.
 template <class A>
 EventLoop& gather_loop(const A& first) {
-  if constexpr (std::is_same_v<std::remove_cvref_t<A>, Coro<gather_arg_t<A>>>) {
+  if constexpr (coroutine_like<A>) {
     return get_running_loop();
   } else {
     if (!first) throw ValueError("gather() got an empty future handle");
@@ -237,8 +243,8 @@ EventLoop& gather_loop(const A& first) {
 template <class A>
 Future<gather_arg_t<A>> gather_to_future(A&& arg) {
   using Arg = std::remove_cvref_t<A>;
-  if constexpr (std::is_same_v<Arg, Coro<gather_arg_t<A>>>) {
-    return create_task(std::move(arg));
+  if constexpr (coroutine_like<Arg>) {
+    return create_task(to_coro(std::move(arg)));
   } else {
     if (!arg) throw ValueError("gather() got an empty future handle");
     return Future<gather_arg_t<A>>(arg);

@@ -138,12 +138,25 @@ class EventLoop {
   /// An empty `name` gives "Task-N". asyncio: loop.create_task.
   template <class T>
   Task<T> create_task(Coro<T> coro, std::string name = {});
+  /// create_task for what asyncio takes as a coroutine, e.g. `create_task(sleep(d))`.
+  template <class A>
+    requires requires(A&& a) { std::move(a).as_coro(); }
+  auto create_task(A awaitable, std::string name = {}) {
+    return create_task(std::move(awaitable).as_coro(), std::move(name));
+  }
 
   /// Runs the loop until `future` is done and returns its result (or throws its
   /// exception). asyncio: loop.run_until_complete.
   template <class T>
   T run_until_complete(Future<T> future);
-  /// Wraps `coro` in a task and runs until it is done.
+  /// Wraps `coro` in a task (the main task) and runs until it is done; then, as
+  /// asyncio.run does, cancels the tasks still pending and runs them to completion,
+  /// reporting their exceptions to the exception handler, and only then destroys
+  /// the main coroutine's frame, so their cleanup never finds it freed. (asyncio's
+  /// loop.run_until_complete leaves them pending; Python's collector keeps the
+  /// state they use alive, C++ cannot.) When the loop itself fails (a simulated
+  /// deadlock, a limit), nothing more runs: pending tasks are destroyed at loop
+  /// teardown, newest first.
   template <class T>
   T run_until_complete(Coro<T> coro);
 
@@ -227,6 +240,12 @@ class EventLoop {
   }
   void register_task(TaskBase& task) noexcept;
   void unregister_task(TaskBase& task) noexcept;
+  /// Holds a done main task whose coroutine frame is kept (TaskBase::keep_frame)
+  /// because tasks it left are still pending: the frame is destroyed at shutdown,
+  /// after theirs, or once no task is pending at the end of a later run.
+  void keep_main_frame(TaskBase& task);
+  /// Releases the frames held by keep_main_frame if no task is pending any more.
+  void release_main_frames() noexcept;
   [[nodiscard]] std::uint64_t next_task_number() noexcept { return ++task_counter_; }
   /// The clock and poller this loop was built with.
   [[nodiscard]] Clock& clock() const noexcept { return clock_; }
@@ -271,6 +290,7 @@ class EventLoop {
   TaskBase* current_task_ = nullptr;
   TaskBase* tasks_head_ = nullptr;  // pending tasks, creation order
   TaskBase* tasks_tail_ = nullptr;
+  std::vector<TaskBase*> kept_main_tasks_;  // each holds one reference
   ExceptionHandler exception_handler_;
   detail::LoopInstrument* instrument_ = nullptr;
   std::mutex threadsafe_mutex_;

@@ -2,6 +2,8 @@
 // Outcome<T>: a value or an exception, as gather(return_exceptions=True) reports each child.
 #pragma once
 
+#include <asim/errors.hpp>
+
 #include <exception>
 #include <optional>
 #include <stdexcept>
@@ -45,6 +47,12 @@ class Outcome {
   }
   /// The exception, or nullptr for a successful outcome.
   [[nodiscard]] const std::exception_ptr& error() const noexcept { return error_; }
+  /// True when the error is a CancelledError.
+  [[nodiscard]] bool cancelled() const noexcept { return is_cancelled_error(error_); }
+  /// Raises the error, if any (asyncio: a bare `raise` in the except block).
+  void rethrow() const {
+    if (error_) std::rethrow_exception(error_);
+  }
 
  private:
   Outcome(std::exception_ptr error, int /*tag*/) : error_(std::move(error)) {}
@@ -71,6 +79,10 @@ class Outcome<void> {
     if (error_) std::rethrow_exception(error_);
   }
   [[nodiscard]] const std::exception_ptr& error() const noexcept { return error_; }
+  /// True when the error is a CancelledError.
+  [[nodiscard]] bool cancelled() const noexcept { return is_cancelled_error(error_); }
+  /// Raises the error, if any (asyncio: a bare `raise` in the except block).
+  void rethrow() const { value(); }
 
  private:
   std::exception_ptr error_;

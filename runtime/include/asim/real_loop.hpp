@@ -89,23 +89,12 @@ class RealLoop final : private detail::RealLoopParts, public EventLoop {
   }
 };
 
-namespace detail {
-/// asyncio.run's `_cancel_all_tasks`: cancels what is pending and runs until it is done.
-void cancel_all_tasks(EventLoop& loop);
-}  // namespace detail
-
-/// Runs `coro` to completion on a new RealLoop, then cancels the tasks left and
-/// closes the loop, as asyncio.run does.
+/// Runs `coro` to completion on a new RealLoop, then cancels the tasks left, runs
+/// them to completion (before the frame of `coro` is destroyed, so their cleanup
+/// may still use its locals' storage) and closes the loop, as asyncio.run does.
 template <class T>
 T run(Coro<T> coro) {
   RealLoop loop;
-  struct Finally {
-    EventLoop& loop;
-    ~Finally() {
-      detail::cancel_all_tasks(loop);
-      loop.close();
-    }
-  } finally{loop};
   return loop.run_until_complete(std::move(coro));
 }
 

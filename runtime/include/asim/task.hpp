@@ -91,6 +91,15 @@ class TaskBase : public FutureBase, private detail::TaskStepNode, private detail
   /// (loop teardown); the task ends cancelled with no callbacks run.
   void destroy_pending() noexcept;
 
+  /// Makes the task keep its coroutine frame when the coroutine ends, until
+  /// release_frame(): run_until_complete(coro) keeps the main coroutine's frame while
+  /// the tasks it left behind are cancelled, so their cleanup still finds its storage
+  /// (asyncio.run's order; Python's collector keeps the state alive instead).
+  void keep_frame() noexcept { keep_frame_ = true; }
+  /// Destroys a frame kept by keep_frame() once the task is done; a pending task
+  /// keeps its frame (the loop's teardown destroys it).
+  void release_frame() noexcept;
+
   // Links of the loop's list of pending tasks.
   TaskBase* prev_task_ = nullptr;
   TaskBase* next_task_ = nullptr;
@@ -137,6 +146,7 @@ class TaskBase : public FutureBase, private detail::TaskStepNode, private detail
   // means a cancel cycle (it awaits a gather that contains itself).
   bool cancelling_waiter_ = false;
   bool started_ = false;
+  bool keep_frame_ = false;
   YieldKind yield_kind_ = YieldKind::none;
 };
 
@@ -196,6 +206,12 @@ Task<T> create_task(Coro<T> coro, std::string name = {}) {
   return loop.create_task(std::move(coro), std::move(name));
 }
 
+/// create_task for what asyncio would accept as a coroutine, e.g. `create_task(sleep(d))`.
+template <detail::coro_convertible A>
+auto create_task(A awaitable, std::string name = {}) {
+  return create_task(std::move(awaitable).as_coro(), std::move(name));
+}
+
 /// A future for `awaitable`: a future as is, a coroutine wrapped in a task on the
 /// running loop. asyncio: asyncio.ensure_future.
 template <class T>
@@ -205,6 +221,10 @@ Future<T> ensure_future(Future<T> future) {
 template <class T>
 Task<T> ensure_future(Coro<T> coro) {
   return create_task(std::move(coro));
+}
+template <detail::coro_convertible A>
+auto ensure_future(A awaitable) {
+  return create_task(std::move(awaitable).as_coro());
 }
 
 /// The task running now on this thread's loop, or an empty AnyTask.
@@ -233,17 +253,27 @@ Task<T> EventLoop::create_task(Coro<T> coro, std::string name) {
   return task;
 }
 
+namespace detail {
+/// run_until_complete for any future: runs the loop until `future` is done.
+void run_until_done(EventLoop& loop, FutureBase& future);
+/// asyncio.run's `_cancel_all_tasks`: cancels what is pending, runs until it is all
+/// done and reports the exceptions of those that did not end cancelled.
+void cancel_all_tasks(EventLoop& loop);
+/// Runs until `main` is done, then cancels the tasks left and runs them to
+/// completion before `main`'s coroutine frame is destroyed (asyncio.run's order).
+void run_main_task(EventLoop& loop, TaskBase& main);
+}  // namespace detail
+
+// asyncio: runners.Runner.run (run_until_complete, then _cancel_all_tasks)
 template <class T>
 T EventLoop::run_until_complete(Coro<T> coro) {
   check_closed();
   check_running();
-  return run_until_complete(Future<T>(create_task(std::move(coro))));
+  Task<T> main = create_task(std::move(coro));
+  main.task().keep_frame();
+  detail::run_main_task(*this, main.task());
+  return main.result();
 }
-
-namespace detail {
-/// run_until_complete for any future: runs the loop until `future` is done.
-void run_until_done(EventLoop& loop, FutureBase& future);
-}  // namespace detail
 
 template <class T>
 T EventLoop::run_until_complete(Future<T> future) {

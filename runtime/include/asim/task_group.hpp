@@ -53,6 +53,11 @@ class TaskGroup {
     return task;
   }
 
+  /// create_task for what asyncio takes as a coroutine, e.g. `create_task(sleep(d))`.
+  template <detail::coro_convertible A>
+  auto create_task(A awaitable, std::string name = {}) {
+    return create_task(std::move(awaitable).as_coro(), std::move(name));
+  }
   /// asyncio: TaskGroup.__aenter__.
   void enter();
   /// asyncio: TaskGroup.__aexit__.

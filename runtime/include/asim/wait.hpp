@@ -48,6 +48,44 @@ Coro<WaitResult> wait(const std::vector<Task<T>>& tasks, std::optional<double> t
   return wait(std::move(futures), timeout, return_when);
 }
 
+/// wait() over coroutines: when the wait starts, each is wrapped in a task on the
+/// running loop, as asyncio 3.11 does (with a DeprecationWarning); `done` and
+/// `pending` list those tasks, so keep the result to reach their values.
+template <class T>
+Coro<WaitResult> wait(std::vector<Coro<T>> coros, std::optional<double> timeout = std::nullopt,
+                      ReturnWhen return_when = ALL_COMPLETED) {
+  // asyncio: fs = {ensure_future(f, loop=loop) for f in fs}
+  std::vector<AnyFuture> futures;
+  futures.reserve(coros.size());
+  for (Coro<T>& coro : coros) futures.emplace_back(Future<T>(create_task(std::move(coro))));
+  co_return co_await wait(std::move(futures), timeout, return_when);
+}
+
+namespace detail {
+/// One item of asim::futures(...): a future as is, a coroutine as a new task.
+template <class F>
+AnyFuture as_any_future(F&& item) {
+  if constexpr (coroutine_like<F>) {
+    return AnyFuture(ensure_future(to_coro(std::forward<F>(item))));
+  } else {
+    return AnyFuture(std::forward<F>(item));
+  }
+}
+}  // namespace detail
+
+/// The futures `wait` takes, given one by one: `co_await asim::wait(asim::futures(a, b))`
+/// where `co_await asim::wait({a, b})` would do, since g++ 12 rejects a braced list
+/// inside a co_await expression ("array used as initializer"). Futures and tasks of
+/// any value type; coroutines (and `sleep(d)`) are wrapped in tasks on the running
+/// loop, as asyncio.ensure_future does.
+template <class... Fs>
+std::vector<AnyFuture> futures(Fs&&... items) {
+  std::vector<AnyFuture> out;
+  out.reserve(sizeof...(Fs));
+  (out.push_back(detail::as_any_future(std::forward<Fs>(items))), ...);
+  return out;
+}
+
 namespace detail {
 /// Finishes `waiter` unless it is done already. asyncio: tasks._release_waiter.
 inline void release_waiter(Future<void> waiter) {

@@ -81,6 +81,12 @@ Coro<T> wait_for(Coro<T> coro, std::optional<double> timeout) {
   co_return co_await wait_for(Future<T>(create_task(std::move(coro))), timeout);
 }
 
+/// wait_for what asyncio would accept as a coroutine, e.g. `wait_for(sleep(d), t)`.
+template <detail::coro_convertible A>
+auto wait_for(A awaitable, std::optional<double> timeout) {
+  return wait_for(std::move(awaitable).as_coro(), timeout);
+}
+
 /// wait_for a task (keeps overload resolution away from the Coro form).
 template <class T>
 Coro<T> wait_for(const Task<T>& task, std::optional<double> timeout) {
