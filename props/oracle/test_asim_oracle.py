@@ -17,8 +17,9 @@ import asim_oracle  # noqa: E402
 
 ORACLE = os.path.join(HERE, 'asim_oracle.py')
 PROJECT = os.path.normpath(os.path.join(HERE, '..', '..'))
-DATA = os.path.join(PROJECT, 'tests', 'props', 'data')
-EXTRA = os.path.join(DATA, 'extra')
+# The shipped examples (README points at them) and the per-statement test scenarios.
+DATA = os.path.join(PROJECT, 'props', 'scenarios', 'examples')
+EXTRA = os.path.join(PROJECT, 'tests', 'props', 'data', 'extra')
 # The reference runner shared by the asim sessions; the cross-check is skipped without it.
 REFERENCE = os.path.normpath(os.path.join(PROJECT, '..', 'shared', 'scenario', 'asyncio_oracle.py'))
 

@@ -110,8 +110,20 @@ class Builder {
     return out;
   }
 
+  /// A nested body (a task's, a callback's, a try's or handler's, a timeout's). Its
+  /// names are visible inside it only: the statements after it may run before the body
+  /// (a task or callback runs later) or without all of it (an exception or a timeout
+  /// cuts it short), so using one of its names there could raise NameError.
   std::vector<Statement> small_block(int depth, bool callback) {
-    return block(p_.pick(0, depth >= 2 ? 1 : 3), depth + 1, callback);
+    const Scope outer = scope_;
+    std::vector<Statement> out = block(p_.pick(0, depth >= 2 ? 1 : 3), depth + 1, callback);
+    // Keep the counters (names stay unique), forget the body's names.
+    std::map<std::string, int> counters = std::move(scope_.counters);
+    const int messages = scope_.messages;
+    scope_ = outer;
+    scope_.counters = std::move(counters);
+    scope_.messages = messages;
+    return out;
   }
 
   std::optional<Statement> statement(int depth, bool callback) {

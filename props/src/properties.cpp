@@ -3,13 +3,17 @@
 #include <asim/errors.hpp>
 #include <asim/props/properties.hpp>
 
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <optional>
 #include <set>
-#include <sstream>
+#include <string_view>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <vector>
@@ -20,31 +24,37 @@ namespace {
 
 std::string describe_run(const RunResult& run, bool times) {
   std::string out = format_trace(run.lines, times);
-  if (run.loop_error) out += "(loop error: " + *run.loop_error + ")\n";
+  if (run.loop_error) fmt::format_to(std::back_inserter(out), "(loop error: {})\n", *run.loop_error);
   return out;
 }
 
+/// The next line of `text` from `pos` (without its newline), or nullopt at the end.
+std::optional<std::string_view> next_line(std::string_view text, std::size_t& pos) {
+  if (pos >= text.size()) return std::nullopt;
+  const std::size_t end = std::min(text.find('\n', pos), text.size());
+  const std::string_view line = text.substr(pos, end - pos);
+  pos = end + 1;
+  return line;
+}
+
 /// The first line where two traces differ, both traces in full below it.
-std::string difference(const std::string& left_name, const std::string& left, const std::string& right_name,
+std::string difference(std::string_view left_name, const std::string& left, std::string_view right_name,
                        const std::string& right) {
-  std::istringstream a(left);
-  std::istringstream b(right);
-  std::string la;
-  std::string lb;
-  int line = 1;
-  std::string first;
-  while (true) {
-    const bool ha = static_cast<bool>(std::getline(a, la));
-    const bool hb = static_cast<bool>(std::getline(b, lb));
-    if (!ha && !hb) break;
-    if (!ha || !hb || la != lb) {
-      first = "first difference at line " + std::to_string(line) + ":\n  " + left_name + ": " +
-              (ha ? la : "<end>") + "\n  " + right_name + ": " + (hb ? lb : "<end>") + "\n";
+  std::string out;
+  std::size_t a = 0;
+  std::size_t b = 0;
+  for (int line = 1;; ++line) {
+    const std::optional<std::string_view> la = next_line(left, a);
+    const std::optional<std::string_view> lb = next_line(right, b);
+    if (!la && !lb) break;
+    if (la != lb) {
+      out = fmt::format("first difference at line {}:\n  {}: {}\n  {}: {}\n", line, left_name,
+                        la.value_or("<end>"), right_name, lb.value_or("<end>"));
       break;
     }
-    ++line;
   }
-  return first + "--- " + left_name + "\n" + left + "--- " + right_name + "\n" + right;
+  fmt::format_to(std::back_inserter(out), "--- {}\n{}--- {}\n{}", left_name, left, right_name, right);
+  return out;
 }
 
 CheckResult fail(std::string detail) { return {CheckResult::Status::fail, std::move(detail)}; }
@@ -83,20 +93,24 @@ CheckResult check_invariants(const Scenario& scenario, const PropertyOptions& op
   run.seed = options.seed;
   run.sim_choices = true;
   const RunResult result = run_scenario(scenario, run);
-  if (result.loop_error) return fail("loop error: " + *result.loop_error + "\n" + describe_run(result, true));
+  if (result.loop_error) return fail(fmt::format("loop error: {}\n{}", *result.loop_error, describe_run(result, true)));
   double last = 0.0;
   std::map<std::string, int> done_lines;
   for (const TraceLine& line : result.lines) {
-    if (line.time < last) return fail("time went backwards at: " + format_line(line) + "\n" + describe_run(result, true));
+    if (line.time < last) {
+      return fail(fmt::format("time went backwards at: {}\n{}", format_line(line), describe_run(result, true)));
+    }
     last = line.time;
     if (line.event.rfind("done ", 0) == 0) {
       const std::string name = line.event.substr(5, line.event.find(' ', 5) - 5);
-      if (++done_lines[name] > 1) return fail(name + " is done twice\n" + describe_run(result, true));
+      if (++done_lines[name] > 1) return fail(fmt::format("{} is done twice\n{}", name, describe_run(result, true)));
     }
   }
   // A task's done-logger may still be queued when the loop stops (asyncio does the
   // same), so only main's end is certain: run_until_complete(main) runs its logger.
-  if (!result.deadlock && done_lines["main"] != 1) return fail("main never ended\n" + describe_run(result, true));
+  if (!result.deadlock && done_lines["main"] != 1) {
+    return fail(fmt::format("main never ended\n{}", describe_run(result, true)));
+  }
   return {};
 }
 
@@ -105,7 +119,7 @@ CheckResult check_conformance(const Scenario& scenario, const PropertyOptions& o
   const OracleResult oracle = run_oracle(options.oracle, scenario);
   if (oracle.exit_code == 3) return skip("cancel cycle (the runner exits 3)");
   if (oracle.exit_code != 0) {
-    return fail("the Python runner failed with exit code " + std::to_string(oracle.exit_code) + ":\n" + oracle.err);
+    return fail(fmt::format("the Python runner failed with exit code {}:\n{}", oracle.exit_code, oracle.err));
   }
   if (oracle.err.find("tie") != std::string::npos) return skip("tied timers");
   RunOptions run;
@@ -164,7 +178,7 @@ CheckResult check_property(Property property, const Scenario& scenario, const Pr
 
 OracleResult run_oracle(const std::string& oracle, const Scenario& scenario) {
   const char* tmp = std::getenv("TMPDIR");
-  std::string base = std::string(tmp != nullptr ? tmp : "/tmp") + "/asim-oracle-XXXXXX";
+  const std::string base = fmt::format("{}/asim-oracle-XXXXXX", tmp != nullptr ? tmp : "/tmp");
   std::vector<char> pattern(base.begin(), base.end());
   pattern.push_back('\0');
   const int fd = ::mkstemp(pattern.data());
@@ -177,13 +191,13 @@ OracleResult run_oracle(const std::string& oracle, const Scenario& scenario) {
     out << to_json(scenario);
   }
   const bool python = oracle.size() > 3 && oracle.compare(oracle.size() - 3, 3, ".py") == 0;
-  const std::string command = (python ? "python3 " + quote(oracle) : oracle) + " " + quote(scenario_path) +
-                              " 2> " + quote(err_path);
+  const std::string command = fmt::format("{}{} {} 2> {}", python ? "python3 " : "", python ? quote(oracle) : oracle,
+                                          quote(scenario_path), quote(err_path));
   OracleResult result;
   FILE* pipe = ::popen(command.c_str(), "r");
   if (pipe == nullptr) {
     std::remove(scenario_path.c_str());
-    throw RuntimeError("cannot run the oracle: " + command);
+    throw RuntimeError(fmt::format("cannot run the oracle: {}", command));
   }
   char buffer[4096];
   std::size_t n = 0;

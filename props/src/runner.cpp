@@ -53,6 +53,11 @@ RunResult run_on(const Scenario& scenario, InterpreterOptions options, Args&&...
       result.loop_error = "unknown error";
     }
     if constexpr (std::is_same_v<Loop, VirtualLoop>) tie = loop.saw_tie();
+#ifdef ASIM_PROPS_HAVE_SIM
+    if constexpr (std::is_same_v<Loop, sim::SimLoop>) {
+      if (!loop.trace().events().empty()) result.chrome_trace = loop.trace().chrome_json();
+    }
+#endif
   }
   result.lines = interpreter.trace();
   if constexpr (std::is_same_v<Loop, VirtualLoop>) result.tie = tie;
@@ -99,6 +104,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
       interpreter_options.is_deadlock = &is_sim_deadlock;
       sim::SimOptions sim_options = options.sim_choices ? sim::SimOptions{} : sim::SimOptions::cpython();
       sim_options.max_steps = options.max_steps;
+      sim_options.trace = options.record_chrome_trace;
       return run_on<sim::SimLoop>(scenario, interpreter_options, options.seed, sim_options);
 #else
       break;

@@ -3,12 +3,14 @@
 #include <asim/errors.hpp>
 #include <asim/props/value.hpp>
 
+#include <fmt/format.h>
+
 namespace asim::props {
 
 std::string Value::text() const {
   switch (kind_) {
     case Kind::none: return "None";
-    case Kind::integer: return std::to_string(integer_);
+    case Kind::integer: return fmt::format_int(integer_).str();
     case Kind::error: return "!" + error_;
     case Kind::list: {
       std::string out = "[";

@@ -1,48 +1,49 @@
 // SPDX-License-Identifier: MIT
-// The subcommands of the `asim` tool and the small argument helpers they share.
+// The subcommands of the `asim` tool. Each one registers its options on a CLI11
+// subcommand and returns what to run once the command line has parsed.
 #pragma once
 
+#include <CLI/CLI.hpp>
+
 #include <cstdint>
-#include <optional>
+#include <functional>
 #include <string>
-#include <vector>
 
 namespace asim::tool {
 
-/// Command-line misuse: printed with the usage, exit code 2.
+/// Command-line misuse found after parsing (options that do not go together, a file
+/// that cannot be used): printed as `asim: MESSAGE`, exit code 2, like CLI11's own
+/// parse errors.
 struct UsageError {
   std::string message;
 };
 
-/// The arguments after the subcommand, consumed option by option.
-class Args {
- public:
-  Args(std::vector<std::string> args) : args_(std::move(args)) {}  // NOLINT: implicit by design
-  [[nodiscard]] bool empty() const noexcept { return pos_ >= args_.size(); }
-  [[nodiscard]] const std::string& peek() const { return args_[pos_]; }
-  std::string next() { return args_[pos_++]; }
-  /// The value of option `name` (the next argument); UsageError when missing.
-  std::string value(const std::string& name) {
-    if (empty()) throw UsageError{name + " needs a value"};
-    return next();
-  }
-
- private:
-  std::vector<std::string> args_;
-  std::size_t pos_ = 0;
+/// A subcommand: its CLI11 app and the action that runs it (returns the exit code).
+struct Command {
+  CLI::App* app = nullptr;
+  std::function<int()> run;
 };
-
-std::uint64_t parse_u64(const std::string& text, const std::string& what);
-double parse_double(const std::string& text, const std::string& what);
 
 /// The path of this executable as invoked (for replay lines).
 extern std::string program_path;
 
-int run_command(Args args);
-int gen_command(Args args);
-int check_command(Args args);
-/// `asim demo`: sweeps seeds over a shipped buggy example, shrinks the failure and
-/// prints `replay: COMMAND`. Defined in demo.cpp.
-int demo_command(Args args);
+/// A seed range `A:B` (A <= B, or A < B with `nonempty`), as [first, end).
+struct SeedRange {
+  std::uint64_t first = 0;
+  std::uint64_t end = 0;
+};
+/// Parses `A:B`; the message names `option` on a malformed range.
+[[nodiscard]] SeedRange parse_seed_range(const std::string& text, const std::string& option, bool nonempty);
+
+/// CLI11 check of an output FILE: its directory must exist (so that a typo fails before
+/// the work, not after it).
+[[nodiscard]] CLI::Validator output_file();
+
+Command add_run_command(CLI::App& app);
+Command add_gen_command(CLI::App& app);
+/// `asim check`: defined in check.cpp.
+Command add_check_command(CLI::App& app);
+/// `asim demo`: defined in demo.cpp.
+Command add_demo_command(CLI::App& app);
 
 }  // namespace asim::tool

@@ -1,43 +1,96 @@
 // SPDX-License-Identifier: MIT
-// `asim demo [--seeds A:B] [--seed N] [--fixed] [--trace OUT]`: finds, shrinks and
-// explains the schedule-dependent bug of examples/stale_cache (engine: demo_engine.cpp).
-#include "demo.hpp"
+// `asim demo [NAME] [--list] [--seed N | --seeds A:B] [--fixed] [--trace FILE]`: finds,
+// shrinks and explains a schedule-dependent bug of a shipped example (engine:
+// demo_engine.cpp; NAME defaults to stale_cache, examples/stale_cache).
 #include "commands.hpp"
+#include "demo.hpp"
 
-#include <iostream>
+#include <asim/sim/schedule.hpp>
+
+#include <fmt/format.h>
+
+#include <memory>
+#include <optional>
 
 namespace asim::tool {
 
-int demo_command(Args args) {
+namespace {
+
+struct DemoArgs {
   demo::Options options;
-  while (!args.empty()) {
-    const std::string arg = args.next();
-    if (arg == "--seeds") {
-      const std::string range = args.value(arg);
-      const std::size_t colon = range.find(':');
-      if (colon == std::string::npos) throw UsageError{"--seeds: expected A:B, got '" + range + "'"};
-      options.first_seed = parse_u64(range.substr(0, colon), arg);
-      options.end_seed = parse_u64(range.substr(colon + 1), arg);
-      if (options.end_seed <= options.first_seed) throw UsageError{"--seeds: A:B needs A < B, got '" + range + "'"};
-      options.single_seed = false;
-    } else if (arg == "--seed") {
-      options.first_seed = parse_u64(args.value(arg), arg);
-      if (options.first_seed == UINT64_MAX) throw UsageError{"--seed: too large"};
-      options.end_seed = options.first_seed + 1;
-      options.single_seed = true;
-    } else if (arg == "--trace") {
-      options.trace_path = args.value(arg);
-    } else if (arg == "--fixed") {
-      options.variant = stale_cache::Variant::fixed;
-    } else {
-      throw UsageError{"demo: unknown argument '" + arg + "'"};
+  bool list = false;
+  std::optional<std::uint64_t> seed;
+  std::string seeds;
+  bool fixed = false;
+  std::optional<std::string> schedule;
+};
+
+int run_demo(DemoArgs& args) {
+  if (args.list) {
+    fmt::print("{}\n", fmt::join(demo::demo_names(), "\n"));
+    return 0;
+  }
+  demo::Options& options = args.options;
+  if (args.seed) {
+    if (*args.seed == UINT64_MAX) throw UsageError{"--seed: too large"};
+    options.first_seed = *args.seed;
+    options.end_seed = *args.seed + 1;
+    options.single_seed = true;
+  } else if (!args.seeds.empty()) {
+    const SeedRange range = parse_seed_range(args.seeds, "--seeds", true);
+    options.first_seed = range.first;
+    options.end_seed = range.end;
+    options.single_seed = false;
+  }
+  if (args.fixed) options.variant = stale_cache::Variant::fixed;
+  if (args.schedule) {
+    if (options.name == "stale_cache") throw UsageError{"--schedule: the stale_cache demo replays by --seed alone"};
+    try {
+      (void)sim::Schedule::parse(*args.schedule, "--schedule");
+    } catch (const ValueError& error) {
+      throw UsageError{error.what()};
+    }
+    options.has_schedule = true;
+    options.schedule = *args.schedule;
+    if (!args.seed) {
+      options.first_seed = 0;
+      options.end_seed = 1;
     }
   }
   options.program = program_path;
   const demo::Report report = demo::run(options);
-  std::cout << report.output;
-  std::cout.flush();
+  fmt::print("{}", report.output);
+  std::fflush(stdout);
   return report.exit_code;
+}
+
+}  // namespace
+
+Command add_demo_command(CLI::App& app) {
+  auto args = std::make_shared<DemoArgs>();
+  CLI::App* demo_app = app.add_subcommand(
+      "demo",
+      "Finds a schedule-dependent bug in a shipped example by sweeping seeds on the simulated loop, shrinks its "
+      "schedule, explains it and prints its replay line.\nExit 1 when a failing schedule was found.");
+  demo_app->add_option("NAME", args->options.name, "the example (see --list)")
+      ->check(CLI::IsMember(demo::demo_names()))
+      ->capture_default_str();
+  demo_app->add_flag("--list", args->list, "print the names of the demos and exit");
+  CLI::Option* seed = demo_app->add_option("--seed", args->seed, "replay this one seed");
+  CLI::Option* seeds = demo_app->add_option("--seeds", args->seeds, "the seeds to sweep, A:B (B excluded); "
+                                                                    "default 0:1000")
+                           ->type_name("A:B");
+  seed->excludes(seeds);
+  demo_app->add_flag("--fixed", args->fixed, "run the corrected variant (no failure expected)");
+  demo_app->add_option("--schedule", args->schedule,
+                       "replay this schedule (as the report prints it, e.g. 1:lateness=6) with --seed's seed; "
+                       "example bugs only")
+      ->type_name("S");
+  demo_app->add_option("--trace", args->options.trace_path,
+                       "write the shrunk failing run's trace: FILE.json as Chrome Trace Event JSON (Perfetto, "
+                       "chrome://tracing), any other name as text")
+      ->check(output_file());
+  return {demo_app, [args] { return run_demo(*args); }};
 }
 
 }  // namespace asim::tool

@@ -13,6 +13,10 @@
 #include <string>
 #include <vector>
 
+namespace asim::examples::bugs {
+struct Example;
+}  // namespace asim::examples::bugs
+
 namespace asim::tool::demo {
 
 /// One number the simulated loop drew from its chooser.
@@ -63,8 +67,13 @@ struct Shrunk {
 
 /// What `asim demo` does.
 struct Options {
+  /// Which demo (one of demo_names()).
+  std::string name = "stale_cache";
   std::uint64_t first_seed = 0;
   std::uint64_t end_seed = 1000;  // exclusive
+  /// Example bugs only: replay this schedule (`--schedule`, as the report prints it).
+  bool has_schedule = false;
+  std::string schedule;
   /// Replay a single seed (prints the same report as the sweep's failing seed).
   bool single_seed = false;
   stale_cache::Variant variant = stale_cache::Variant::racy;
@@ -89,7 +98,15 @@ struct Report {
   int exit_code = 0;
 };
 
+/// The demos `asim demo NAME` knows, for `asim demo --list`.
+[[nodiscard]] std::vector<std::string> demo_names();
+
+/// `run` for the example bugs of examples/bugs (every name but stale_cache).
+namespace examples_bugs = asim::examples::bugs;
+[[nodiscard]] Report run_example_bug(const Options& options, const examples_bugs::Example& example);
+
 /// Sweeps, shrinks and explains; deterministic (no wall time, no address).
+/// Throws std::invalid_argument when `options.name` is not one of demo_names().
 [[nodiscard]] Report run(const Options& options);
 
 }  // namespace asim::tool::demo

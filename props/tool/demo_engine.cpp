@@ -2,12 +2,18 @@
 // The engine of `asim demo`: seed sweep, schedule shrinking and the explanation.
 #include "demo.hpp"
 
+#include "bugs/catalog.hpp"
+
 #include <asim/errors.hpp>
 #include <asim/sim/errors.hpp>
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <exception>
+#include <iterator>
 #include <map>
+#include <stdexcept>
 #include <string>
 #include <utility>
 
@@ -55,7 +61,7 @@ std::string short_time(std::int64_t ns) {
 }
 
 std::string seed_range(std::uint64_t first, std::uint64_t end) {
-  return std::to_string(first) + ":" + std::to_string(end);
+  return fmt::format("{}:{}", first, end);
 }
 
 struct TimerInfo {
@@ -84,7 +90,7 @@ std::vector<std::string> tie_inversions(const sim::Trace& trace) {
   }
   auto who = [&](std::uint64_t id) {
     const std::string& name = trace.task_name(timers[id].task);
-    return "#" + std::to_string(id) + " ('" + (name.empty() ? std::string("-") : name) + "')";
+    return fmt::format("#{} ('{}')", id, name.empty() ? "-" : name);
   };
   std::vector<std::string> lines;
   for (std::size_t later = 0; later < fired.size(); ++later) {
@@ -92,9 +98,9 @@ std::vector<std::string> tie_inversions(const sim::Trace& trace) {
       const std::uint64_t first = fired[earlier];
       const std::uint64_t second = fired[later];
       if (first > second && timers[first].when_ns == timers[second].when_ns) {
-        lines.push_back("timers " + who(second) + " and " + who(first) + " were both due at " +
-                        short_time(timers[first].when_ns) + " s; this schedule fired #" + std::to_string(first) +
-                        " first, arming order (choice 0, CPython's) fires #" + std::to_string(second) + " first");
+        lines.push_back(fmt::format("timers {} and {} were both due at {} s; this schedule fired #{} first, arming "
+                                    "order (choice 0, CPython's) fires #{} first",
+                                    who(second), who(first), short_time(timers[first].when_ns), first, second));
       }
     }
   }
@@ -124,17 +130,17 @@ long stale_store(const std::vector<stale_cache::Note>& notes) {
 std::string explain(const Options& options, std::uint64_t seed, const Run& failing, const Shrunk& shrunk,
                     Report& report) {
   std::string out;
-  out += "FAIL seed " + std::to_string(seed) + ": " + failing.failure + "\n";
+  auto it = std::back_inserter(out);
+  fmt::format_to(it, "FAIL seed {}: {}\n", seed, failing.failure);
   const std::vector<Draw>& small = shrunk.draws;
   // The shrunk run once more, traced, to tell what happened.
   const std::vector<std::uint64_t> forced = values(small);
   const Run traced = run_example(options.variant, seed, &forced, /*trace=*/true);
   if (!options.trace_path.empty()) traced.trace.write(options.trace_path);
-  std::map<std::uint64_t, TimerInfo> timers = timers_of(traced.trace);
-  out += "shrunk the schedule in " + std::to_string(shrunk.runs) + " runs: " + std::to_string(non_default(small)) +
-         " of " + std::to_string(small.size()) +
-         " choices differ from CPython's order (the seed's schedule: " + std::to_string(non_default(failing.draws)) +
-         " of " + std::to_string(failing.draws.size()) + ")\n";
+  fmt::format_to(it,
+                 "shrunk the schedule in {} runs: {} of {} choices differ from CPython's order (the seed's schedule: "
+                 "{} of {})\n",
+                 shrunk.runs, non_default(small), small.size(), non_default(failing.draws), failing.draws.size());
   // The traced run records each non-zero choice with its label, in order.
   std::vector<std::string> labels;
   for (const sim::TraceEvent& event : traced.trace.events()) {
@@ -144,35 +150,37 @@ std::string explain(const Options& options, std::uint64_t seed, const Run& faili
   for (std::size_t i = 0; i < small.size(); ++i) {
     const Draw& draw = small[i];
     if (draw.value == 0) continue;
-    out += "  choice " + std::to_string(i + 1) + ": ";
-    out += labelled < labels.size() ? labels[labelled++] : kind_name(draw.kind) + " = " + std::to_string(draw.value);
+    fmt::format_to(it, "  choice {}: {}", i + 1,
+                   labelled < labels.size() ? labels[labelled++] : fmt::format("{} = {}", kind_name(draw.kind), draw.value));
     out += "\n";
   }
   out += "what happened on the shrunk schedule (virtual time s, task, event):\n";
   const long stale = stale_store(traced.notes);
   for (std::size_t i = 0; i < traced.notes.size(); ++i) {
     const stale_cache::Note& note = traced.notes[i];
-    std::string line = "  " + sim::format_time(note.time_ns) + "  " + note.task;
-    line.append(line.size() < 23 ? 23 - line.size() : 1, ' ');
-    line += note.text;
-    if (static_cast<long>(i) == stale) line += "   <- stale: stored after the invalidation";
-    out += line + "\n";
+    // Time and task in a 22-column field (at least one space after), then the event.
+    const std::string head = fmt::format("  {}  {}", sim::format_time(note.time_ns), note.task);
+    fmt::format_to(it, "{:<22} {}{}\n", head, note.text,
+                   static_cast<long>(i) == stale ? "   <- stale: stored after the invalidation" : "");
   }
-  for (const std::string& line : tie_inversions(traced.trace)) out += "why: " + line + "\n";
-  out += "the run: " + std::to_string(traced.trace.task_count()) + " tasks, " + std::to_string(traced.steps) +
-         " loop steps, " + std::to_string(traced.trace.events().size()) + " trace events";
-  out += options.trace_path.empty() ? std::string(" (--trace OUT.json writes them)\n")
-                                    : " (written to " + options.trace_path + ")\n";
+  for (const std::string& line : tie_inversions(traced.trace)) fmt::format_to(it, "why: {}\n", line);
+  fmt::format_to(it, "the run: {} tasks, {} loop steps, {} trace events", traced.trace.task_count(), traced.steps,
+                 traced.trace.events().size());
+  if (options.trace_path.empty()) {
+    out += " (--trace OUT.json writes them)\n";
+  } else {
+    fmt::format_to(it, " (written to {})\n", options.trace_path);
+  }
   out +=
       "the bug: the reader's fetch read the old value before the writer's update, and its store landed after the\n"
       "  writer's invalidation, so the cache serves the old value until the next write: forever here.\n"
       "the fix: store only if no invalidation happened during the fetch (stale_cache::Variant::fixed), which ";
   const Run fixed = run_example(stale_cache::Variant::fixed, seed, &forced);
-  out += fixed.failed ? "FAILS this schedule too: " + fixed.failure + "\n" : "passes this schedule.\n";
-  report.replay = options.program + " demo --seed " + std::to_string(seed);
+  out += fixed.failed ? fmt::format("FAILS this schedule too: {}\n", fixed.failure) : "passes this schedule.\n";
+  report.replay = fmt::format("{} demo --seed {}", options.program, seed);
   if (options.variant == stale_cache::Variant::fixed) report.replay += " --fixed";
   if (!options.trace_path.empty()) report.replay += " --trace " + options.trace_path;
-  out += "replay: " + report.replay + "\n";
+  fmt::format_to(it, "replay: {}\n", report.replay);
   return out;
 }
 
@@ -258,18 +266,31 @@ Shrunk shrink(stale_cache::Variant variant, std::uint64_t seed, const std::vecto
   return result;
 }
 
+std::vector<std::string> demo_names() {
+  std::vector<std::string> names{"stale_cache"};
+  for (const examples::bugs::Example& example : examples::bugs::catalog) names.emplace_back(example.name);
+  return names;
+}
+
 Report run(const Options& options) {
+  if (options.name != "stale_cache") {
+    const examples::bugs::Example* example = examples::bugs::find_example(options.name);
+    if (example == nullptr) throw std::invalid_argument(fmt::format("asim demo: no demo named '{}'", options.name));
+    return run_example_bug(options, *example);
+  }
   Report report;
   std::string out;
+  auto it = std::back_inserter(out);
   const bool racy = options.variant == stale_cache::Variant::racy;
   if (!options.single_seed) {
-    out += std::string("asim demo: examples/stale_cache/stale_cache.hpp, a read-through cache (") +
-           (racy ? "racy" : "fixed") + " variant) whose reader races with a writer\n";
-    out += "sweeping seeds " + seed_range(options.first_seed, options.end_seed) +
-           " on SimLoop (timers with equal deadlines in a chosen order, timers up to 2 ms late)\n";
+    fmt::format_to(it,
+                   "asim demo: examples/stale_cache/stale_cache.hpp, a read-through cache ({} variant) whose reader "
+                   "races with a writer\nsweeping seeds {} on SimLoop (timers with equal deadlines in a chosen order, "
+                   "timers up to 2 ms late)\n",
+                   racy ? "racy" : "fixed", seed_range(options.first_seed, options.end_seed));
   } else {
-    out += "asim demo: replaying seed " + std::to_string(options.first_seed) + " of examples/stale_cache (" +
-           (racy ? "racy" : "fixed") + " variant)\n";
+    fmt::format_to(it, "asim demo: replaying seed {} of examples/stale_cache ({} variant)\n", options.first_seed,
+                   racy ? "racy" : "fixed");
   }
   for (std::uint64_t seed = options.first_seed; seed < options.end_seed; ++seed) {
     ++report.seeds_run;
@@ -279,7 +300,7 @@ Report run(const Options& options) {
     report.failing_seed = seed;
     report.original = attempt.draws;
     if (!options.single_seed) {
-      out += "seed " + std::to_string(seed) + " fails (" + std::to_string(report.seeds_run) + " seeds run)\n";
+      fmt::format_to(it, "seed {} fails ({} seeds run)\n", seed, report.seeds_run);
     }
     const Shrunk shrunk = shrink(options.variant, seed, attempt.draws);
     report.shrunk = shrunk.draws;
@@ -289,12 +310,12 @@ Report run(const Options& options) {
     return report;
   }
   if (options.single_seed) {
-    out += "seed " + std::to_string(options.first_seed) + " passes\n";
+    fmt::format_to(it, "seed {} passes\n", options.first_seed);
     report.output = std::move(out);
     return report;
   }
-  out += "no failing seed in " + seed_range(options.first_seed, options.end_seed) + " (" +
-         std::to_string(report.seeds_run) + " seeds run)\n";
+  fmt::format_to(it, "no failing seed in {} ({} seeds run)\n", seed_range(options.first_seed, options.end_seed),
+                 report.seeds_run);
   report.output = std::move(out);
   return report;
 }

@@ -4,6 +4,8 @@
 #include <asim/sim/sim_loop.hpp>
 #include <asim/task.hpp>
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <exception>
 #include <string>
@@ -13,8 +15,7 @@ namespace asim::sim {
 namespace {
 
 std::string where(std::uint64_t seed, std::int64_t time_ns, std::uint64_t step) {
-  return "(seed " + std::to_string(seed) + ", virtual time " + format_time(time_ns) + " s, step " +
-         std::to_string(step) + ")";
+  return fmt::format("(seed {}, virtual time {} s, step {})", seed, format_time(time_ns), step);
 }
 
 std::string describe_done(const FutureBase& future) {

@@ -4,6 +4,8 @@
 
 #include "sweep_plan.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -152,14 +154,31 @@ class Runner {
   std::uint32_t pct_depth_ = 3;
 };
 
-// Shrinks a failing schedule toward CPython's order: each non-zero answer is tried at
-// 0, 1, half and one less; a trial is kept when the run still fails with the same
+// Shrinks a failing schedule toward CPython's order: runs of choices are dropped, then
+// each non-zero answer is tried at 0, 1, half and one less; a trial is kept when the run still fails with the same
 // class of failure, and the schedule is then re-recorded from that run. Every kept
 // trial lowers the sum of the answers, so this ends.
 Schedule shrink(const Runner& runner, std::uint64_t seed, const CancelPoint& point, const Outcome& failing,
                 std::uint64_t max_runs, std::uint64_t& runs) {
   Schedule current = failing.schedule;
   const std::string wanted = failure_class(failing.failure);
+  const auto still_fails = [&](const Schedule& trial) {
+    ++runs;
+    Outcome attempt = runner.replay(seed, trial, point);
+    if (!attempt.failed || failure_class(attempt.failure) != wanted) return false;
+    current = std::move(attempt.schedule);
+    return true;
+  };
+  // First drop whole runs of choices, halves then quarters and so on (delta debugging's
+  // coarse steps), so that a schedule of many small deviations shrinks in a few runs.
+  for (std::size_t width = current.choices.size() / 2; width >= 1 && runs < max_runs; width /= 2) {
+    for (std::size_t start = 0; start + width <= current.choices.size() && runs < max_runs;) {
+      Schedule trial = current;
+      trial.choices.erase(trial.choices.begin() + static_cast<std::ptrdiff_t>(start),
+                          trial.choices.begin() + static_cast<std::ptrdiff_t>(start + width));
+      if (!still_fails(trial)) start += width;
+    }
+  }
   bool changed = true;
   while (changed && runs < max_runs) {
     changed = false;
@@ -173,10 +192,7 @@ Schedule shrink(const Runner& runner, std::uint64_t seed, const CancelPoint& poi
         } else {
           trial.choices[i].answer = candidate;
         }
-        ++runs;
-        Outcome attempt = runner.replay(seed, trial, point);
-        if (attempt.failed && failure_class(attempt.failure) == wanted) {
-          current = std::move(attempt.schedule);
+        if (still_fails(trial)) {
           changed = true;
           break;
         }
@@ -231,9 +247,7 @@ std::string SweepResult::summary() const {
   if (total_shards > 1) text += " (shard " + std::to_string(shard_index) + "/" + std::to_string(total_shards) + ")";
   text += ", " + std::to_string(distinct_schedules) + " distinct schedule" + (distinct_schedules == 1 ? "" : "s") +
           ", " + std::string(strategy_name(strategy)) + " strategy";
-  char seconds_text[32];
-  std::snprintf(seconds_text, sizeof seconds_text, ", %.2f s", seconds);
-  text += seconds_text;
+  text += fmt::format(", {:.2f} s", seconds);
   if (regressions_replayed != 0) text += ", " + std::to_string(regressions_replayed) + " regressions replayed first";
   if (exhausted) text += "; explored all " + std::to_string(seeds_run) + " schedules within the bound";
   if (budget_exhausted) text += "; stopped by the time budget";

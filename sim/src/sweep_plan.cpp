@@ -135,6 +135,11 @@ SweepPlan make_plan(const SweepOptions& options) {
     throw ValueError("SweepOptions::pct.depth must be at least 1");
   }
 
+  plan.trace_path = options.trace_path;
+  if (options.replay) {
+    plan.replay_schedule = Schedule::parse(options.schedule, "SweepOptions::schedule");
+    plan.end = plan.first + 1;
+  }
   if (options.use_environment) {
     const char* seed = env("ASIM_SEED");
     if (seed != nullptr) {

@@ -2,10 +2,13 @@
 // Trace exports (text and Chrome Trace Event JSON) and time formatting.
 #include <asim/errors.hpp>
 #include <asim/sim/errors.hpp>
+#include <asim/sim/format.hpp>
 #include <asim/sim/trace.hpp>
 
-#include <cstdio>
+#include <fmt/format.h>
+
 #include <fstream>
+#include <iterator>
 #include <string>
 
 namespace asim::sim {
@@ -14,21 +17,11 @@ namespace {
 
 // "<int>.<frac>" from an integer count of `unit`ths, without floating point.
 std::string fixed(std::int64_t value, std::int64_t unit, int digits) {
-  std::string out;
-  std::uint64_t magnitude = 0;
-  if (value < 0) {
-    out += '-';
-    magnitude = static_cast<std::uint64_t>(-(value + 1)) + 1;
-  } else {
-    magnitude = static_cast<std::uint64_t>(value);
-  }
+  // The magnitude of INT64_MIN does not fit an int64_t: negate in unsigned arithmetic.
+  const std::uint64_t magnitude =
+      value < 0 ? static_cast<std::uint64_t>(-(value + 1)) + 1 : static_cast<std::uint64_t>(value);
   const auto divisor = static_cast<std::uint64_t>(unit);
-  out += std::to_string(magnitude / divisor);
-  std::string frac = std::to_string(magnitude % divisor);
-  out += '.';
-  out.append(static_cast<std::size_t>(digits) - frac.size(), '0');
-  out += frac;
-  return out;
+  return fmt::format("{}{}.{:0{}}", value < 0 ? "-" : "", magnitude / divisor, magnitude % divisor, digits);
 }
 
 // Virtual nanoseconds as Chrome's microseconds with nanosecond precision.
@@ -55,9 +48,7 @@ void append_json_string(std::string& out, const std::string& text) {
         break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
-          char buffer[8];
-          std::snprintf(buffer, sizeof buffer, "\\u%04x", static_cast<unsigned>(static_cast<unsigned char>(c)));
-          out += buffer;
+          fmt::format_to(std::back_inserter(out), "\\u{:04x}", static_cast<unsigned>(static_cast<unsigned char>(c)));
         } else {
           out += c;
         }
@@ -113,31 +104,15 @@ const std::string& Trace::task_name(std::uint32_t id) const {
 }
 
 std::string Trace::text() const {
-  std::string out = "# asim trace, seed " + std::to_string(seed_) + "\n";
-  for (const TraceEvent& event : events_) {
-    out += format_time(event.time_ns);
-    out += " #";
-    out += std::to_string(event.step);
-    out += ' ';
-    out += trace_event_name(event.kind);
-    if (event.task != 0) {
-      out += " task#" + std::to_string(event.task) + " '" + task_name(event.task) + "'";
-    }
-    if (event.timer != 0) {
-      out += " timer#" + std::to_string(event.timer) + " when=" + format_time(event.when_ns);
-    }
-    if (!event.detail.empty()) {
-      out += ' ';
-      out += event.detail;
-    }
-    out += '\n';
-  }
+  std::string out = fmt::format("# asim trace, seed {}\n", seed_);
+  auto it = std::back_inserter(out);
+  for (const TraceEvent& event : events_) it = fmt::format_to(it, "{}\n", EventInTrace{*this, event});
   return out;
 }
 
 std::string Trace::chrome_json() const {
-  std::string out = "{\"displayTimeUnit\":\"ns\",\"otherData\":{\"seed\":" + std::to_string(seed_) +
-                    "},\"traceEvents\":[\n";
+  std::string out = fmt::format("{{\"displayTimeUnit\":\"ns\",\"otherData\":{{\"seed\":{}}},\"traceEvents\":[\n", seed_);
+  auto it = std::back_inserter(out);
   bool first = true;
   auto begin = [&]() {
     if (!first) out += ",\n";
@@ -146,8 +121,7 @@ std::string Trace::chrome_json() const {
   auto metadata = [&](std::uint32_t tid, const char* what, const std::string& key, const std::string& value,
                       bool quoted) {
     begin();
-    out += "{\"ph\":\"M\",\"pid\":1,\"tid\":" + std::to_string(tid) + ",\"name\":\"" + what + "\",\"args\":{\"" +
-           key + "\":";
+    fmt::format_to(it, "{{\"ph\":\"M\",\"pid\":1,\"tid\":{},\"name\":\"{}\",\"args\":{{\"{}\":", tid, what, key);
     if (quoted) {
       append_json_string(out, value);
     } else {
@@ -155,12 +129,12 @@ std::string Trace::chrome_json() const {
     }
     out += "}}";
   };
-  metadata(0, "process_name", "name", "asim SimLoop seed " + std::to_string(seed_), true);
+  metadata(0, "process_name", "name", fmt::format("asim SimLoop seed {}", seed_), true);
   metadata(0, "thread_name", "name", "loop", true);
   metadata(0, "thread_sort_index", "sort_index", "0", false);
   for (std::uint32_t id = 1; id <= task_names_.size(); ++id) {
-    metadata(id, "thread_name", "name", "task#" + std::to_string(id) + " " + task_names_[id - 1], true);
-    metadata(id, "thread_sort_index", "sort_index", std::to_string(id), false);
+    metadata(id, "thread_name", "name", fmt::format("task#{} {}", id, task_names_[id - 1]), true);
+    metadata(id, "thread_sort_index", "sort_index", fmt::format("{}", id), false);
   }
 
   // Open waits per task: the virtual time it suspended and what it awaited.
@@ -169,18 +143,18 @@ std::string Trace::chrome_json() const {
   auto slice = [&](std::uint32_t tid, const std::string& name, std::int64_t ts, std::int64_t dur,
                    std::uint64_t step) {
     begin();
-    out += "{\"ph\":\"X\",\"pid\":1,\"tid\":" + std::to_string(tid) + ",\"ts\":" + micros(ts) +
-           ",\"dur\":" + micros(dur) + ",\"name\":";
+    fmt::format_to(it, "{{\"ph\":\"X\",\"pid\":1,\"tid\":{},\"ts\":{},\"dur\":{},\"name\":", tid, micros(ts),
+                   micros(dur));
     append_json_string(out, name);
-    out += ",\"args\":{\"step\":" + std::to_string(step) + "}}";
+    fmt::format_to(it, ",\"args\":{{\"step\":{}}}}}", step);
   };
   auto instant = [&](std::uint32_t tid, const std::string& name, const TraceEvent& event) {
     begin();
-    out += "{\"ph\":\"i\",\"s\":\"t\",\"pid\":1,\"tid\":" + std::to_string(tid) + ",\"ts\":" + micros(event.time_ns) +
-           ",\"name\":";
+    fmt::format_to(it, "{{\"ph\":\"i\",\"s\":\"t\",\"pid\":1,\"tid\":{},\"ts\":{},\"name\":", tid,
+                   micros(event.time_ns));
     append_json_string(out, name);
-    out += ",\"args\":{\"step\":" + std::to_string(event.step);
-    if (event.timer != 0) out += ",\"when_us\":" + micros(event.when_ns);
+    fmt::format_to(it, ",\"args\":{{\"step\":{}", event.step);
+    if (event.timer != 0) fmt::format_to(it, ",\"when_us\":{}", micros(event.when_ns));
     out += "}}";
   };
   for (const TraceEvent& event : events_) {
@@ -205,7 +179,7 @@ std::string Trace::chrome_json() const {
       case TraceEventKind::timer_fired:
       case TraceEventKind::timer_cancelled:
         instant(event.kind == TraceEventKind::timer_armed ? tid : 0,
-                std::string(trace_event_name(event.kind)) + " #" + std::to_string(event.timer), event);
+                fmt::format("{} #{}", event.kind, event.timer), event);
         break;
       case TraceEventKind::choice:
       case TraceEventKind::failure:
@@ -226,9 +200,9 @@ std::string Trace::chrome_json() const {
 void Trace::write(const std::string& path) const {
   const bool json = path.size() >= 5 && path.compare(path.size() - 5, 5, ".json") == 0;
   std::ofstream file(path, std::ios::binary | std::ios::trunc);
-  if (!file) throw RuntimeError("cannot write trace file " + path);
+  if (!file) throw RuntimeError(fmt::format("cannot write trace file {}", path));
   file << (json ? chrome_json() : text());
-  if (!file) throw RuntimeError("cannot write trace file " + path);
+  if (!file) throw RuntimeError(fmt::format("cannot write trace file {}", path));
 }
 
 }  // namespace asim::sim

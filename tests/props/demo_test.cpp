@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -117,4 +118,14 @@ TEST(Demo, ReplayingAPassingSeedExitsZero) {
   const demo::Report report = demo::run(replay_of(seed));
   EXPECT_EQ(report.exit_code, 0);
   EXPECT_NE(report.output.find("seed " + std::to_string(seed) + " passes"), std::string::npos) << report.output;
+}
+
+TEST(Demo, RunsTheDemoNamedInItsOptionsAndRefusesUnknownNames) {
+  const std::vector<std::string> names = demo::demo_names();
+  ASSERT_FALSE(names.empty());
+  EXPECT_EQ(names.front(), "stale_cache");
+  EXPECT_EQ(demo::Options{}.name, "stale_cache");
+  demo::Options unknown = replay_of(0);
+  unknown.name = "no_such_demo";
+  EXPECT_THROW((void)demo::run(unknown), std::invalid_argument);
 }

@@ -8,6 +8,8 @@
 
 #include <gtest/gtest.h>
 
+#include "support/scoped_env.hpp"
+
 #include <cstdlib>
 #include <optional>
 #include <set>
@@ -22,24 +24,7 @@ using asim::sim::SimLoop;
 using asim::sim::Strategy;
 using asim::sim::SweepResult;
 
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const std::string& value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old;
-    setenv(name, value.c_str(), 1);
-  }
-  ~ScopedEnv() {
-    if (old_) {
-      setenv(name_, old_->c_str(), 1);
-    } else {
-      unsetenv(name_);
-    }
-  }
-
- private:
-  const char* name_;
-  std::optional<std::string> old_;
-};
+using asim::testing::ScopedEnv;
 
 TEST(Schedule, AScheduleStringRoundTrips) {
   const Schedule schedule = Schedule::parse("3:timer_tie=1,40:lateness=6,41:buggify_fire=1");

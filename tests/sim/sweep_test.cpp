@@ -7,6 +7,8 @@
 
 #include <gtest/gtest-spi.h>
 #include <gtest/gtest.h>
+
+#include "support/scoped_env.hpp"
 #include <nlohmann/json.hpp>
 
 #include "pipeline_example.hpp"
@@ -26,25 +28,7 @@ using asim::sim::SimOptions;
 using asim::sim::SweepOptions;
 using asim::sim::SweepResult;
 
-/// Sets an environment variable for one scope.
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const std::string& value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old;
-    setenv(name, value.c_str(), 1);
-  }
-  ~ScopedEnv() {
-    if (old_) {
-      setenv(name_, old_->c_str(), 1);
-    } else {
-      unsetenv(name_);
-    }
-  }
-
- private:
-  const char* name_;
-  std::optional<std::string> old_;
-};
+using asim::testing::ScopedEnv;
 
 std::vector<std::uint64_t> seeds_seen;
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
-// The install test's consumer: runs a task, a timer and a future on the installed asim.
+// The install test's consumer: runs a task, a timer and a future on the installed asim,
+// once on asim::run's loop and once on the simulated loop.
 #include <asim/asim.hpp>
+#include <asim/sim/sim_loop.hpp>
 
 #include <cstdio>
 
@@ -24,6 +26,8 @@ asim::Coro<int> consumer_main() {
 
 int main() {
   const int result = asim::run(consumer_main());
-  std::printf("asim consumer: %d\n", result);
-  return result == 42 ? 0 : 1;
+  asim::sim::SimLoop loop(7);
+  const int simulated = loop.run_until_complete(consumer_main());
+  std::printf("asim consumer: %d %d\n", result, simulated);
+  return result == 42 && simulated == 42 ? 0 : 1;
 }

@@ -37,6 +37,8 @@ struct RunOptions {
   double time_scale = 0.05;
   /// SimLoop: stop runaway scenarios after this many callbacks (0: no limit).
   std::uint64_t max_steps = 1'000'000;
+  /// SimLoop: record the loop's trace and return it as Chrome Trace Event JSON.
+  bool record_chrome_trace = false;
 };
 
 struct RunResult {
@@ -47,6 +49,9 @@ struct RunResult {
   /// Set when the loop itself failed (a step limit, an invariant violation): the
   /// trace stops there.
   std::optional<std::string> loop_error;
+  /// The simulated loop's trace as Chrome Trace Event JSON, when
+  /// RunOptions::record_chrome_trace asked for it (else empty).
+  std::string chrome_trace;
 };
 
 /// Runs `scenario` on a fresh loop of the kind asked for.

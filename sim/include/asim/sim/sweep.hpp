@@ -64,6 +64,13 @@ struct SweepOptions {
   bool use_environment = true;
   /// Print nothing to stderr (the report is still in the result).
   bool quiet = false;
+  /// Replay this schedule (as SweepResult::shrunk.to_string() prints it; "" for
+  /// CPython's order when `replay` is set) on `first_seed` once instead of sweeping.
+  /// ASIM_SCHEDULE overrides it.
+  bool replay = false;
+  std::string schedule;
+  /// Write the shrunk failing run's trace here (ASIM_TRACE overrides it).
+  std::string trace_path;
 };
 
 /// The outcome of a sweep.

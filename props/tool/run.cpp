@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: MIT
+// `asim run` (a scenario's trace on a loop of one's choice) and `asim gen` (a generated
+// scenario), plus the helpers the commands share.
+#include "commands.hpp"
+
+#include <asim/props/generators.hpp>
+#include <asim/props/runner.hpp>
+#include <asim/props/scenario.hpp>
+
+#include <fmt/core.h>
+#include <nlohmann/json.hpp>
+
+#include <charconv>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <optional>
+
+namespace asim::tool {
+
+std::string program_path = "asim";
+
+SeedRange parse_seed_range(const std::string& text, const std::string& option, bool nonempty) {
+  const std::size_t colon = text.find(':');
+  auto number = [&](std::string_view part, std::uint64_t& out) {
+    const auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), out);
+    return !part.empty() && ec == std::errc{} && end == part.data() + part.size();
+  };
+  SeedRange range;
+  const std::string_view view(text);
+  if (colon == std::string::npos || !number(view.substr(0, colon), range.first) ||
+      !number(view.substr(colon + 1), range.end)) {
+    throw UsageError{fmt::format("{}: expected A:B (two non-negative integers), got '{}'", option, text)};
+  }
+  if (range.end < range.first || (nonempty && range.end == range.first)) {
+    throw UsageError{fmt::format("{}: A:B needs A {} B, got '{}'", option, nonempty ? "<" : "<=", text)};
+  }
+  return range;
+}
+
+namespace {
+
+/// asim's own JSON of a scenario run: the trace lines as `asim run` prints them, with
+/// their fields, plus how the run ended (not Chrome Trace JSON: see --trace-chrome).
+void write_asim_trace_json(const std::string& path, const props::RunResult& result, const std::string& loop,
+                           std::uint64_t seed, bool times) {
+  nlohmann::ordered_json j;
+  j["version"] = 1;
+  j["loop"] = loop;
+  j["seed"] = seed;
+  j["deadlock"] = result.deadlock;
+  if (result.loop_error) j["loop_error"] = *result.loop_error;
+  nlohmann::ordered_json events = nlohmann::ordered_json::array();
+  for (const props::TraceLine& line : result.lines) {
+    nlohmann::ordered_json e;
+    e["time"] = times ? nlohmann::ordered_json(line.time) : nlohmann::ordered_json(nullptr);
+    e["who"] = line.who;
+    e["event"] = line.event;
+    e["text"] = props::format_line(line, times);
+    events.push_back(std::move(e));
+  }
+  j["events"] = std::move(events);
+  std::ofstream out(path);
+  out << j.dump(1) << "\n";
+  if (!out) throw std::runtime_error(fmt::format("cannot write {}", path));
+}
+
+void write_text(const std::string& path, const std::string& text) {
+  std::ofstream out(path);
+  out << text;
+  if (!out) throw std::runtime_error(fmt::format("cannot write {}", path));
+}
+
+struct RunArgs {
+  std::string file;
+  std::string loop_name = "sim";
+  std::optional<std::uint64_t> seed;
+  bool sim_choices = false;
+  double time_scale = 0.05;
+  bool no_times = false;
+  std::string trace_asim_json;
+  std::string trace_chrome;
+  std::string old_trace_json;
+};
+
+int run(const RunArgs& args, const CLI::App& app) {
+  if (app.count("--trace-json") > 0) {
+    throw UsageError{"--trace-json was ambiguous and is gone: --trace-asim-json FILE writes asim's JSON of "
+                     "the printed trace, --trace-chrome FILE writes Chrome Trace Event JSON (Perfetto)"};
+  }
+  props::RunOptions options;
+  options.loop = *props::loop_kind_from_name(args.loop_name);
+  options.time_scale = args.time_scale;
+  if (options.loop != props::LoopKind::sim) {
+    if (args.seed || args.sim_choices) {
+      throw UsageError{"--seed and --sim-choices steer the simulated loop's choices: they need --loop sim"};
+    }
+    if (!args.trace_chrome.empty()) throw UsageError{"--trace-chrome records the simulated loop: it needs --loop sim"};
+  }
+  // A seed only matters when the simulated loop makes choices: asking for one asks
+  // for them (without, the run follows CPython's order and every seed is the same).
+  options.sim_choices = args.sim_choices || args.seed.has_value();
+  options.seed = args.seed.value_or(0);
+  options.record_chrome_trace = !args.trace_chrome.empty();
+
+  props::Scenario scenario;
+  try {
+    scenario = props::load_scenario(args.file);
+  } catch (const props::ScenarioFormatError& e) {
+    fmt::print(stderr, "asim: {}: {}\n", args.file == "-" ? "<stdin>" : args.file, e.what());
+    return 2;
+  }
+  const props::RunResult result = props::run_scenario(scenario, options);
+  const bool times = !args.no_times;
+  fmt::print("{}", props::format_trace(result.lines, times));
+  std::fflush(stdout);
+  if (!args.trace_asim_json.empty()) {
+    write_asim_trace_json(args.trace_asim_json, result, std::string(props::loop_kind_name(options.loop)),
+                          options.seed, times);
+  }
+  if (!args.trace_chrome.empty()) write_text(args.trace_chrome, result.chrome_trace);
+  if (result.loop_error) {
+    fmt::print(stderr, "asim: the loop stopped: {}\n", *result.loop_error);
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace
+
+CLI::Validator output_file() {
+  return CLI::Validator(
+      [](std::string& path) -> std::string {
+        const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+        if (parent.empty() || std::filesystem::is_directory(parent)) return {};
+        return fmt::format("the directory of '{}' does not exist", path);
+      },
+      "FILE", "OutputFile");
+}
+
+Command add_run_command(CLI::App& app) {
+  auto args = std::make_shared<RunArgs>();
+  CLI::App* run_app = app.add_subcommand("run", "Runs a scenario (props/SCENARIO.md) and prints its trace.\n"
+                                                "Exit 1 when the loop stopped on an error, 2 on a malformed file.");
+  run_app->add_option("FILE", args->file, "the scenario, or - for stdin (examples: props/scenarios/examples/)")
+      ->required()
+      ->check(CLI::Validator(
+          [](std::string& path) -> std::string {
+            if (path == "-" || std::filesystem::is_regular_file(path)) return {};
+            return fmt::format("no such file '{}'", path);
+          },
+          "FILE|-", "ScenarioFile"));
+  run_app->add_option("--loop", args->loop_name, "sim: SimLoop; real: RealLoop; virtual: a clock that jumps")
+      ->check(CLI::IsMember({"sim", "real", "virtual"}))
+      ->capture_default_str();
+  run_app->add_option("--seed", args->seed,
+                      "the simulated loop's seed; implies --sim-choices (without either the run keeps CPython's "
+                      "order, the same for every seed)");
+  run_app->add_flag("--sim-choices", args->sim_choices,
+                    "let the simulated loop choose among timer ties by its seed (0 unless --seed)");
+  run_app->add_option("--time-scale", args->time_scale, "real loop: real seconds per scenario second")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  run_app->add_flag("--no-times", args->no_times, "print the trace without times (to compare loops)");
+  run_app->add_option("--trace-asim-json", args->trace_asim_json,
+                      "also write the printed trace as asim's JSON (lines with time, task, event)")
+      ->check(output_file());
+  run_app->add_option("--trace-chrome", args->trace_chrome,
+                      "also write the simulated loop's trace as Chrome Trace Event JSON (Perfetto, "
+                      "chrome://tracing), as `asim demo --trace X.json` and ASIM_TRACE do")
+      ->check(output_file());
+  run_app->add_option("--trace-json", args->old_trace_json, "")->group("");  // renamed: an error that says so
+  CLI::App* self = run_app;
+  return {run_app, [args, self] { return run(*args, *self); }};
+}
+
+Command add_gen_command(CLI::App& app) {
+  struct GenArgs {
+    std::uint64_t seed = 0;
+    props::GenOptions options;
+  };
+  auto args = std::make_shared<GenArgs>();
+  CLI::App* gen_app = app.add_subcommand("gen", "Prints a generated scenario (a valid program: it never uses a name "
+                                                "that does not exist).");
+  gen_app->add_option("--seed", args->seed, "the generator's seed")->required();
+  gen_app->add_option("--size", args->options.size, "the number of statements of main, at most")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  gen_app->add_flag("--coarse", args->options.coarse, "delays on a 0.25 s grid (for the real loop)");
+  return {gen_app, [args] {
+            fmt::print("{}", props::to_json(props::generate(args->seed, args->options)));
+            return 0;
+          }};
+}
+
+}  // namespace asim::tool
