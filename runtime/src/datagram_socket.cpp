@@ -68,14 +68,15 @@ Coro<std::pair<std::string, SocketAddress>> DatagramSocket::recvfrom() {
     }
     detail::Waiter waiter(transport_->get_loop(), "DatagramSocket.recvfrom");
     queue->waiter = &waiter;
-    std::exception_ptr error;
-    try {
-      co_await waiter;
-    } catch (...) {
-      error = std::current_exception();
-    }
-    if (queue->waiter == &waiter) queue->waiter = nullptr;
-    if (error) std::rethrow_exception(error);
+    // Forgets the waiter however the await ends (a frame destroyed at teardown too).
+    struct Forget {
+      detail::DatagramQueue* queue;
+      detail::Waiter* waiter;
+      ~Forget() {
+        if (queue->waiter == waiter) queue->waiter = nullptr;
+      }
+    } forget{queue.get(), &waiter};
+    co_await waiter;
   }
 }
 

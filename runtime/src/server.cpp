@@ -86,6 +86,15 @@ Coro<void> Server::serve_forever() {
   serving_forever_ = &fut;
   // Keeps the server alive while a task serves it forever.
   std::shared_ptr<Server> self = shared_from_this();
+  // asyncio's `finally: self._serving_forever_fut = None`, also when the frame is
+  // destroyed at loop teardown.
+  struct Forget {
+    Server* server;
+    detail::Waiter* fut;
+    ~Forget() {
+      if (server->serving_forever_ == fut) server->serving_forever_ = nullptr;
+    }
+  } forget{this, &fut};
   std::exception_ptr error;
   bool cancelled = false;
   try {

@@ -89,14 +89,16 @@ Coro<void> StreamReader::wait_for_data(const char* func_name) {
   }
   detail::Waiter waiter(get_loop("StreamReader"), "StreamReader.read");
   waiter_ = &waiter;
-  std::exception_ptr error;
-  try {
-    co_await waiter;
-  } catch (...) {
-    error = std::current_exception();
-  }
-  if (waiter_ == &waiter) waiter_ = nullptr;  // the `finally`
-  if (error) std::rethrow_exception(error);
+  // asyncio's `finally: self._waiter = None`, also when the frame is destroyed at
+  // loop teardown, so the reader never points into a dead frame.
+  struct Forget {
+    StreamReader* reader;
+    detail::Waiter* waiter;
+    ~Forget() {
+      if (reader->waiter_ == waiter) reader->waiter_ = nullptr;
+    }
+  } forget{this, &waiter};
+  co_await waiter;
 }
 
 // asyncio: StreamReader.readline
