@@ -58,6 +58,8 @@ void Server::start_serving_now() {
 // asyncio: Server.close
 void Server::close() {
   if (closed_) return;
+  // The listeners' readers may hold the last references to this server.
+  std::shared_ptr<Server> keep_alive = weak_from_this().lock();
   closed_ = true;
   for (auto& listener : listeners_) listener->close();
   serving_ = false;
