@@ -54,7 +54,15 @@ Coro<std::shared_ptr<Server>> create_server(ProtocolFactory protocol_factory, st
   if (options.start_serving) {
     server->start_serving_now();
     // Skip one loop iteration so that all the listeners' readers are armed.
+    // Unlike CPython, a cancellation here closes the server: nobody else could.
+    struct CloseUnlessReturned {
+      Server* server;
+      ~CloseUnlessReturned() {
+        if (server != nullptr) server->close();
+      }
+    } close_unless_returned{server.get()};
     co_await sleep(0);
+    close_unless_returned.server = nullptr;
   }
   co_return server;
 }

@@ -693,6 +693,24 @@ TEST(Streams, CancelledReadsAndWaitsLeaveTheStreamUsableAndNoDescriptorOpen) {
   EXPECT_EQ(open_fd_count(), before);
 }
 
+Coro<void> cancel_start_server() {
+  const std::size_t before = open_fd_count();
+  auto starting = asim::create_task(asim::start_server(&echo_lines, "127.0.0.1", 0));
+  co_await asim::sleep(0);  // the task bound and armed the listener, then yielded once
+  EXPECT_FALSE(starting.done());
+  starting.cancel();
+  bool cancelled = false;
+  try {
+    (void)co_await starting;
+  } catch (const asim::CancelledError&) {
+    cancelled = true;
+  }
+  EXPECT_TRUE(cancelled);
+  EXPECT_EQ(open_fd_count(), before);
+}
+
+TEST(Server, CancellingStartServerClosesTheListeners) { asim::run(cancel_start_server()); }
+
 Coro<void> leave_connections_open(std::shared_ptr<std::vector<std::shared_ptr<StreamWriter>>> keep) {
   auto server = co_await asim::start_server(&echo_lines, "127.0.0.1", 0);
   for (int i = 0; i < 3; ++i) {
