@@ -313,7 +313,8 @@ awaitable<void> stream_echo(asio::ip::tcp::socket socket) {
   std::vector<char> buffer(stream_chunk_bytes);
   asio::error_code ec;
   while (true) {
-    const std::size_t n = co_await socket.async_read_some(asio::buffer(buffer), asio::redirect_error(use_awaitable, ec));
+    const std::size_t n =
+        co_await socket.async_read_some(asio::buffer(buffer), asio::redirect_error(use_awaitable, ec));
     if (ec) break;
     co_await asio::async_write(socket, asio::buffer(buffer.data(), n), asio::redirect_error(use_awaitable, ec));
     if (ec) break;

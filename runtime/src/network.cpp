@@ -13,9 +13,7 @@
 namespace asim {
 
 namespace {
-[[noreturn]] void no_descriptors() {
-  throw RuntimeError("this loop's poller does not watch file descriptors");
-}
+[[noreturn]] void no_descriptors() { throw RuntimeError("this loop's poller does not watch file descriptors"); }
 }  // namespace
 
 void Poller::add_reader(int /*fd*/, Handle /*callback*/) { no_descriptors(); }

@@ -46,12 +46,9 @@ bool would_block(int error) noexcept { return error == EAGAIN || error == EWOULD
 
 int to_af(SocketAddress::Family family) noexcept {
   switch (family) {
-    case SocketAddress::Family::ipv4:
-      return AF_INET;
-    case SocketAddress::Family::ipv6:
-      return AF_INET6;
-    default:
-      return AF_UNSPEC;
+    case SocketAddress::Family::ipv4: return AF_INET;
+    case SocketAddress::Family::ipv6: return AF_INET6;
+    default: return AF_UNSPEC;
   }
 }
 
@@ -386,7 +383,9 @@ class SocketTransport final : public SelectorTransport<Transport, Protocol> {
   }
 
  private:
-  std::shared_ptr<Transport> as_interface() override { return std::static_pointer_cast<SocketTransport>(shared_from_this()); }
+  std::shared_ptr<Transport> as_interface() override {
+    return std::static_pointer_cast<SocketTransport>(shared_from_this());
+  }
   [[nodiscard]] std::size_t buffered_size() const noexcept override { return buffer_.size() - sent_; }
   void clear_buffer() noexcept override {
     buffer_.clear();
@@ -515,8 +514,9 @@ class SocketDatagramTransport final : public SelectorTransport<DatagramTransport
   }
 
   bool send_one(std::string_view data, const std::optional<AddrInfo>& target) {
-    const ssize_t sent = target ? ::sendto(fd_, data.data(), data.size(), MSG_NOSIGNAL, target->sockaddr_ptr(), target->length)
-                                : ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
+    const ssize_t sent =
+        target ? ::sendto(fd_, data.data(), data.size(), MSG_NOSIGNAL, target->sockaddr_ptr(), target->length)
+               : ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
     return sent >= 0;
   }
 
@@ -634,7 +634,8 @@ Coro<void> accept_connection2(EventLoop& loop, std::shared_ptr<Server> server, i
 /// A bound TCP socket that accepts for a Server once started.
 class SocketListener final : public Listener {
  public:
-  SocketListener(EventLoop& loop, int fd) : loop_(&loop), fd_(fd), sockname_(sockname_of(fd).value_or(SocketAddress{})) {}
+  SocketListener(EventLoop& loop, int fd)
+      : loop_(&loop), fd_(fd), sockname_(sockname_of(fd).value_or(SocketAddress{})) {}
   SocketListener(const SocketListener&) = delete;
   SocketListener& operator=(const SocketListener&) = delete;
   // Only a listener that outlived its loop still has a descriptor here.
@@ -676,8 +677,7 @@ class SocketListener final : public Listener {
         if (would_block(error) || error == ECONNABORTED) return;  // early client disconnection
         if (error == EMFILE || error == ENFILE || error == ENOBUFS || error == ENOMEM) {
           // Out of descriptors: stop accepting for a while rather than spin.
-          loop_->call_exception_handler(
-              {"socket.accept() out of system resource", errno_error(error), nullptr});
+          loop_->call_exception_handler({"socket.accept() out of system resource", errno_error(error), nullptr});
           loop_->remove_reader(fd_);
           loop_->call_later(1.0, [this, server] {
             if (fd_ >= 0 && server->is_serving()) arm(server);
@@ -747,7 +747,8 @@ Coro<std::pair<std::shared_ptr<Transport>, std::shared_ptr<Protocol>>> SocketNet
 
 // asyncio: BaseEventLoop.create_server (the binding part)
 Coro<std::vector<std::unique_ptr<Listener>>> SocketNetwork::create_listeners(EventLoop& loop, std::string host,
-                                                                             std::uint16_t port, ServerOptions options) {
+                                                                             std::uint16_t port,
+                                                                             ServerOptions options) {
   const std::vector<AddrInfo> infos = resolve(host, port, to_af(options.family), SOCK_STREAM, true);
   std::vector<std::unique_ptr<Listener>> listeners;
   for (const AddrInfo& info : infos) {
@@ -760,8 +761,8 @@ Coro<std::vector<std::unique_ptr<Listener>>> SocketNetwork::create_listeners(Eve
       const int error = errno;
       std::string reason = std::strerror(error);
       for (char& c : reason) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      throw_os_error(error,
-                     "error while attempting to bind on address " + python_address(info.socket_address()) + ": " + reason);
+      throw_os_error(
+          error, "error while attempting to bind on address " + python_address(info.socket_address()) + ": " + reason);
     }
     listeners.push_back(std::make_unique<SocketListener>(loop, sock.release()));
   }
@@ -788,7 +789,8 @@ SocketNetwork::create_datagram_endpoint(EventLoop& loop, DatagramProtocolFactory
   }
   FdGuard sock(::socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (sock.get() < 0) std::rethrow_exception(errno_error(errno));
-  if (local && ::bind(sock.get(), local->sockaddr_ptr(), local->length) != 0) std::rethrow_exception(errno_error(errno));
+  if (local && ::bind(sock.get(), local->sockaddr_ptr(), local->length) != 0)
+    std::rethrow_exception(errno_error(errno));
   if (remote) {
     co_await sock_connect(loop, sock.get(), *remote);
   }

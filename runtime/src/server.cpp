@@ -9,7 +9,10 @@ namespace asim {
 
 Server::Server(EventLoop& loop, std::vector<std::unique_ptr<Listener>> listeners, ProtocolFactory protocol_factory,
                int backlog)
-    : loop_(&loop), listeners_(std::move(listeners)), protocol_factory_(std::move(protocol_factory)), backlog_(backlog) {}
+    : loop_(&loop),
+      listeners_(std::move(listeners)),
+      protocol_factory_(std::move(protocol_factory)),
+      backlog_(backlog) {}
 
 // Listeners close their endpoints in their own destructors, without the loop, so a
 // server outliving its loop is still safe to drop.

@@ -80,7 +80,8 @@ std::string StreamReader::take(std::size_t n) {
 // asyncio: StreamReader._wait_for_data
 Coro<void> StreamReader::wait_for_data(const char* func_name) {
   if (waiter_ != nullptr) {
-    throw RuntimeError(std::string(func_name) + "() called while another coroutine is already waiting for incoming data");
+    throw RuntimeError(std::string(func_name) +
+                       "() called while another coroutine is already waiting for incoming data");
   }
   // Waiting for data while paused would deadlock (readexactly(n) with n > limit).
   if (paused_) {
@@ -339,8 +340,9 @@ Coro<void> StreamWriter::drain() {
 // -- open_connection / start_server ---------------------------------------------
 
 // asyncio: streams.open_connection
-Coro<std::pair<std::shared_ptr<StreamReader>, std::shared_ptr<StreamWriter>>> open_connection(
-    std::string host, std::uint16_t port, StreamOptions options) {
+Coro<std::pair<std::shared_ptr<StreamReader>, std::shared_ptr<StreamWriter>>> open_connection(std::string host,
+                                                                                              std::uint16_t port,
+                                                                                              StreamOptions options) {
   EventLoop& loop = get_running_loop();
   auto reader = std::make_shared<StreamReader>(options.limit);
   auto protocol = std::make_shared<StreamReaderProtocol>(loop, reader);

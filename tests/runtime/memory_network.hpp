@@ -25,7 +25,10 @@ class MemoryTransport final : public FlowControl<Transport>, public std::enable_
  public:
   MemoryTransport(EventLoop& loop, std::shared_ptr<Protocol> protocol, std::shared_ptr<Server> server,
                   SocketAddress sockname, SocketAddress peername)
-      : loop_(&loop), protocol_(std::move(protocol)), server_(std::move(server)), sockname_(std::move(sockname)),
+      : loop_(&loop),
+        protocol_(std::move(protocol)),
+        server_(std::move(server)),
+        sockname_(std::move(sockname)),
         peername_(std::move(peername)) {
     if (server_) server_->attach();
   }
@@ -199,8 +202,8 @@ class MemoryNetwork final : public Network {
     const SocketAddress server_address{"127.0.0.1", port, SocketAddress::Family::ipv4};
     std::shared_ptr<Protocol> protocol = protocol_factory();
     auto client = std::make_shared<MemoryTransport>(loop, protocol, nullptr, client_address, server_address);
-    auto accepted = std::make_shared<MemoryTransport>(loop, server->protocol_factory()(), server, server_address,
-                                                      client_address);
+    auto accepted =
+        std::make_shared<MemoryTransport>(loop, server->protocol_factory()(), server, server_address, client_address);
     client->set_peer(accepted);
     accepted->set_peer(client);
     // What one poll reports after a loopback connect(): the listener is readable
@@ -218,7 +221,8 @@ class MemoryNetwork final : public Network {
   }
 
   Coro<std::vector<std::unique_ptr<Listener>>> create_listeners(EventLoop& /*loop*/, std::string host,
-                                                                std::uint16_t port, ServerOptions /*options*/) override {
+                                                                std::uint16_t port,
+                                                                ServerOptions /*options*/) override {
     if (port == 0) port = next_port_++;
     std::vector<std::unique_ptr<Listener>> listeners;
     listeners.push_back(std::make_unique<MemoryListener>(

@@ -2,8 +2,8 @@
 // The transport seam: the same stream code on a world with no descriptors (an
 // in-memory network on VirtualTimeLoop) behaves as over real loopback sockets,
 // and a request/response exchange records the same events on both.
-#include <asim/asim.hpp>
 #include <gtest/gtest.h>
+#include <asim/asim.hpp>
 
 #include <memory>
 #include <string>

@@ -4,8 +4,8 @@
 // (rows whose class is "None": read after close returns b'', write after close is
 // dropped, a second wait_closed and a second server close return quietly).
 // The table was checked against python3 3.11.7 with the same sequence of calls.
-#include <asim/asim.hpp>
 #include <gtest/gtest.h>
+#include <asim/asim.hpp>
 
 #include <exception>
 #include <memory>
@@ -207,7 +207,8 @@ const std::vector<StreamMisuse>& matrix() {
          auto port = asim::testing::port_of(c.server);
          (void)co_await asim::start_server(&read_to_eof, "127.0.0.1", port, options);
        }},
-      {"SendtoAnotherAddressOnAConnectedDatagramSocket", "ValueError", "Invalid address: must be None or ('127.0.0.1', ",
+      {"SendtoAnotherAddressOnAConnectedDatagramSocket", "ValueError",
+       "Invalid address: must be None or ('127.0.0.1', ",
        []() -> Coro<void> {
          asim::DatagramOptions options;
          options.remote_addr = asim::SocketAddress{"127.0.0.1", 9};
@@ -239,7 +240,9 @@ TEST_P(StreamMisuseMatrix, RaisesWhatCPythonRaises) {
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryStreamOperationInEveryWrongState, StreamMisuseMatrix, ::testing::ValuesIn(matrix()),
-                         [](const ::testing::TestParamInfo<StreamMisuse>& info) { return std::string(info.param.name); });
+                         [](const ::testing::TestParamInfo<StreamMisuse>& info) {
+                           return std::string(info.param.name);
+                         });
 
 TEST(StreamMisuseMatrixTable, CoversTheRowsIssueTwelveLists) {
   std::set<std::string> names;

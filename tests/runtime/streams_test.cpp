@@ -2,8 +2,8 @@
 // Streams on RealLoop over loopback: open_connection / start_server, the readers'
 // edge cases, flow control, EOF, refused and reset connections, closing servers,
 // IPv6, and no descriptor left open after a cancellation at any await.
-#include <asim/asim.hpp>
 #include <gtest/gtest.h>
+#include <asim/asim.hpp>
 
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -215,9 +215,7 @@ Coro<void> reader_edge_cases() {
   }
 }
 
-TEST(StreamReader, ReadlineReaduntilReadexactlyFollowAsyncioAtTheEdges) {
-  asim::run(reader_edge_cases());
-}
+TEST(StreamReader, ReadlineReaduntilReadexactlyFollowAsyncioAtTheEdges) { asim::run(reader_edge_cases()); }
 
 Coro<void> feed_later(std::shared_ptr<StreamReader> reader) {
   co_await asim::sleep(0);
@@ -283,9 +281,7 @@ Coro<std::string> half_close() {
   co_return reply;
 }
 
-TEST(Streams, WriteEofLetsThePeerReadToTheEndAndStillReply) {
-  EXPECT_EQ(asim::run(half_close()), "got 100000 bytes");
-}
+TEST(Streams, WriteEofLetsThePeerReadToTheEndAndStillReply) { EXPECT_EQ(asim::run(half_close()), "got 100000 bytes"); }
 
 // -- flow control -----------------------------------------------------------------
 
@@ -334,9 +330,7 @@ Coro<void> drain_blocks_until_the_peer_reads() {
   server->close();
 }
 
-TEST(Streams, DrainWaitsWhileTheBufferIsOverTheHighWaterMark) {
-  asim::run(drain_blocks_until_the_peer_reads());
-}
+TEST(Streams, DrainWaitsWhileTheBufferIsOverTheHighWaterMark) { asim::run(drain_blocks_until_the_peer_reads()); }
 
 Coro<void> bad_limits() {
   auto server = co_await asim::start_server(&echo_lines, "127.0.0.1", 0);
@@ -348,9 +342,7 @@ Coro<void> bad_limits() {
   server->close();
 }
 
-TEST(Streams, WaterMarksFollowAsyncioDefaultsAndRejectLowAboveHigh) {
-  asim::run(bad_limits());
-}
+TEST(Streams, WaterMarksFollowAsyncioDefaultsAndRejectLowAboveHigh) { asim::run(bad_limits()); }
 
 Coro<void> send_64k(std::shared_ptr<StreamReader> reader, std::shared_ptr<StreamWriter> writer) {
   writer->write(std::string(64 * 1024, 'r'));
@@ -477,9 +469,7 @@ Coro<void> close_server_keeps_connections() {
   co_await writer->wait_closed();
 }
 
-TEST(Server, CloseStopsAcceptingButKeepsAcceptedConnections) {
-  asim::run(close_server_keeps_connections());
-}
+TEST(Server, CloseStopsAcceptingButKeepsAcceptedConnections) { asim::run(close_server_keeps_connections()); }
 
 Coro<void> serve_then_stop(std::shared_ptr<asim::Server> server) { co_await server->serve_forever(); }
 
@@ -516,9 +506,7 @@ Coro<void> serve_forever_until_cancelled() {
   writer->close();
 }
 
-TEST(Server, CancellingServeForeverClosesTheServer) {
-  asim::run(serve_forever_until_cancelled());
-}
+TEST(Server, CancellingServeForeverClosesTheServer) { asim::run(serve_forever_until_cancelled()); }
 
 Coro<bool> wait_closed_waits_for_the_last_connection() {
   auto server = co_await asim::start_server(&echo_lines, "127.0.0.1", 0);
@@ -561,7 +549,8 @@ TEST(Server, AnExceptionInTheHandlerIsReportedAndClosesTheConnection) {
     reports.push_back(context.message + ": " + asim::describe_exception(context.exception));
   });
   EXPECT_EQ(loop.run_until_complete(handler_error_closes_the_connection()), "");
-  EXPECT_EQ(reports, (std::vector<std::string>{"Unhandled exception in client_connected_cb: ValueError: handler failed"}));
+  EXPECT_EQ(reports,
+            (std::vector<std::string>{"Unhandled exception in client_connected_cb: ValueError: handler failed"}));
 }
 
 Coro<std::string> bind_twice() {
@@ -574,17 +563,14 @@ Coro<std::string> bind_twice() {
   } catch (const asim::OSError& e) {
     error_class = e.class_name();
     EXPECT_EQ(e.error_number(), EADDRINUSE);
-    EXPECT_NE(std::string(e.what()).find("error while attempting to bind on address ('127.0.0.1', "),
-              std::string::npos)
+    EXPECT_NE(std::string(e.what()).find("error while attempting to bind on address ('127.0.0.1', "), std::string::npos)
         << e.what();
   }
   server->close();
   co_return error_class;
 }
 
-TEST(Server, BindingAPortInUseRaisesOSError) {
-  EXPECT_EQ(asim::run(bind_twice()), "OSError");
-}
+TEST(Server, BindingAPortInUseRaisesOSError) { EXPECT_EQ(asim::run(bind_twice()), "OSError"); }
 
 // -- cancellation leaves no descriptor open ----------------------------------------
 

@@ -47,7 +47,9 @@ class DatagramSocket {
   /// The next datagram and its sender.
   Coro<std::pair<std::string, SocketAddress>> recvfrom();
   /// The bound address.
-  [[nodiscard]] SocketAddress sockname() const { return transport_->get_extra_info("sockname").value_or(SocketAddress{}); }
+  [[nodiscard]] SocketAddress sockname() const {
+    return transport_->get_extra_info("sockname").value_or(SocketAddress{});
+  }
   [[nodiscard]] DatagramTransport& transport() const noexcept { return *transport_; }
   /// asyncio: DatagramTransport.close.
   void close() { transport_->close(); }

@@ -80,8 +80,7 @@ class Network {
   /// The bound (not yet accepting) endpoints for a server on `host` (empty: every
   /// interface) and `port` (0: a free one). asyncio: the binding part of create_server.
   virtual Coro<std::vector<std::unique_ptr<Listener>>> create_listeners(EventLoop& loop, std::string host,
-                                                                        std::uint16_t port,
-                                                                        ServerOptions options) = 0;
+                                                                        std::uint16_t port, ServerOptions options) = 0;
   /// A datagram endpoint; completes once protocol.connection_made ran.
   /// asyncio: loop.create_datagram_endpoint.
   virtual Coro<std::pair<std::shared_ptr<DatagramTransport>, std::shared_ptr<DatagramProtocol>>>

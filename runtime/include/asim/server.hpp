@@ -67,8 +67,8 @@ class Server : public std::enable_shared_from_this<Server> {
   ProtocolFactory protocol_factory_;
   int backlog_;
   std::size_t active_count_ = 0;
-  bool closed_ = false;         // asyncio: `_sockets is None`
-  bool waiters_gone_ = false;   // asyncio: `_waiters is None`
+  bool closed_ = false;        // asyncio: `_sockets is None`
+  bool waiters_gone_ = false;  // asyncio: `_waiters is None`
   bool serving_ = false;
   detail::WaiterList waiters_;
   detail::Waiter* serving_forever_ = nullptr;  // asyncio: _serving_forever_fut

@@ -77,9 +77,7 @@ class StreamReader : private detail::LoopBound {
   void wakeup_waiter();
   void maybe_resume_transport();
   Coro<void> wait_for_data(const char* func_name);
-  [[nodiscard]] std::string_view view() const noexcept {
-    return std::string_view(buffer_).substr(start_);
-  }
+  [[nodiscard]] std::string_view view() const noexcept { return std::string_view(buffer_).substr(start_); }
   std::string take(std::size_t n);
   void clear_buffer() noexcept {
     buffer_.clear();
@@ -100,8 +98,7 @@ class StreamWriter;
 
 /// What start_server calls for each connection; the returned coroutine runs as a
 /// task. asyncio: client_connected_cb.
-using ClientConnectedCallback =
-    std::function<Coro<void>(std::shared_ptr<StreamReader>, std::shared_ptr<StreamWriter>)>;
+using ClientConnectedCallback = std::function<Coro<void>(std::shared_ptr<StreamReader>, std::shared_ptr<StreamWriter>)>;
 
 /// Adapts a Protocol to a StreamReader and gives StreamWriter its flow control
 /// (asyncio: streams.StreamReaderProtocol with FlowControlMixin).
