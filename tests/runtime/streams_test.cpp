@@ -771,6 +771,48 @@ Coro<std::string> udp_refused() {
   co_return error_class;
 }
 
+// A protocol of one's own over create_datagram_endpoint, as asyncio users write them.
+class RecordingDatagrams final : public asim::DatagramProtocol {
+ public:
+  void connection_made(const std::shared_ptr<asim::DatagramTransport>& transport) override {
+    events.push_back("made on " + transport->get_extra_info("sockname").value().host);
+  }
+  void datagram_received(std::string_view data, const asim::SocketAddress& addr) override {
+    events.push_back("got " + std::string(data) + " from " + addr.host);
+    if (!arrived.done()) arrived.set_result();
+  }
+  void connection_lost(std::exception_ptr error) override { events.push_back(error ? "lost with error" : "lost"); }
+
+  std::vector<std::string> events;
+  asim::Future<void> arrived;
+};
+
+Coro<std::vector<std::string>> datagram_protocol_over_ipv6() {
+  auto protocol = std::make_shared<RecordingDatagrams>();
+  protocol->arrived = asim::get_running_loop().create_future<void>();
+  asim::DatagramOptions options;
+  options.local_addr = asim::SocketAddress{"::1", 0};
+  asim::DatagramProtocolFactory factory = [protocol]() -> std::shared_ptr<asim::DatagramProtocol> { return protocol; };
+  auto endpoint = co_await asim::create_datagram_endpoint(std::move(factory), options);
+  const asim::SocketAddress address = endpoint.first->get_extra_info("sockname").value();
+  EXPECT_EQ(address.family, asim::SocketAddress::Family::ipv6);
+  asim::DatagramOptions client_options;
+  client_options.remote_addr = address;
+  auto client = co_await asim::DatagramSocket::create(client_options);
+  client->sendto("six");
+  co_await protocol->arrived;
+  endpoint.first->close();
+  client->close();
+  co_await asim::sleep(0);  // connection_lost is a callback of its own
+  co_return protocol->events;
+}
+
+TEST(Datagrams, ACustomDatagramProtocolReceivesOverIpv6Loopback) {
+  if (!asim::testing::has_ipv6_loopback()) GTEST_SKIP() << "no ::1 on this machine";
+  EXPECT_EQ(asim::run(datagram_protocol_over_ipv6()),
+            (std::vector<std::string>{"made on ::1", "got six from ::1", "lost"}));
+}
+
 TEST(Datagrams, AnIcmpPortUnreachableSurfacesAsConnectionRefusedError) {
   EXPECT_EQ(asim::run(udp_refused()), "ConnectionRefusedError");
 }
