@@ -304,6 +304,97 @@ void gather_1e5(benchmark::State& state) {
 }
 BENCHMARK(gather_1e5)->Unit(benchmark::kMillisecond);
 
+// -- streams over loopback: the twins of stream_bench.cpp ---------------------------
+
+constexpr std::size_t stream_chunk_bytes = 64 * 1024;
+
+// Echoes what it reads until EOF (asyncio's echo handler: read up to 64 KiB, write it all).
+awaitable<void> stream_echo(asio::ip::tcp::socket socket) {
+  std::vector<char> buffer(stream_chunk_bytes);
+  asio::error_code ec;
+  while (true) {
+    const std::size_t n =
+        co_await socket.async_read_some(asio::buffer(buffer), asio::redirect_error(use_awaitable, ec));
+    if (ec) break;
+    co_await asio::async_write(socket, asio::buffer(buffer.data(), n), asio::redirect_error(use_awaitable, ec));
+    if (ec) break;
+  }
+}
+
+awaitable<void> stream_accept(asio::ip::tcp::acceptor* acceptor) {
+  asio::error_code ec;
+  while (true) {
+    asio::ip::tcp::socket socket = co_await acceptor->async_accept(asio::redirect_error(use_awaitable, ec));
+    if (ec) co_return;
+    socket.set_option(asio::ip::tcp::no_delay(true));
+    asio::co_spawn(acceptor->get_executor(), stream_echo(std::move(socket)), ignore_void);
+  }
+}
+
+struct EchoServer {
+  asio::io_context ctx{1};
+  asio::ip::tcp::acceptor acceptor{ctx, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)};
+  EchoServer() { asio::co_spawn(ctx, stream_accept(&acceptor), ignore_void); }
+  [[nodiscard]] asio::ip::tcp::endpoint endpoint() const { return acceptor.local_endpoint(); }
+};
+
+awaitable<void> stream_round_trips(asio::ip::tcp::endpoint server, std::int64_t n) {
+  asio::ip::tcp::socket socket(co_await asio::this_coro::executor);
+  co_await socket.async_connect(server, use_awaitable);
+  socket.set_option(asio::ip::tcp::no_delay(true));
+  const std::string message(64, 'x');
+  char reply[64];
+  for (std::int64_t i = 0; i < n; ++i) {
+    co_await asio::async_write(socket, asio::buffer(message), use_awaitable);
+    co_await asio::async_read(socket, asio::buffer(reply), use_awaitable);
+  }
+  socket.close();
+}
+
+// One op: write 64 bytes, read the 64 echoed bytes.
+void stream_echo_rtt(benchmark::State& state) {
+  constexpr std::int64_t n = 10'000;
+  EchoServer server;
+  OpsReport report(n);
+  for (auto _ : state) {
+    bool done = false;
+    asio::co_spawn(server.ctx, stream_round_trips(server.endpoint(), n), [&done](std::exception_ptr) { done = true; });
+    while (!done) server.ctx.run_one();
+  }
+  report.finish(state);
+}
+BENCHMARK(stream_echo_rtt)->Unit(benchmark::kMillisecond);
+
+awaitable<void> stream_send_chunks(asio::ip::tcp::socket* socket, std::int64_t n) {
+  const std::string chunk(stream_chunk_bytes, 'y');
+  for (std::int64_t i = 0; i < n; ++i) co_await asio::async_write(*socket, asio::buffer(chunk), use_awaitable);
+}
+
+awaitable<void> stream_bulk_echo(asio::ip::tcp::endpoint server, std::int64_t n) {
+  asio::ip::tcp::socket socket(co_await asio::this_coro::executor);
+  co_await socket.async_connect(server, use_awaitable);
+  socket.set_option(asio::ip::tcp::no_delay(true));
+  asio::co_spawn(socket.get_executor(), stream_send_chunks(&socket, n), ignore_void);
+  std::vector<char> buffer(stream_chunk_bytes);
+  std::size_t left = stream_chunk_bytes * static_cast<std::size_t>(n);
+  while (left > 0) left -= co_await socket.async_read_some(asio::buffer(buffer), use_awaitable);
+  socket.close();
+}
+
+// One op: one 64 KiB chunk written and read back from the echo.
+void stream_echo_64k(benchmark::State& state) {
+  constexpr std::int64_t n = 512;
+  EchoServer server;
+  OpsReport report(n);
+  for (auto _ : state) {
+    bool done = false;
+    asio::co_spawn(server.ctx, stream_bulk_echo(server.endpoint(), n), [&done](std::exception_ptr) { done = true; });
+    while (!done) server.ctx.run_one();
+  }
+  report.finish(state);
+}
+BENCHMARK(stream_echo_64k)->Unit(benchmark::kMillisecond);
+
 awaitable<void> wait_forever(asio::steady_timer* timer) {
   asio::error_code ec;
   co_await timer->async_wait(asio::redirect_error(use_awaitable, ec));

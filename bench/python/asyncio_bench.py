@@ -278,6 +278,86 @@ def gather_1e5(loop, n):
     return timed(loop.run_until_complete, gather_main(n)), n
 
 
+# -- streams on a real (selector) loop over loopback ------------------------------
+
+STREAM_CHUNK = 64 * 1024
+
+
+async def stream_echo(reader, writer):
+    while True:
+        data = await reader.read(STREAM_CHUNK)
+        if not data:
+            break
+        writer.write(data)
+        await writer.drain()
+    writer.close()
+
+
+def on_real_loop(body):
+    """Runs body(loop) on a new selector loop: the streams twins need real sockets."""
+    real = asyncio.new_event_loop()
+    asyncio.set_event_loop(real)
+    try:
+        return body(real)
+    finally:
+        asyncio.set_event_loop(None)
+        real.close()
+
+
+async def stream_round_trips(port, n):
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    message = b"x" * 64
+    for _ in range(n):
+        writer.write(message)
+        await writer.drain()
+        await reader.readexactly(64)
+    writer.close()
+    await writer.wait_closed()
+
+
+def stream_echo_rtt(_loop, n):
+    def body(real):
+        server = real.run_until_complete(asyncio.start_server(stream_echo, "127.0.0.1", 0))
+        port = server.sockets[0].getsockname()[1]
+        elapsed = timed(real.run_until_complete, stream_round_trips(port, n))
+        server.close()
+        real.run_until_complete(server.wait_closed())
+        return elapsed, n
+    return on_real_loop(body)
+
+
+async def stream_send_chunks(writer, n):
+    chunk = b"y" * STREAM_CHUNK
+    for _ in range(n):
+        writer.write(chunk)
+        await writer.drain()
+
+
+async def stream_bulk_echo(port, n):
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    sender = asyncio.create_task(stream_send_chunks(writer, n))
+    left = STREAM_CHUNK * n
+    while left > 0:
+        data = await reader.read(STREAM_CHUNK)
+        if not data:
+            break
+        left -= len(data)
+    await sender
+    writer.close()
+    await writer.wait_closed()
+
+
+def stream_echo_64k(_loop, n):
+    def body(real):
+        server = real.run_until_complete(asyncio.start_server(stream_echo, "127.0.0.1", 0))
+        port = server.sockets[0].getsockname()[1]
+        elapsed = timed(real.run_until_complete, stream_bulk_echo(port, n))
+        server.close()
+        real.run_until_complete(server.wait_closed())
+        return elapsed, n
+    return on_real_loop(body)
+
+
 WORKLOADS = [
     # name, function, operations per run, runs in --repeat (big ones run once)
     ("call_soon_chain", call_soon_chain, 100_000, True),
@@ -292,6 +372,8 @@ WORKLOADS = [
     ("sleep_tasks_1e5x10", sleep_tasks_1e5x10, 1_000_000, False),
     ("cancel_1e5", cancel_1e5, 100_000, True),
     ("gather_1e5", gather_1e5, 100_000, True),
+    ("stream_echo_rtt", stream_echo_rtt, 10_000, True),
+    ("stream_echo_64k", stream_echo_64k, 512, True),
 ]
 
 

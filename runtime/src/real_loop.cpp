@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The real loop: monotonic clock, epoll poller with an eventfd wake-up.
 #include <asim/real_loop.hpp>
+#include <asim/selector_events.hpp>
 #include <asim/task.hpp>
 
 #include <sys/epoll.h>
@@ -140,6 +141,8 @@ bool EpollPoller::remove_writer(int fd) {
 }
 
 RealLoop::RealLoop() : EventLoop(monotonic_clock, epoll_poller) {}
+
+Network& RealLoop::network() { return socket_network(); }
 
 RealLoop::~RealLoop() {
   // Tear down while the poller still exists: frames may touch the loop.

@@ -44,6 +44,7 @@ struct ExceptionContext {
 };
 
 class EventLoop;
+class Network;
 using ExceptionHandler = std::function<void(EventLoop&, const ExceptionContext&)>;
 
 /// The member templates that make futures and tasks are defined in <asim/future.hpp>
@@ -127,6 +128,32 @@ class EventLoop {
     post_threadsafe(std::function<void()>(
         [fn = std::forward<F>(fn), ... args = std::forward<Args>(args)]() mutable { std::invoke(fn, args...); }));
   }
+
+  // -- I/O --------------------------------------------------------------------
+
+  /// Calls `fn(args...)` whenever `fd` is readable (level-triggered), until
+  /// remove_reader; a second add_reader replaces the callback. Throws RuntimeError
+  /// on a closed loop or when the poller watches no descriptors (the simulated
+  /// world has no descriptors). asyncio: loop.add_reader.
+  template <class F, class... Args>
+  void add_reader(int fd, F&& fn, Args&&... args) {
+    poller_.add_reader(fd, io_handle(std::forward<F>(fn), std::forward<Args>(args)...));
+  }
+  /// Stops watching `fd` for reading; true if it was watched. asyncio: loop.remove_reader.
+  bool remove_reader(int fd) { return poller_.remove_reader(fd); }
+  /// Calls `fn(args...)` whenever `fd` is writable. asyncio: loop.add_writer.
+  template <class F, class... Args>
+  void add_writer(int fd, F&& fn, Args&&... args) {
+    poller_.add_writer(fd, io_handle(std::forward<F>(fn), std::forward<Args>(args)...));
+  }
+  /// asyncio: loop.remove_writer.
+  bool remove_writer(int fd) { return poller_.remove_writer(fd); }
+
+  /// Where this loop's connections, servers and datagram endpoints come from
+  /// (asyncio: loop.create_connection / create_server / create_datagram_endpoint):
+  /// sockets on RealLoop, the simulated network on SimLoop. The default throws
+  /// RuntimeError: a loop without a world has no network.
+  [[nodiscard]] virtual Network& network();
 
   // -- futures and tasks ------------------------------------------------------
 
@@ -261,6 +288,15 @@ class EventLoop {
   void shutdown() noexcept;
 
  private:
+  /// A Handle owning a pooled node for an I/O watch: each readiness adds a queue claim.
+  template <class F, class... Args>
+  Handle io_handle(F&& fn, Args&&... args) {
+    check_closed();
+    detail::CallbackNode* node = make_node(std::forward<F>(fn), std::forward<Args>(args)...);
+    Handle handle(node);
+    node->release();  // the Handle is the only owner
+    return handle;
+  }
   void arm_timer(detail::CallbackNode& node, std::int64_t when_ns) noexcept;
   void move_due_group() noexcept;
   void post_threadsafe(std::function<void()> fn);

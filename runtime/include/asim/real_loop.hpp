@@ -31,10 +31,10 @@ class EpollPoller final : public Poller {
   void poll(EventLoop& loop, std::int64_t timeout_ns) override;
   void wake() noexcept override;
 
-  void add_reader(int fd, Handle callback);
-  bool remove_reader(int fd);
-  void add_writer(int fd, Handle callback);
-  bool remove_writer(int fd);
+  void add_reader(int fd, Handle callback) override;
+  bool remove_reader(int fd) override;
+  void add_writer(int fd, Handle callback) override;
+  bool remove_writer(int fd) override;
   [[nodiscard]] std::size_t watched_fds() const noexcept { return watches_.size(); }
 
  private:
@@ -63,30 +63,8 @@ class RealLoop final : private detail::RealLoopParts, public EventLoop {
   RealLoop();
   ~RealLoop() override;
 
-  /// Calls `fn(args...)` whenever `fd` is readable, until remove_reader.
-  /// asyncio: loop.add_reader.
-  template <class F, class... Args>
-  void add_reader(int fd, F&& fn, Args&&... args) {
-    epoll_poller.add_reader(fd, io_handle(std::forward<F>(fn), std::forward<Args>(args)...));
-  }
-  /// Stops watching `fd` for reading; true if it was watched. asyncio: loop.remove_reader.
-  bool remove_reader(int fd) { return epoll_poller.remove_reader(fd); }
-  /// Calls `fn(args...)` whenever `fd` is writable. asyncio: loop.add_writer.
-  template <class F, class... Args>
-  void add_writer(int fd, F&& fn, Args&&... args) {
-    epoll_poller.add_writer(fd, io_handle(std::forward<F>(fn), std::forward<Args>(args)...));
-  }
-  bool remove_writer(int fd) { return epoll_poller.remove_writer(fd); }
-
- private:
-  template <class F, class... Args>
-  Handle io_handle(F&& fn, Args&&... args) {
-    check_closed();
-    detail::CallbackNode* node = make_node(std::forward<F>(fn), std::forward<Args>(args)...);
-    Handle handle(node);
-    node->release();  // the Handle is the only owner; each readiness adds a queue claim
-    return handle;
-  }
+  /// Sockets over this loop's epoll poller (asyncio: selector_events).
+  [[nodiscard]] Network& network() override;
 };
 
 /// Runs `coro` to completion on a new RealLoop, then cancels the tasks left, runs
