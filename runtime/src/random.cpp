@@ -51,8 +51,8 @@ std::int64_t uniform_int(std::int64_t low, std::int64_t high, std::string_view l
   const std::uint64_t span = static_cast<std::uint64_t>(high) - static_cast<std::uint64_t>(low);
   if (span == ~std::uint64_t{0}) {
     // The whole int64 range: two draws of 32 bits each.
-    const std::uint64_t word = (detail::draw(std::uint64_t{1} << 32, 0, label) << 32) |
-                               detail::draw(std::uint64_t{1} << 32, 0, label);
+    const std::uint64_t word =
+        (detail::draw(std::uint64_t{1} << 32, 0, label) << 32) | detail::draw(std::uint64_t{1} << 32, 0, label);
     return static_cast<std::int64_t>(static_cast<std::uint64_t>(low) + word);
   }
   return static_cast<std::int64_t>(static_cast<std::uint64_t>(low) + detail::draw(span + 1, 0, label));
@@ -60,8 +60,7 @@ std::int64_t uniform_int(std::int64_t low, std::int64_t high, std::string_view l
 
 double uniform_real(double low, double high, std::string_view label) {
   if (!std::isfinite(low) || !std::isfinite(high) || low > high) {
-    throw ValueError("uniform_real needs finite low <= high, got " + std::to_string(low) + ", " +
-                     std::to_string(high));
+    throw ValueError("uniform_real needs finite low <= high, got " + std::to_string(low) + ", " + std::to_string(high));
   }
   constexpr std::uint64_t steps = std::uint64_t{1} << 53;
   const double unit = static_cast<double>(detail::draw(steps, 0, label)) / static_cast<double>(steps);

@@ -51,7 +51,8 @@ Schedule Schedule::parse(std::string_view text, std::string_view source) {
     };
     const std::size_t colon = entry.find(':');
     const std::size_t equals = entry.find('=');
-    if (colon == std::string_view::npos || equals == std::string_view::npos || equals < colon) fail("missing ':' or '='");
+    if (colon == std::string_view::npos || equals == std::string_view::npos || equals < colon)
+      fail("missing ':' or '='");
     RecordedChoice choice;
     if (!parse_u64(entry.substr(0, colon), choice.index)) fail("the index is not an unsigned integer");
     if (!choice_kind_from_name(entry.substr(colon + 1, equals - colon - 1), choice.kind)) fail("unknown choice kind");

@@ -197,25 +197,24 @@ void SimLoop::maybe_stall() noexcept {
     const std::uint64_t batch = ready_count() + 1;  // this callback is already out of the queue
     const std::int64_t timeout = options_.choose_timeout_races ? next_timeout_after(now) : -1;
     std::int64_t target = now;
-    if (timeout >= 0 &&
-        choose({ChoiceKind::timeout_race, 2, race_chance_,
-                labels ? "stall in the iteration at " + format_time(now) + " s until the timeout due at " +
-                             format_time(timeout) + " s expires"
-                       : std::string()}) != 0) {
+    if (timeout >= 0 && choose({ChoiceKind::timeout_race, 2, race_chance_,
+                                labels ? "stall in the iteration at " + format_time(now) +
+                                             " s until the timeout due at " + format_time(timeout) + " s expires"
+                                       : std::string()}) != 0) {
       target = timeout;
     } else if (max_stall_ns_ > 0) {
-      const std::uint64_t rung = choose(
-          {ChoiceKind::stall, ladder_size, stall_chance_,
-           labels ? "stall in the iteration at " + format_time(now) + " s" : std::string()});
+      const std::uint64_t rung =
+          choose({ChoiceKind::stall, ladder_size, stall_chance_,
+                  labels ? "stall in the iteration at " + format_time(now) + " s" : std::string()});
       target = asim::detail::add_saturating(now, ladder_ns(max_stall_ns_, rung));
     }
     if (target == now) return;
     if (target > max_time_ns_) target = max_time_ns_ > now ? max_time_ns_ : now;
     stall_target_ns_ = target;
-    stall_before_ = 1 + choose({ChoiceKind::stall, batch, 0,
-                                labels ? "before which of the iteration's " + std::to_string(batch) +
-                                             " callbacks the stall happens"
-                                       : std::string()});
+    stall_before_ =
+        1 + choose({ChoiceKind::stall, batch, 0,
+                    labels ? "before which of the iteration's " + std::to_string(batch) + " callbacks the stall happens"
+                           : std::string()});
   }
   ++callback_in_iteration_;
   if (callback_in_iteration_ == stall_before_ && stall_target_ns_ > virtual_clock.now()) {
@@ -240,9 +239,9 @@ void SimLoop::advance(std::int64_t timeout_ns) {
                                      : std::string()}) != 0) {
     target = timeout;
   } else if (max_lateness_ns_ > 0) {
-    const std::uint64_t rung = choose({ChoiceKind::lateness, ladder_size, late_chance_,
-                                       labels ? "wake-up for the timer due at " + format_time(due) + " s"
-                                              : std::string()});
+    const std::uint64_t rung =
+        choose({ChoiceKind::lateness, ladder_size, late_chance_,
+                labels ? "wake-up for the timer due at " + format_time(due) + " s" : std::string()});
     target = asim::detail::add_saturating(due, ladder_ns(max_lateness_ns_, rung));
   }
   if (target > max_time_ns_) {
@@ -349,8 +348,7 @@ void SimLoop::on_timer_cancelled(const asim::detail::CallbackNode& timer) noexce
   auto found = timer_ids_.find(&timer);
   const std::uint64_t id = found != timer_ids_.end() ? found->second : 0;
   if (found != timer_ids_.end()) timer_ids_.erase(found);
-  record(TraceEventKind::timer_cancelled, running_task_ != nullptr ? task_id(*running_task_) : 0, id, timer.when_,
-         {});
+  record(TraceEventKind::timer_cancelled, running_task_ != nullptr ? task_id(*running_task_) : 0, id, timer.when_, {});
 }
 
 void SimLoop::on_timer_fired(const asim::detail::CallbackNode& timer) noexcept {
@@ -476,8 +474,8 @@ void SimLoop::on_task_created(const TaskBase& task) noexcept {
 
 void SimLoop::on_task_step_start(const TaskBase& task) noexcept {
   if (options_.invariants.one_task_at_a_time && running_task_ != nullptr && running_task_ != &task) {
-    violate("one_task_at_a_time", "task '" + task.get_name() + "' stepped while task '" +
-                                      running_task_->get_name() + "' was running");
+    violate("one_task_at_a_time",
+            "task '" + task.get_name() + "' stepped while task '" + running_task_->get_name() + "' was running");
   }
   running_task_ = &task;
   if (!options_.trace) return;

@@ -155,9 +155,9 @@ class Runner {
 };
 
 // Shrinks a failing schedule toward CPython's order: runs of choices are dropped, then
-// each non-zero answer is tried at 0, 1, and ever smaller steps below it; a trial is kept when the run still fails with the same
-// class of failure, and the schedule is then re-recorded from that run. Every kept
-// trial lowers the sum of the answers, so this ends.
+// each non-zero answer is tried at 0, 1, and ever smaller steps below it; a trial is kept when the run still fails with
+// the same class of failure, and the schedule is then re-recorded from that run. Every kept trial lowers the sum of the
+// answers, so this ends.
 Schedule shrink(const Runner& runner, std::uint64_t seed, const CancelPoint& point, const Outcome& failing,
                 std::uint64_t max_runs, std::uint64_t& runs) {
   Schedule current = failing.schedule;

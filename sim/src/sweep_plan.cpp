@@ -7,8 +7,8 @@
 #include <fstream>
 #include <limits>
 #include <sstream>
-#include <thread>
 #include <string_view>
+#include <thread>
 
 namespace asim::sim::detail {
 
@@ -168,7 +168,8 @@ SweepPlan make_plan(const SweepOptions& options) {
     }
     if (const char* strategy = env("ASIM_STRATEGY")) plan.strategy = parse_strategy(strategy, "ASIM_STRATEGY");
     if (const char* jobs = env("ASIM_JOBS")) plan.jobs = static_cast<unsigned>(parse_number(jobs, "ASIM_JOBS"));
-    if (const char* seconds = env("ASIM_SWEEP_SECONDS")) plan.time_budget = parse_seconds(seconds, "ASIM_SWEEP_SECONDS");
+    if (const char* seconds = env("ASIM_SWEEP_SECONDS"))
+      plan.time_budget = parse_seconds(seconds, "ASIM_SWEEP_SECONDS");
     if (const char* path = env("ASIM_REGRESSIONS")) plan.regressions = path;
     // One seed named explicitly is a replay: it runs whatever the shard. With
     // ASIM_GTEST_SHARD_TESTS=1 GoogleTest shards the tests and each sweep stays whole.

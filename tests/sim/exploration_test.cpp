@@ -148,8 +148,8 @@ TEST(Exploration, ATimeoutRaceMakesTheTimeoutExpireInTheIterationOfTheResult) {
   for (std::uint64_t seed = 0; seed < 400; ++seed) {
     asim::sim::PrngChooser prng(seed);
     RecordingChooser chooser(prng);
-    SimLoop loop(seed, {.choose_lateness = false, .choose_stalls = false, .timeout_race_probability = 0.5,
-                        .chooser = &chooser});
+    SimLoop loop(
+        seed, {.choose_lateness = false, .choose_stalls = false, .timeout_race_probability = 0.5, .chooser = &chooser});
     std::vector<std::string> what;
     loop.run_until_complete(result_before_timeout(what));
     const asim::sim::Schedule schedule = chooser.schedule();

@@ -23,12 +23,11 @@ asim::Coro<void> racy_counter(int writers, std::vector<int>* log) {
   int value = 0;
   std::vector<asim::Task<void>> tasks;
   for (int i = 0; i < writers; ++i) {
-    tasks.push_back(asim::create_task(
-        [](int* shared, int id, std::vector<int>* out) -> asim::Coro<void> {
-          co_await asim::sleep(0.01);
-          *shared = id;
-          out->push_back(id);
-        }(&value, i, log)));
+    tasks.push_back(asim::create_task([](int* shared, int id, std::vector<int>* out) -> asim::Coro<void> {
+      co_await asim::sleep(0.01);
+      *shared = id;
+      out->push_back(id);
+    }(&value, i, log)));
   }
   for (auto& task : tasks) co_await task;
   // The last writer in arming order must win, as in CPython's order.

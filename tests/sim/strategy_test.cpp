@@ -37,8 +37,8 @@ TEST(Schedule, AScheduleStringRoundTrips) {
 }
 
 TEST(Schedule, AMalformedScheduleIsRefusedNamingItsSourceAndTheExpectedForm) {
-  for (const char* bad : {"3", "3:timer_tie", "x:timer_tie=1", "3:nope=1", "3:timer_tie=0", "4:stall=1,3:stall=1",
-                          "3:stall=1,"}) {
+  for (const char* bad :
+       {"3", "3:timer_tie", "x:timer_tie=1", "3:nope=1", "3:timer_tie=0", "4:stall=1,3:stall=1", "3:stall=1,"}) {
     try {
       (void)Schedule::parse(bad, "ASIM_SCHEDULE");
       ADD_FAILURE() << "accepted " << bad;
@@ -73,8 +73,8 @@ TEST(Strategies, ExhaustiveExploresEveryOrderOfThreeTiedTimersAndSaysSo) {
     co_await three_ties(loop);
     seen.insert(order_log[0] + order_log[1] + order_log[2]);
   };
-  const SweepResult result = asim::sim::run_sweep(
-      {.seeds = 1000, .strategy = Strategy::exhaustive, .quiet = true}, body);
+  const SweepResult result =
+      asim::sim::run_sweep({.seeds = 1000, .strategy = Strategy::exhaustive, .quiet = true}, body);
   EXPECT_TRUE(result.passed) << result.message();
   EXPECT_TRUE(result.exhausted);
   EXPECT_EQ(result.seeds_run, 6U);  // 3 * 2 answers: every permutation once

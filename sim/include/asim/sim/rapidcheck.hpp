@@ -23,9 +23,8 @@ namespace asim::sim {
 /// are 0 (CPython's answer), and rapidcheck shrinks the vector shorter and each word
 /// toward 0, which moves the schedule toward CPython's order.
 [[nodiscard]] inline rc::Gen<std::vector<std::uint64_t>> schedule_words() {
-  return rc::gen::container<std::vector<std::uint64_t>>(
-      rc::gen::weightedOneOf<std::uint64_t>({{9, rc::gen::just<std::uint64_t>(0)},
-                                             {1, rc::gen::inRange<std::uint64_t>(1, 64)}}));
+  return rc::gen::container<std::vector<std::uint64_t>>(rc::gen::weightedOneOf<std::uint64_t>(
+      {{9, rc::gen::just<std::uint64_t>(0)}, {1, rc::gen::inRange<std::uint64_t>(1, 64)}}));
 }
 
 /// A chooser that answers from rapidcheck's words: the i-th choice gets words[i],

@@ -231,7 +231,8 @@ class SimLoop final : private detail::SimLoopParts, public EventLoop, private as
   void on_cancel_requested(const TaskBase& task) noexcept override;
   void on_cancel_delivered(const TaskBase& task) noexcept override;
   void on_run_end() noexcept override;
-  std::uint64_t random_draw(std::uint64_t bound, std::uint32_t nonzero_chance, std::string_view label) noexcept override;
+  std::uint64_t random_draw(std::uint64_t bound, std::uint32_t nonzero_chance,
+                            std::string_view label) noexcept override;
   bool buggify(std::string_view site) noexcept override;
 
   friend class InvariantHandle;
