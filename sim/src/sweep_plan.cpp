@@ -131,6 +131,12 @@ SweepPlan make_plan(const SweepOptions& options) {
   const SweepReporter reporter = sweep_reporter();
   if (reporter.test_id != nullptr) plan.test_id = reporter.test_id();
   if (!(options.time_budget >= 0)) throw ValueError("SweepOptions::time_budget must be >= 0 seconds");
+  if (options.sim.chooser != nullptr) {
+    throw ValueError(
+        "SweepOptions::sim.chooser: a sweep gives each run its own chooser from its strategy (one chooser "
+        "shared by every seed would make runs depend on each other); choose a Strategy, or run a SimLoop with "
+        "your chooser directly");
+  }
   if (options.strategy == Strategy::pct && options.pct.depth == 0) {
     throw ValueError("SweepOptions::pct.depth must be at least 1");
   }

@@ -151,4 +151,14 @@ TEST(Strategies, ABodyThatMakesNoChoiceIsFlaggedInTheSummary) {
       << result.summary();
 }
 
+TEST(Strategies, ASweepRefusesAChooserSharedByEverySeed) {
+  asim::sim::FifoChooser shared;
+  try {
+    (void)asim::sim::run_sweep({.seeds = 3, .sim = {.chooser = &shared}, .quiet = true}, &three_ties);
+    FAIL() << "accepted";
+  } catch (const asim::ValueError& error) {
+    EXPECT_NE(std::string(error.what()).find("SweepOptions::sim.chooser"), std::string::npos) << error.what();
+  }
+}
+
 }  // namespace
