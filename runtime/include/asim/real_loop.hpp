@@ -98,6 +98,7 @@ void cancel_all_tasks(EventLoop& loop);
 /// closes the loop, as asyncio.run does.
 template <class T>
 T run(Coro<T> coro) {
+  if (running_loop() != nullptr) throw RuntimeError("asyncio.run() cannot be called from a running event loop");
   RealLoop loop;
   struct Finally {
     EventLoop& loop;

@@ -86,6 +86,8 @@ class TaskBase : public FutureBase, private detail::TaskStepNode, private detail
   void raise_thrown_in() {
     if (step_error_) raise_step_error();
   }
+  /// Makes the awaiter that is resuming now raise `error` (see raise_thrown_in).
+  void throw_in(std::exception_ptr error) noexcept { step_error_ = std::move(error); }
 
   /// Destroys the coroutine frame of a pending task without running it further
   /// (loop teardown); the task ends cancelled with no callbacks run.
@@ -204,11 +206,19 @@ Future<T> ensure_future(Future<T> future) {
 }
 template <class T>
 Task<T> ensure_future(Coro<T> coro) {
-  return create_task(std::move(coro));
+  return get_event_loop().create_task(std::move(coro));
 }
 
-/// The task running now on this thread's loop, or an empty AnyTask.
-/// asyncio: asyncio.current_task.
+namespace detail {
+/// The name of a task a combinator creates for its caller: "<caller's name>.<what>"
+/// ("main.wait_for"), so reports link it to the task that created it; "" (Task-N)
+/// outside a task. It takes a Task-N number all the same, as asyncio's unnamed task.
+std::string inner_task_name(EventLoop& loop, const char* what);
+}  // namespace detail
+
+/// The task running now on this thread's loop, or an empty AnyTask when the loop is
+/// running a plain callback. Throws RuntimeError("no running event loop") when no
+/// loop runs. asyncio: asyncio.current_task.
 AnyTask current_task();
 /// The pending tasks of the running loop. asyncio: asyncio.all_tasks.
 std::vector<AnyTask> all_tasks();
@@ -243,11 +253,14 @@ T EventLoop::run_until_complete(Coro<T> coro) {
 namespace detail {
 /// run_until_complete for any future: runs the loop until `future` is done.
 void run_until_done(EventLoop& loop, FutureBase& future);
+/// Raises the CancelledError of the cancelled `future`, naming it (CancelledError::task).
+[[noreturn]] void raise_cancelled(FutureBase& future);
 }  // namespace detail
 
 template <class T>
 T EventLoop::run_until_complete(Future<T> future) {
   detail::run_until_done(*this, future.base());
+  if (future.cancelled()) detail::raise_cancelled(future.base());
   return future.result();
 }
 
