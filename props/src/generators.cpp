@@ -204,7 +204,7 @@ class Builder {
         if (s.targets.empty()) return std::nullopt;
         // Mostly with a timeout: iteration stopped early by a failing target leaves
         // its timer armed, which the trace shows through the loop's idle time.
-        s.seconds = chance(75) ? std::optional<double>(delay() + 0.125) : std::nullopt;
+        s.seconds = chance(75) ? std::optional<double>(delay() + (options_.coarse ? 0.25 : 0.125)) : std::nullopt;
         break;
       case Op::timeout:
         s.seconds = chance(15) ? std::nullopt : std::optional<double>(delay());
@@ -314,9 +314,9 @@ class Builder {
     return Op::log;
   }
 
-  /// A delay already past when armed, distinct per draw (1/8 s steps): timers
+  /// A delay already past when armed, distinct per draw (1/8 s steps, 1/4 coarse): timers
   /// overdue on arrival fire in deadline order, not arming order.
-  double overdue() { return -0.125 * p_.pick(1, 8); }
+  double overdue() { return options_.coarse ? -0.25 * p_.pick(1, 4) : -0.125 * p_.pick(1, 8); }
 
   /// `try: await <self> except RuntimeError: pass` in a task's body: asyncio raises
   /// at once, and (its C Task) leaves the task unawaitable while it is pending.
