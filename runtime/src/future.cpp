@@ -95,7 +95,13 @@ void FutureBase::check_settable(const char* operation) const {
 void FutureBase::set_exception(std::exception_ptr error) {
   check_settable("set_exception");
   if (!error) throw std::invalid_argument("set_exception() needs an exception");
+  const bool had_callbacks = !callbacks_.empty();
   finish_with_exception(std::move(error));
+  raise_if_closed_loop_dropped(had_callbacks);
+}
+
+void FutureBase::raise_if_closed_loop_dropped(bool had_callbacks) const {
+  if (had_callbacks && loop_->is_closed() && !loop_->is_shut_down()) throw RuntimeError("Event loop is closed");
 }
 
 void FutureBase::finish() noexcept {
@@ -146,7 +152,11 @@ void FutureAccess::check_settable(const FutureBase& base, const char* operation)
   base.check_settable(operation);
 }
 
-void FutureAccess::finish(FutureBase& base) noexcept { base.finish(); }
+void FutureAccess::finish(FutureBase& base) {
+  const bool had_callbacks = !base.callbacks_.empty();
+  base.finish();
+  base.raise_if_closed_loop_dropped(had_callbacks);
+}
 
 namespace detail {
 

@@ -159,6 +159,27 @@ TEST(Fidelity, CreateFutureOnAClosedLoopWorksAndCompletingItRaisesNothingWithout
   EXPECT_EQ(f.result(), 3);
 }
 
+TEST(Fidelity, CompletingAFutureWithCallbacksOnAClosedLoopRaisesEventLoopIsClosed) {
+  // asyncio: set_result finishes the future, then call_soon of its first callback
+  // raises; the callbacks are dropped.
+  ManualLoop loop;
+  asim::Future<int> f = loop.create_future<int>();
+  asim::Future<int> g = loop.create_future<int>();
+  int ran = 0;
+  f.add_done_callback([&ran](asim::Future<int>) { ++ran; });
+  g.add_done_callback([&ran](asim::Future<int>) { ++ran; });
+  loop.close();
+  std::exception_ptr error = raised_by([&] { f.set_result(1); });
+  EXPECT_THROW(std::rethrow_exception(error), asim::RuntimeError);
+  EXPECT_EQ(message_of(error), "Event loop is closed");
+  EXPECT_EQ(f.result(), 1);
+  error = raised_by([&] { g.set_exception(std::make_exception_ptr(asim::ValueError("v"))); });
+  EXPECT_EQ(message_of(error), "Event loop is closed");
+  EXPECT_TRUE(g.done());
+  EXPECT_EQ(ran, 0);
+  EXPECT_EQ(loop.callbacks_in_use(), 0U);
+}
+
 // -- shield: the outer future completed by the program --------------------------------
 
 TEST(Fidelity, ShieldsOuterCompletedByTheProgramStillReceivesTheInnersResult) {

@@ -623,7 +623,10 @@ TEST(EventLoop, CallbacksOfAFutureCompletedAfterCloseAreDroppedAtOnce) {
   future.add_done_callback([held = Counted{}](asim::Future<int>) { (void)held; });
   loop.close();
   EXPECT_EQ(Counted::live, 1);
-  future.set_result(1);  // nothing will ever run the callback: it is freed now
+  // Nothing will ever run the callback: it is freed now, and set_result raises as
+  // asyncio's call_soon does on a closed loop.
+  EXPECT_THROW(future.set_result(1), asim::RuntimeError);
+  EXPECT_TRUE(future.done());
   EXPECT_EQ(Counted::live, 0);
   EXPECT_EQ(loop.ready_count(), 0u);
   EXPECT_EQ(loop.callbacks_in_use(), 0u);

@@ -129,6 +129,10 @@ class FutureBase {
   /// Called when the last reference goes; futures embedded in an awaiter override it.
   virtual void on_last_release() noexcept { delete this; }
   void schedule_callbacks() noexcept;
+  /// asyncio: `__schedule_callbacks` calls loop.call_soon, which raises on a closed
+  /// loop; asim's scheduling is noexcept, so the public setters raise afterwards.
+  /// Not while the loop tears down (destructors of frames may complete futures).
+  void raise_if_closed_loop_dropped(bool had_callbacks) const;
   /// Drops pending done-callbacks without running them (loop teardown).
   void drop_callbacks() noexcept;
   void set_state(State state) noexcept { state_ = state; }
@@ -322,7 +326,7 @@ class Future {
 
  protected:
   void check_settable(const char* operation) const;
-  void finish() noexcept;
+  void finish();
 
   detail::Ref<FutureBase> base_;
   detail::ResultSlot<T>* slot_ = nullptr;
@@ -376,7 +380,9 @@ class AnyFuture {
 class FutureAccess {
  public:
   static void check_settable(const FutureBase& base, const char* operation);
-  static void finish(FutureBase& base) noexcept;
+  /// Finishes `base` for set_result; RuntimeError("Event loop is closed") when it had
+  /// callbacks to schedule on a closed loop (they are dropped), as asyncio.
+  static void finish(FutureBase& base);
 };
 
 template <class T>
@@ -384,7 +390,7 @@ void Future<T>::check_settable(const char* operation) const {
   FutureAccess::check_settable(*base_, operation);
 }
 template <class T>
-void Future<T>::finish() noexcept {
+void Future<T>::finish() {
   FutureAccess::finish(*base_);
 }
 

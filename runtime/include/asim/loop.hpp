@@ -157,6 +157,8 @@ class EventLoop {
   void close();
   [[nodiscard]] bool is_running() const noexcept { return running_; }
   [[nodiscard]] bool is_closed() const noexcept { return closed_; }
+  /// True once the loop's destructor began tearing it down.
+  [[nodiscard]] bool is_shut_down() const noexcept { return shut_down_; }
 
   /// Runs one iteration (asyncio: `_run_once`). For tests and step-by-step drivers.
   void run_once();
