@@ -105,7 +105,8 @@ void EventLoop::schedule(detail::Runnable& node) noexcept {
     node.drop();
     return;
   }
-  if (threadsafe_pending_.load(std::memory_order_acquire)) [[unlikely]] drain_threadsafe();
+  if (threadsafe_pending_.load(std::memory_order_acquire)) [[unlikely]]
+    drain_threadsafe();
   ready_.push_back(&node);
 }
 

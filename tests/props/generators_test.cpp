@@ -97,7 +97,8 @@ TEST(Generators, TheIssue14ShapesAppearOverAFewHundredSeeds) {
     collect(scenario.main, ops, delays, &overdue);
     overdue_timers += static_cast<int>(overdue.size());
     const std::string json = to_json(scenario);
-    if (json.find(R"("do":"as_completed")") != std::string::npos && json.find(R"("timeout":null)") == std::string::npos) {
+    if (json.find(R"("do":"as_completed")") != std::string::npos &&
+        json.find(R"("timeout":null)") == std::string::npos) {
       ++timed_as_completed;
     }
     for (std::size_t at = json.find(R"("do":"set_result","target":"s)"); at != std::string::npos;

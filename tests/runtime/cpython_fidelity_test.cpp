@@ -2,8 +2,8 @@
 // Where asim once differed from CPython 3.11 (issue 14, section 5): each behaviour as
 // CPython's C asyncio shows it. The expected orders and messages were printed by
 // python3.11 running the same program.
-#include <asim/asim.hpp>
 #include <gtest/gtest.h>
+#include <asim/asim.hpp>
 
 #include <atomic>
 #include <exception>
@@ -295,9 +295,7 @@ TEST(Fidelity, AsCompletedAbandonedEarlyCancelsItsTimerWhenTheRestComplete) {
   asim::Future<int> a = loop.create_future<int>();
   asim::Future<int> b = loop.create_future<int>();
   a.set_exception(std::make_exception_ptr(asim::ValueError("x")));
-  {
-    std::vector<Coro<int>> each = asim::as_completed(std::vector<asim::Future<int>>{a, b}, 5.0);
-  }  // dropped unawaited
+  { std::vector<Coro<int>> each = asim::as_completed(std::vector<asim::Future<int>>{a, b}, 5.0); }  // dropped unawaited
   EXPECT_EQ(loop.timer_count(), 1U);
   b.set_result(2);
   loop.run_until_complete(nap(0));

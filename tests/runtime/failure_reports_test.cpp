@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 // What failure reports say (issue 14, section 4): named futures, asyncio's public
 // names, the task a CancelledError ended, the task behind wait_for's inner task.
-#include <asim/asim.hpp>
 #include <gtest/gtest.h>
+#include <asim/asim.hpp>
 
 #include <string>
 

@@ -2,9 +2,9 @@
 // What a failing simulated run reports (issue 14, section 4): named futures and
 // asyncio's public names in deadlock reports, the sub-exceptions of a TaskGroup
 // failure, the task and message of a cancelled body, C++ class names demangled.
+#include <gtest/gtest.h>
 #include <asim/asim.hpp>
 #include <asim/sim/sim.hpp>
-#include <gtest/gtest.h>
 
 #include <stdexcept>
 #include <string>
@@ -29,8 +29,7 @@ TEST(SimFailureReports, ADeadlockReportNamesAUserFutureByItsName) {
     loop.run_until_complete(loop.create_task(await_named(reply), "client"));
     FAIL() << "no deadlock reported";
   } catch (const asim::sim::DeadlockError& error) {
-    EXPECT_NE(std::string(error.what()).find("Task 'client' awaits Future 'reply'"), std::string::npos)
-        << error.what();
+    EXPECT_NE(std::string(error.what()).find("Task 'client' awaits Future 'reply'"), std::string::npos) << error.what();
   }
 }
 
@@ -75,7 +74,8 @@ TEST(SimFailureReports, ASweepOfATaskGroupFailureListsEachSubExceptionByItsCppCl
   options.seeds = 1;
   options.use_environment = false;
   options.quiet = true;
-  const asim::sim::SweepResult result = asim::sim::run_sweep(options, [](SimLoop& loop) { return group_of_failures(loop); });
+  const asim::sim::SweepResult result =
+      asim::sim::run_sweep(options, [](SimLoop& loop) { return group_of_failures(loop); });
   ASSERT_FALSE(result.passed);
   EXPECT_NE(result.failure.find("ExceptionGroup: unhandled errors in a TaskGroup (2 sub-exceptions)"),
             std::string::npos)
@@ -94,7 +94,8 @@ TEST(SimFailureReports, ASweepOfACancelledBodyNamesTheTaskAndTheMessage) {
   options.seeds = 1;
   options.use_environment = false;
   options.quiet = true;
-  const asim::sim::SweepResult result = asim::sim::run_sweep(options, [](SimLoop& loop) { return cancelled_body(loop); });
+  const asim::sim::SweepResult result =
+      asim::sim::run_sweep(options, [](SimLoop& loop) { return cancelled_body(loop); });
   ASSERT_FALSE(result.passed);
   EXPECT_EQ(result.failure, "CancelledError: Task 'Task-1' was cancelled: deadline passed");
 }

@@ -219,7 +219,8 @@ class FutureAwaiterBase {
   explicit FutureAwaiterBase(FutureBase& future) noexcept : future_(&future) {}
   [[nodiscard]] bool await_ready() const noexcept { return future_->done(); }
   bool await_suspend(std::coroutine_handle<> caller) noexcept {
-    if (future_->blocking()) [[unlikely]] return !refuse_blocking_await();
+    if (future_->blocking()) [[unlikely]]
+      return !refuse_blocking_await();
     suspend_task_on(*future_, caller);
     return true;
   }
