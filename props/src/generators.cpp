@@ -7,6 +7,7 @@
 #include <map>
 #include <ostream>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace asim::props {
@@ -137,8 +138,12 @@ class Builder {
       case Op::sleep: s.seconds = delay(); break;
       case Op::spawn: {
         s.name = fresh("t");
-        // The body is generated before the name enters the scope: no task waits on itself.
+        // The body is generated before the name enters the scope: no task waits on
+        // itself through a gather or shield (a cancel cycle). Only a plain await may
+        // name the task itself (RuntimeError at once), through `self_`.
+        std::string outer_self = std::exchange(self_, *s.name);
         s.body = depth >= 2 ? std::vector<Statement>{} : small_block(depth, false);
+        self_ = std::move(outer_self);
         scope_.tasks.push_back(*s.name);
         break;
       }
@@ -147,6 +152,7 @@ class Builder {
         scope_.futures.push_back(*s.name);
         break;
       case Op::await_:
+        if (!self_.empty() && chance(15)) return self_await();
         s.target = any_future();
         if (s.target.empty()) return std::nullopt;
         break;
@@ -154,7 +160,10 @@ class Builder {
       case Op::set_exception:
         // Mostly plain futures; now and then any future (a pending gather or shield
         // takes the value, a task raises RuntimeError).
-        s.target = chance(80) ? one_of({&scope_.futures}) : any_future();
+        // Now and then a shield's outer future: its inner still completes it later
+        // (asyncio then reports InvalidStateError to the exception handler).
+        if (chance(12)) s.target = one_of({&scope_.shields});
+        if (s.target.empty()) s.target = chance(80) ? one_of({&scope_.futures}) : any_future();
         if (s.target.empty()) return std::nullopt;
         if (op == Op::set_result) {
           s.value = value();
@@ -169,7 +178,7 @@ class Builder {
       case Op::call_soon:
       case Op::call_later:
       case Op::call_at:
-        if (op != Op::call_soon) s.seconds = delay();
+        if (op != Op::call_soon) s.seconds = chance(15) ? overdue() : delay();
         s.text = message();
         s.body = small_block(depth, true);
         if (chance(40)) {
@@ -205,11 +214,24 @@ class Builder {
       case Op::as_completed:
         s.targets = some_futures(3);
         if (s.targets.empty()) return std::nullopt;
-        s.seconds = maybe_delay();
+        // Mostly with a timeout: iteration stopped early by a failing target leaves
+        // its timer armed, which the trace shows through the loop's idle time.
+        s.seconds = chance(75) ? std::optional<double>(delay() + (options_.coarse ? 0.25 : 0.125)) : std::nullopt;
         break;
       case Op::timeout:
         s.seconds = chance(15) ? std::nullopt : std::optional<double>(delay());
         s.body = small_block(depth, false);
+        // Dense cancellation inside timeouts and shields: cancel a task or shield
+        // right inside the block, then await one, racing the deadline.
+        if (chance(35)) {
+          if (std::optional<Statement> c = cancel_of({&scope_.tasks, &scope_.shields})) s.body.push_back(std::move(*c));
+          if (std::string target = one_of({&scope_.shields, &scope_.tasks}); !target.empty() && chance(60)) {
+            Statement wait;
+            wait.op = Op::await_;
+            wait.target = std::move(target);
+            s.body.push_back(std::move(wait));
+          }
+        }
         break;
       case Op::try_: {
         s.body = small_block(depth, false);
@@ -304,9 +326,36 @@ class Builder {
     return Op::log;
   }
 
+  /// A delay already past when armed, distinct per draw (1/8 s steps, 1/4 coarse): timers
+  /// overdue on arrival fire in deadline order, not arming order.
+  double overdue() { return options_.coarse ? -0.25 * p_.pick(1, 4) : -0.125 * p_.pick(1, 8); }
+
+  /// `try: await <self> except RuntimeError: pass` in a task's body: asyncio raises
+  /// at once, and (its C Task) leaves the task unawaitable while it is pending.
+  Statement self_await() {
+    Statement wait;
+    wait.op = Op::await_;
+    wait.target = self_;
+    Statement attempt;
+    attempt.op = Op::try_;
+    attempt.body.push_back(std::move(wait));
+    attempt.catch_classes.emplace_back("RuntimeError");
+    attempt.flag = false;
+    return attempt;
+  }
+
+  std::optional<Statement> cancel_of(std::initializer_list<const std::vector<std::string>*> lists) {
+    Statement c;
+    c.op = Op::cancel;
+    c.target = one_of(lists);
+    if (c.target.empty()) return std::nullopt;
+    return c;
+  }
+
   Picker& p_;
   GenOptions options_;
   Scope scope_;
+  std::string self_;  // the task whose body is being generated, "" in main
 };
 
 /// Picks through rapidcheck, inside gen::exec: each pick is shrinkable on its own.

@@ -36,7 +36,7 @@ bool FutureBase::cancel_future(std::string_view msg) noexcept {
   try {
     set_cancel_message(msg);  // may alias itself (a task's own message): assign copes
   } catch (...) {
-    if (cancel_message_) cancel_message_->clear();
+    if (extras_) extras_->cancel_message.clear();
   }
   schedule_callbacks();
   return true;
@@ -44,15 +44,27 @@ bool FutureBase::cancel_future(std::string_view msg) noexcept {
 
 const std::string& FutureBase::cancel_message() const noexcept {
   static const std::string empty;
-  return cancel_message_ ? *cancel_message_ : empty;
+  return extras_ ? extras_->cancel_message : empty;
 }
 
 void FutureBase::set_cancel_message(std::string_view msg) {
-  if (cancel_message_) {
-    cancel_message_->assign(msg);
+  if (extras_) {
+    extras_->cancel_message.assign(msg);
   } else if (!msg.empty()) {
-    cancel_message_ = std::make_unique<std::string>(msg);
+    extras().cancel_message.assign(msg);
   }
+}
+
+FutureBase::Extras& FutureBase::extras() {
+  if (!extras_) extras_ = std::make_unique<Extras>();
+  return *extras_;
+}
+
+void FutureBase::set_name(std::string name) { extras().name = std::move(name); }
+
+const std::string& FutureBase::name() const noexcept {
+  static const std::string empty;
+  return extras_ ? extras_->name : empty;
 }
 
 std::exception_ptr FutureBase::make_cancelled_error() const {
@@ -83,7 +95,13 @@ void FutureBase::check_settable(const char* operation) const {
 void FutureBase::set_exception(std::exception_ptr error) {
   check_settable("set_exception");
   if (!error) throw std::invalid_argument("set_exception() needs an exception");
+  const bool had_callbacks = !callbacks_.empty();
   finish_with_exception(std::move(error));
+  raise_if_closed_loop_dropped(had_callbacks);
+}
+
+void FutureBase::raise_if_closed_loop_dropped(bool had_callbacks) const {
+  if (had_callbacks && loop_->is_closed() && !loop_->is_shut_down()) throw RuntimeError("Event loop is closed");
 }
 
 void FutureBase::finish() noexcept {
@@ -128,13 +146,17 @@ std::size_t FutureBase::remove_done_callback(const Handle& handle) noexcept {
   return remove_done_node(*node) ? 1 : 0;
 }
 
-std::string FutureBase::describe() const { return "Future"; }
+std::string FutureBase::describe() const { return name().empty() ? "Future" : "Future '" + name() + "'"; }
 
 void FutureAccess::check_settable(const FutureBase& base, const char* operation) {
   base.check_settable(operation);
 }
 
-void FutureAccess::finish(FutureBase& base) noexcept { base.finish(); }
+void FutureAccess::finish(FutureBase& base) {
+  const bool had_callbacks = !base.callbacks_.empty();
+  base.finish();
+  base.raise_if_closed_loop_dropped(had_callbacks);
+}
 
 namespace detail {
 
@@ -150,6 +172,14 @@ void suspend_task_bare(std::coroutine_handle<> caller) noexcept {
   TaskBase* task = loop != nullptr ? loop->current_task() : nullptr;
   if (task == nullptr) std::terminate();
   task->suspend_bare(caller);
+}
+
+bool refuse_blocking_await() noexcept {
+  EventLoop* loop = running_loop();
+  TaskBase* task = loop != nullptr ? loop->current_task() : nullptr;
+  if (task == nullptr) std::terminate();  // an asim awaitable resumed outside a task
+  task->throw_in(std::make_exception_ptr(RuntimeError("await wasn't used with future")));
+  return true;
 }
 
 void raise_thrown_in() {

@@ -6,6 +6,10 @@
 
 namespace asim::detail {
 
+void throw_future_of_another_loop() {
+  throw ValueError("The future belongs to a different loop than the one specified as the loop argument");
+}
+
 GatheringFutureBase::GatheringFutureBase(EventLoop& loop, bool return_exceptions, std::size_t max_children)
     : FutureBase(loop), callbacks_(new ChildCallback[max_children]), return_exceptions_(return_exceptions) {
   children_.reserve(max_children);

@@ -6,6 +6,12 @@
 #include <cstdio>
 #include <string>
 
+#if defined(__linux__)
+#include <pthread.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+
 namespace asim {
 
 namespace {
@@ -26,6 +32,23 @@ EventLoop* running_loop() noexcept { return this_thread_loop; }
 EventLoop& get_running_loop() {
   if (this_thread_loop == nullptr) throw RuntimeError("no running event loop");
   return *this_thread_loop;
+}
+
+// asyncio: BaseDefaultEventLoopPolicy.get_event_loop, in a thread without a loop.
+EventLoop& get_event_loop() {
+  if (this_thread_loop != nullptr) return *this_thread_loop;
+  std::string thread = "MainThread";
+#if defined(__linux__)
+  if (static_cast<pid_t>(::syscall(SYS_gettid)) != ::getpid()) {
+    char name[32] = {};
+    if (::pthread_getname_np(::pthread_self(), name, sizeof name) != 0 || name[0] == '\0') {
+      thread = "Thread-" + std::to_string(static_cast<long>(::syscall(SYS_gettid)));
+    } else {
+      thread = name;
+    }
+  }
+#endif
+  throw RuntimeError("There is no current event loop in thread '" + thread + "'.");
 }
 
 EventLoop::EventLoop(Clock& clock, Poller& poller)
@@ -86,6 +109,8 @@ void EventLoop::schedule(detail::Runnable& node) noexcept {
     node.drop();
     return;
   }
+  if (threadsafe_pending_.load(std::memory_order_acquire)) [[unlikely]]
+    drain_threadsafe();
   ready_.push_back(&node);
 }
 
@@ -112,19 +137,28 @@ void EventLoop::post_threadsafe(std::function<void()> fn) {
     std::lock_guard<std::mutex> lock(threadsafe_mutex_);
     if (closed_) throw RuntimeError("Event loop is closed");
     threadsafe_queue_.push_back(std::move(fn));
-    threadsafe_pending_ = true;
+    threadsafe_pending_.store(true, std::memory_order_release);
   }
   poller_.wake();
 }
 
-void EventLoop::drain_threadsafe() {
-  std::vector<std::function<void()>> batch;
+// asyncio appends a call_soon_threadsafe callback to `_ready` at once. Another thread
+// may not touch the ready queue, so its callbacks wait in threadsafe_queue_, and the
+// loop thread moves them over before it appends anything itself (schedule) and
+// before it runs a batch: whatever was posted before a call_soon runs before it.
+// The two buffers are swapped, never reallocated, so a warm loop allocates nothing.
+void EventLoop::drain_threadsafe() noexcept {
   {
     std::lock_guard<std::mutex> lock(threadsafe_mutex_);
-    batch.swap(threadsafe_queue_);
-    threadsafe_pending_ = false;
+    threadsafe_draining_.swap(threadsafe_queue_);
+    threadsafe_pending_.store(false, std::memory_order_relaxed);
   }
-  for (auto& fn : batch) call_soon(std::move(fn));
+  for (auto& fn : threadsafe_draining_) {
+    if (closed_) break;
+    detail::CallbackNode* node = make_node(std::move(fn));
+    ready_.push_back(node);  // the queue takes the node's first reference
+  }
+  threadsafe_draining_.clear();
 }
 
 // asyncio: BaseEventLoop._run_once
@@ -357,6 +391,17 @@ void run_until_done(EventLoop& loop, FutureBase& future) {
   } remove{future, stopper};
   loop.run_forever();
   if (!future.done()) throw RuntimeError("Event loop stopped before Future completed.");
+}
+
+void raise_cancelled(FutureBase& future) {
+  // Say which task was cancelled: a CancelledError escaping a test body names it.
+  std::exception_ptr error = future.make_cancelled_error();
+  try {
+    std::rethrow_exception(error);
+  } catch (CancelledError& cancelled) {
+    if (cancelled.task().empty()) cancelled.set_task(future.describe());
+    throw;
+  }
 }
 
 }  // namespace detail

@@ -166,9 +166,13 @@ void TaskBase::step() {
     // suspend_on recorded what was yielded in fut_waiter_; it is waited on only if valid.
     FutureBase* result = std::exchange(fut_waiter_, nullptr);
     if (&result->get_loop() != &loop) {
+      result->set_blocking(true);  // C asyncio leaves the flag set on this path
       schedule_step(std::make_exception_ptr(
           RuntimeError("Task " + describe() + " got Future " + result->describe() + " attached to a different loop")));
     } else if (result == this) {
+      // C asyncio leaves the task's blocking flag set: awaiting it again while it is
+      // pending raises "await wasn't used with future" (the pure-Python Task differs).
+      set_blocking(true);
       schedule_step(std::make_exception_ptr(RuntimeError("Task cannot await on itself: " + describe())));
     } else {
       result->add_done_node(wakeup_node());
@@ -227,10 +231,18 @@ void detail::TaskWakeupNode::run() {
   task.wakeup(*task.fut_waiter_);
 }
 
+std::string detail::inner_task_name(EventLoop& loop, const char* what) {
+  TaskBase* caller = loop.current_task();
+  if (caller == nullptr) return {};
+  (void)loop.next_task_number();
+  return caller->get_name() + "." + what;
+}
+
+// asyncio: tasks.current_task (its get_running_loop raises without a loop)
 AnyTask current_task() {
-  EventLoop* loop = running_loop();
-  if (loop == nullptr || loop->current_task() == nullptr) return {};
-  return AnyTask(loop->current_task());
+  EventLoop& loop = get_running_loop();
+  if (loop.current_task() == nullptr) return {};
+  return AnyTask(loop.current_task());
 }
 
 std::vector<AnyTask> all_tasks() { return get_running_loop().all_tasks(); }

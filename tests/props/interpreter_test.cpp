@@ -59,6 +59,24 @@ TEST(Interpreter, EverySharedExamplePrintsItsReferenceTrace) {
   }
 }
 
+TEST(Interpreter, EveryExtraScenarioPrintsItsRecordedCPythonTrace) {
+  // data/extra: the project's own scenarios with the traces CPython printed
+  // (props/oracle checks the same pairs against CPython).
+  const fs::path dir = examples_dir() / "extra";
+  if (!fs::exists(dir)) GTEST_SKIP() << "no data/extra beside " << examples_dir();
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    if (entry.path().extension() == ".json") files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+  EXPECT_GE(files.size(), 26U);
+  for (const fs::path& file : files) {
+    fs::path trace = file;
+    trace.replace_extension(".trace");
+    EXPECT_EQ(run_text(read(file)), read(trace)) << file;
+  }
+}
+
 TEST(Interpreter, UnknownAndDuplicateNamesRaiseNameErrorAndWrongKindsTypeError) {
   EXPECT_EQ(run_text(main_of(R"(
     {"do": "try", "body": [{"do": "await", "target": "nope"}], "catch": ["NameError"], "handler": [], "reraise": false},

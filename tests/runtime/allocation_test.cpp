@@ -170,6 +170,26 @@ TEST(Allocation, SchedulingAndRunningACallbackAllocatesNothing) {
   EXPECT_EQ(runs, 1016);
 }
 
+TEST(Allocation, CallSoonThreadsafeWithASmallCallableAllocatesNothingOnceWarm) {
+  // Its two vectors keep their capacity; a callable of one pointer fits std::function.
+  ManualLoop loop;
+  int runs = 0;
+  for (int i = 0; i < 16; ++i) {
+    loop.call_soon_threadsafe([&runs] { ++runs; });
+    loop.call_soon([&runs] { ++runs; });
+    loop.run_once();
+  }
+  AllocationWindow window;
+  for (int i = 0; i < 1000; ++i) {
+    loop.call_soon_threadsafe([&runs] { ++runs; });
+    loop.call_soon([&runs] { ++runs; });
+    loop.run_once();
+  }
+  const std::size_t counted = window.stop();
+  EXPECT_EQ(counted, 0u);
+  EXPECT_EQ(runs, 2032);
+}
+
 TEST(Allocation, SchedulingABatchOfCallbacksAllocatesNothingOnceThePoolIsWarm) {
   ManualLoop loop;
   int runs = 0;

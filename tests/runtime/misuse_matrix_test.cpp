@@ -530,10 +530,23 @@ const std::vector<Misuse>& matrix() {
            co_return;
          });
        }},
-      {"ATimeoutEnteredOutsideATask", "RuntimeError", "Timeout should be used inside a task",
+      // asyncio: Timeout.__aenter__ calls current_task(), which needs a running loop.
+      {"ATimeoutEnteredWithoutALoop", "RuntimeError", "no running event loop",
        [] {
          asim::Timeout t(std::nullopt);
          return raised_by([&] { t.enter(); });
+       }},
+      {"ATimeoutEnteredOutsideATask", "RuntimeError", "Timeout should be used inside a task",
+       [] {
+         ManualLoop loop;
+         std::exception_ptr error;
+         loop.call_soon([&] {
+           asim::Timeout t(std::nullopt);
+           error = raised_by([&] { t.enter(); });
+           loop.stop();
+         });
+         loop.run_forever();
+         return error;
        }},
       {"ATimeoutRescheduledBeforeItIsEntered", "RuntimeError", "Timeout has not been entered",
        [] {

@@ -255,7 +255,7 @@ TEST(Task, CurrentTaskInsideATaskIsThatTask) {
   ManualLoop loop;
   asim::Task<std::string> task = loop.create_task(name_of_current_task(), "me");
   EXPECT_EQ(loop.run_until_complete(task), "me");
-  EXPECT_FALSE(asim::current_task());
+  EXPECT_THROW((void)asim::current_task(), asim::RuntimeError);  // no running loop, as asyncio
 }
 
 TEST(Task, AllTasksFromInsideATaskListsThePendingOnes) {

@@ -48,9 +48,9 @@ class AsCompletedState {
           [self](FutureBase& done) { self->on_completion(done); });
     }
     if (!todo_.empty() && timeout) {
-      Ref<AsCompletedState> self(this);
-      timeout_handle_ = loop_->call_later(*timeout, [self] { self->on_timeout(); });
-      loop_->mark_timeout(timeout_handle_);
+      TimerHandle timer = loop_->call_later(*timeout, [claim = TimerClaim(this)] { claim.state->on_timeout(); });
+      loop_->mark_timeout(timer);
+      timer_ = timer.node();
     }
   }
   [[nodiscard]] std::size_t count() const noexcept { return todo_.size(); }
@@ -88,6 +88,25 @@ class AsCompletedState {
     Handle callback;
   };
 
+  // The timer's claim on the state. The state points at the timer without a
+  // reference (a reference would make a cycle through the timer's callable), so the
+  // claim clears that pointer when the callable goes: fired, cancelled or dropped.
+  struct TimerClaim {
+    Ref<AsCompletedState> state;
+    explicit TimerClaim(AsCompletedState* s) noexcept : state(s) {}
+    TimerClaim(TimerClaim&& other) noexcept = default;
+    TimerClaim(const TimerClaim&) = delete;
+    TimerClaim& operator=(const TimerClaim&) = delete;
+    TimerClaim& operator=(TimerClaim&&) = delete;
+    ~TimerClaim() {
+      if (!state) return;
+      state->timer_ = nullptr;
+      // Dropped unfired (the loop went away) with no consumer left: unhook, or the
+      // state and the pending futures would hold each other forever.
+      if (state->consumers_ == 0) state->detach();
+    }
+  };
+
   // asyncio: as_completed._on_timeout
   void on_timeout() {
     for (Entry& entry : todo_) {
@@ -95,7 +114,6 @@ class AsCompletedState {
       put_nowait(std::nullopt);  // Queue a dummy value for _wait_for_one().
     }
     todo_.clear();
-    timeout_handle_ = TimerHandle();
   }
 
   // asyncio: as_completed._on_completion
@@ -105,9 +123,9 @@ class AsCompletedState {
     Future<T> future = std::move(it->future);
     todo_.erase(it);
     put_nowait(std::move(future));
-    if (todo_.empty() && timeout_handle_) {
-      timeout_handle_.cancel();
-      timeout_handle_ = TimerHandle();
+    if (todo_.empty() && timer_ != nullptr) {
+      // The claim's destructor runs inside cancel(); a done-callback holds the state.
+      std::exchange(timer_, nullptr)->cancel();
     }
   }
 
@@ -158,15 +176,17 @@ class AsCompletedState {
   std::vector<Entry> todo_;
   std::deque<std::optional<Future<T>>> done_;
   std::deque<Future<void>> getters_;
-  // Unhooks from the futures still to come and cancels the timer (see Consumer).
+  // The last consumer is gone (see Consumer). asyncio leaves the done-callbacks and
+  // the timeout armed when iteration stops early, so the loop is not idle until the
+  // timer fires (its _on_timeout then unhooks the callbacks): keep both while a timer
+  // runs, as it ends the cycle by itself. Without one, unhook now.
   void detach() noexcept {
+    if (timer_ != nullptr) return;
     for (Entry& entry : todo_) entry.future.remove_done_callback(entry.callback);
     todo_.clear();
-    timeout_handle_.cancel();
-    timeout_handle_ = TimerHandle();
   }
 
-  TimerHandle timeout_handle_;
+  CallbackNode* timer_ = nullptr;  // asyncio: timeout_handle, while its callable lives
   std::uint32_t refs_ = 0;
   std::uint32_t consumers_ = 0;
 };

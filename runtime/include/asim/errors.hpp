@@ -23,9 +23,14 @@ class CancelledError {
   /// The message given to `cancel(msg)`, empty when there was none.
   [[nodiscard]] const std::string& message() const noexcept { return message_; }
   [[nodiscard]] const char* what() const noexcept { return message_.c_str(); }
+  /// The task whose cancellation this is ("Task 'main'"), once known: set when the
+  /// error leaves `run_until_complete`, so a report can say which task was cancelled.
+  [[nodiscard]] const std::string& task() const noexcept { return task_; }
+  void set_task(std::string task) { task_ = std::move(task); }
 
  private:
   std::string message_;
+  std::string task_;
 };
 
 /// asyncio's `InvalidStateError`: the operation is not allowed in the future's state
@@ -84,11 +89,15 @@ class ExceptionGroup : public std::runtime_error {
 };
 
 /// The class name asyncio would print for the exception in `error`:
-/// `CancelledError`, `TimeoutError`, `InvalidStateError`, `RuntimeError`, ... and
-/// `std::exception` / `unknown` for foreign exceptions.
+/// `CancelledError`, `TimeoutError`, `InvalidStateError`, `RuntimeError`, ... and, for
+/// any other exception, its C++ type demangled: `std::logic_error`, `svc::BackendError`,
+/// `int` for `throw 42`.
 [[nodiscard]] std::string exception_class_name(const std::exception_ptr& error);
 
-/// A one-line description of the exception in `error`: its class and its message.
+/// A description of the exception in `error`: its class and its message, on one line
+/// ("RuntimeError: boom", "CancelledError: Task 'main' was cancelled: why"). An
+/// ExceptionGroup lists its sub-exceptions below, nested groups indented, as Python's
+/// traceback module prints them.
 [[nodiscard]] std::string describe_exception(const std::exception_ptr& error);
 
 /// True when `error` holds a `CancelledError`.

@@ -85,8 +85,20 @@ class FutureBase {
   void add_done_node(detail::Runnable& node) noexcept;
   bool remove_done_node(detail::Runnable& node) noexcept;
 
-  /// A short description for deadlock reports: "Future", "Task 'name'", "Lock.acquire".
+  /// A short description for deadlock reports: "Future", "Future 'name'" once named,
+  /// "Task 'name'", "Lock.acquire", "gather".
   [[nodiscard]] virtual std::string describe() const;
+  /// Names a future for reports and traces (asyncio futures have no name; a C++
+  /// program has no repr to point at, so it can give one). Empty: unnamed.
+  void set_name(std::string name);
+  [[nodiscard]] const std::string& name() const noexcept;
+
+  /// asyncio's `_asyncio_future_blocking` as the C implementation keeps it: a task
+  /// that yielded this future and then refused to wait on it (it awaited itself, or a
+  /// future of another loop) leaves it set, and from then on awaiting the pending
+  /// future raises RuntimeError("await wasn't used with future").
+  [[nodiscard]] bool blocking() const noexcept { return blocking_; }
+  void set_blocking(bool blocking) noexcept { blocking_ = blocking; }
 
   /// The CancelledError to raise for this cancelled future (asyncio:
   /// `_make_cancelled_error`): the one a task ended with, else a new one.
@@ -117,6 +129,10 @@ class FutureBase {
   /// Called when the last reference goes; futures embedded in an awaiter override it.
   virtual void on_last_release() noexcept { delete this; }
   void schedule_callbacks() noexcept;
+  /// asyncio: `__schedule_callbacks` calls loop.call_soon, which raises on a closed
+  /// loop; asim's scheduling is noexcept, so the public setters raise afterwards.
+  /// Not while the loop tears down (destructors of frames may complete futures).
+  void raise_if_closed_loop_dropped(bool had_callbacks) const;
   /// Drops pending done-callbacks without running them (loop teardown).
   void drop_callbacks() noexcept;
   void set_state(State state) noexcept { state_ = state; }
@@ -130,15 +146,21 @@ class FutureBase {
   // with, until make_cancelled_error hands it out (asyncio's `_cancelled_exc`). The
   // two states exclude each other, so one field holds both.
   mutable std::exception_ptr exception_;
-  // Most cancellations carry no message: the string exists only once one has
-  // (24 bytes less in every future and task).
-  std::unique_ptr<std::string> cancel_message_;
+  // Most futures carry no cancel message and no name: these exist only once one has
+  // (56 bytes less in every future and task).
+  struct Extras {
+    std::string cancel_message;
+    std::string name;
+  };
+  Extras& extras();
+  std::unique_ptr<Extras> extras_;
   std::uint32_t refs_ = 0;
   State state_ = State::pending;
   std::uint8_t completions_ = 0;
   // Set while a gather of many children is being built and this future is one of
   // them: finds duplicate arguments in O(1) without a table (padding, no extra bytes).
   bool gather_mark_ = false;
+  bool blocking_ = false;
 };
 
 namespace detail {
@@ -186,6 +208,10 @@ void suspend_task_bare(std::coroutine_handle<> caller) noexcept;
 /// Raises what the task's step throws into the coroutine (CancelledError, or the
 /// RuntimeError of a task awaiting itself); called first by every awaiter's resume.
 void raise_thrown_in();
+/// asyncio (C): Future.__await__ of a future whose blocking flag is still set. Throws
+/// RuntimeError("await wasn't used with future") into the running task at once, as
+/// the awaiter resumes; returns true.
+bool refuse_blocking_await() noexcept;
 
 /// The awaiter of a future: done futures do not yield to the loop.
 class FutureAwaiterBase {
@@ -193,6 +219,8 @@ class FutureAwaiterBase {
   explicit FutureAwaiterBase(FutureBase& future) noexcept : future_(&future) {}
   [[nodiscard]] bool await_ready() const noexcept { return future_->done(); }
   bool await_suspend(std::coroutine_handle<> caller) noexcept {
+    if (future_->blocking()) [[unlikely]]
+      return !refuse_blocking_await();
     suspend_task_on(*future_, caller);
     return true;
   }
@@ -265,6 +293,9 @@ class Future {
     });
   }
   std::size_t remove_done_callback(const Handle& handle) noexcept { return base_->remove_done_callback(handle); }
+  /// Names the future for deadlock reports and traces ("Future 'name'").
+  void set_name(std::string name) const { base_->set_name(std::move(name)); }
+  [[nodiscard]] const std::string& get_name() const noexcept { return base_->name(); }
 
   class Awaiter : public detail::FutureAwaiterBase {
    public:
@@ -296,7 +327,7 @@ class Future {
 
  protected:
   void check_settable(const char* operation) const;
-  void finish() noexcept;
+  void finish();
 
   detail::Ref<FutureBase> base_;
   detail::ResultSlot<T>* slot_ = nullptr;
@@ -321,6 +352,8 @@ class AnyFuture {
         [fn = std::forward<F>(fn)](FutureBase& base) mutable { fn(AnyFuture(&base)); });
   }
   std::size_t remove_done_callback(const Handle& handle) noexcept { return base_->remove_done_callback(handle); }
+  void set_name(std::string name) const { base_->set_name(std::move(name)); }
+  [[nodiscard]] const std::string& get_name() const noexcept { return base_->name(); }
   [[nodiscard]] FutureBase& base() const noexcept { return *base_; }
   [[nodiscard]] FutureBase* get() const noexcept { return base_.get(); }
   [[nodiscard]] explicit operator bool() const noexcept { return static_cast<bool>(base_); }
@@ -348,7 +381,9 @@ class AnyFuture {
 class FutureAccess {
  public:
   static void check_settable(const FutureBase& base, const char* operation);
-  static void finish(FutureBase& base) noexcept;
+  /// Finishes `base` for set_result; RuntimeError("Event loop is closed") when it had
+  /// callbacks to schedule on a closed loop (they are dropped), as asyncio.
+  static void finish(FutureBase& base);
 };
 
 template <class T>
@@ -356,14 +391,17 @@ void Future<T>::check_settable(const char* operation) const {
   FutureAccess::check_settable(*base_, operation);
 }
 template <class T>
-void Future<T>::finish() noexcept {
+void Future<T>::finish() {
   FutureAccess::finish(*base_);
 }
 
+// asyncio: BaseEventLoop.create_future, which works on a closed loop too (completing
+// the future then raises "Event loop is closed" from the callbacks' call_soon).
 template <class T>
-Future<T> EventLoop::create_future() {
-  check_closed();
-  return Future<T>(*this);
+Future<T> EventLoop::create_future(std::string name) {
+  Future<T> future(*this);
+  if (!name.empty()) future.set_name(std::move(name));
+  return future;
 }
 
 }  // namespace asim

@@ -43,7 +43,8 @@ class GatheringFutureBase : public FutureBase {
   /// Cancels every child; the outer future itself finishes only when the children do.
   /// asyncio: _GatheringFuture.cancel.
   bool cancel(std::string_view msg = {}) override;
-  [[nodiscard]] std::string describe() const override { return "_GatheringFuture"; }
+  /// asyncio's public name: users call gather(), never see _GatheringFuture.
+  [[nodiscard]] std::string describe() const override { return name().empty() ? "gather" : "gather '" + name() + "'"; }
   /// asyncio: _GatheringFuture._cancel_requested.
   [[nodiscard]] bool cancel_requested() const noexcept { return cancel_requested_; }
 
@@ -228,11 +229,20 @@ using gather_arg_t = typename gather_arg<std::remove_cvref_t<A>>::type;
 template <class A>
 concept gather_argument = requires { typename gather_arg_t<A>; };
 
+/// asyncio: _ensure_future(arg, loop=loop) refuses a future of another loop.
+[[noreturn]] void throw_future_of_another_loop();
+template <class F>
+void check_gather_loop(const EventLoop& loop, const F& future) {
+  if constexpr (!coroutine_like<F>) {  // a coroutine becomes a task of the gather's loop
+    if (future && &future.get_loop() != &loop) throw_future_of_another_loop();
+  }
+}
+
 /// The loop of the gather: the first argument's if it is a future, else the running one.
 template <class A>
 EventLoop& gather_loop(const A& first) {
   if constexpr (coroutine_like<A>) {
-    return get_running_loop();
+    return get_event_loop();
   } else {
     if (!first) throw ValueError("gather() got an empty future handle");
     return first.get_loop();
@@ -244,11 +254,18 @@ template <class A>
 Future<gather_arg_t<A>> gather_to_future(A&& arg) {
   using Arg = std::remove_cvref_t<A>;
   if constexpr (coroutine_like<Arg>) {
-    return create_task(to_coro(std::move(arg)));
+    return get_event_loop().create_task(to_coro(std::move(arg)));
   } else {
     if (!arg) throw ValueError("gather() got an empty future handle");
     return Future<gather_arg_t<A>>(arg);
   }
+}
+
+/// The futures among gather's arguments must belong to its loop (checked before any
+/// is hooked, so a refused gather leaves nothing behind).
+template <class A>
+void check_variadic_loop(const EventLoop& loop, const A& arg) {
+  if constexpr (!std::is_same_v<std::remove_cvref_t<A>, Coro<gather_arg_t<A>>>) check_gather_loop(loop, arg);
 }
 
 template <bool ReturnExc, class T>
@@ -257,12 +274,13 @@ auto gather_range(std::vector<Future<T>> futures) {
   using Result = typename State::result_type;
   if (futures.empty()) {
     // asyncio: an empty gather is a future that is already done.
-    Future<Result> outer = get_running_loop().template create_future<Result>();
+    Future<Result> outer = get_event_loop().template create_future<Result>();
     outer.set_result(Result{});
     return outer;
   }
   for (const Future<T>& f : futures) {
     if (!f) throw ValueError("gather() got an empty future handle");
+    check_gather_loop(futures.front().get_loop(), f);
   }
   auto* state = new State(futures.front().get_loop(), futures.size());
   Future<Result> outer(state, state);
@@ -278,14 +296,16 @@ auto gather_variadic(Args&&... args) {
   using State = GatheringTuple<ReturnExc, gather_arg_t<Args>...>;
   using Result = typename State::result_type;
   if constexpr (sizeof...(Args) == 0) {
-    Future<Result> outer = get_running_loop().template create_future<Result>();
+    Future<Result> outer = get_event_loop().template create_future<Result>();
     outer.set_result(Result{});
     return outer;
   } else {
     // The outer future is created first so that each argument can be hooked as soon as
     // it is a future, interleaved with the creation of the next task, as in asyncio's
     // loop.
-    auto* state = new State(gather_loop(std::get<0>(std::forward_as_tuple(args...))));
+    EventLoop& loop = gather_loop(std::get<0>(std::forward_as_tuple(args...)));
+    (check_variadic_loop(loop, args), ...);
+    auto* state = new State(loop);
     Future<Result> outer(state, state);
     // Braced initialisation evaluates left to right.
     std::tuple<Future<gather_arg_t<Args>>...> children{state->adopt(gather_to_future(std::forward<Args>(args)))...};
@@ -335,12 +355,13 @@ Future<std::vector<Outcome<T>>> gather(const std::vector<Task<T>>& tasks, Return
 template <class R, class Collect>
 Future<R> gather_any(std::vector<AnyFuture> futures, bool return_exceptions, Collect collect) {
   if (futures.empty()) {
-    Future<R> outer = get_running_loop().template create_future<R>();
+    Future<R> outer = get_event_loop().template create_future<R>();
     outer.set_result(collect(std::vector<AnyFuture>{}, return_exceptions));
     return outer;
   }
   for (const AnyFuture& f : futures) {
     if (!f) throw ValueError("gather() got an empty future handle");
+    if (&f.base().get_loop() != &futures.front().base().get_loop()) detail::throw_future_of_another_loop();
   }
   using State = detail::GatheringAny<R, Collect>;
   auto* state = new State(futures.front().base().get_loop(), futures.size(), return_exceptions, std::move(collect));

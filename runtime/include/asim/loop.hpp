@@ -157,9 +157,10 @@ class EventLoop {
 
   // -- futures and tasks ------------------------------------------------------
 
-  /// A new pending future bound to this loop. asyncio: loop.create_future.
+  /// A new pending future bound to this loop, named `name` in reports and traces
+  /// when given. Works on a closed loop, as asyncio's. asyncio: loop.create_future.
   template <class T = void>
-  Future<T> create_future();
+  Future<T> create_future(std::string name = {});
 
   /// Wraps `coro` in a Task and schedules its first step with call_soon.
   /// An empty `name` gives "Task-N". asyncio: loop.create_task.
@@ -196,6 +197,8 @@ class EventLoop {
   void close();
   [[nodiscard]] bool is_running() const noexcept { return running_; }
   [[nodiscard]] bool is_closed() const noexcept { return closed_; }
+  /// True once the loop's destructor began tearing it down.
+  [[nodiscard]] bool is_shut_down() const noexcept { return shut_down_; }
 
   /// Runs one iteration (asyncio: `_run_once`). For tests and step-by-step drivers.
   void run_once();
@@ -300,7 +303,7 @@ class EventLoop {
   void arm_timer(detail::CallbackNode& node, std::int64_t when_ns) noexcept;
   void move_due_group() noexcept;
   void post_threadsafe(std::function<void()> fn);
-  void drain_threadsafe();
+  void drain_threadsafe() noexcept;
   [[noreturn]] void throw_nested_task(TaskBase& task) const;
   void check_running() const;
   void drop_scheduled() noexcept;
@@ -331,6 +334,7 @@ class EventLoop {
   detail::LoopInstrument* instrument_ = nullptr;
   std::mutex threadsafe_mutex_;
   std::vector<std::function<void()>> threadsafe_queue_;
+  std::vector<std::function<void()>> threadsafe_draining_;  // loop thread only
   std::atomic<bool> threadsafe_pending_{false};
 };
 
@@ -339,5 +343,10 @@ class EventLoop {
 EventLoop& get_running_loop();
 /// The loop running on this thread, or nullptr.
 EventLoop* running_loop() noexcept;
+/// The loop running on this thread. asim has no per-thread default loop to create, so
+/// without a running one it raises what asyncio raises in a thread that has none:
+/// RuntimeError("There is no current event loop in thread 'MainThread'.").
+/// asyncio: asyncio.get_event_loop (what ensure_future, gather and shield use).
+EventLoop& get_event_loop();
 
 }  // namespace asim

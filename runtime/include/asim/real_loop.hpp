@@ -72,6 +72,7 @@ class RealLoop final : private detail::RealLoopParts, public EventLoop {
 /// may still use its locals' storage) and closes the loop, as asyncio.run does.
 template <class T>
 T run(Coro<T> coro) {
+  if (running_loop() != nullptr) throw RuntimeError("asyncio.run() cannot be called from a running event loop");
   RealLoop loop;
   return loop.run_until_complete(std::move(coro));
 }

@@ -86,6 +86,8 @@ class TaskBase : public FutureBase, private detail::TaskStepNode, private detail
   void raise_thrown_in() {
     if (step_error_) raise_step_error();
   }
+  /// Makes the awaiter that is resuming now raise `error` (see raise_thrown_in).
+  void throw_in(std::exception_ptr error) noexcept { step_error_ = std::move(error); }
 
   /// Destroys the coroutine frame of a pending task without running it further
   /// (loop teardown); the task ends cancelled with no callbacks run.
@@ -220,15 +222,23 @@ Future<T> ensure_future(Future<T> future) {
 }
 template <class T>
 Task<T> ensure_future(Coro<T> coro) {
-  return create_task(std::move(coro));
+  return get_event_loop().create_task(std::move(coro));
 }
 template <detail::coro_convertible A>
 auto ensure_future(A awaitable) {
   return create_task(std::move(awaitable).as_coro());
 }
 
-/// The task running now on this thread's loop, or an empty AnyTask.
-/// asyncio: asyncio.current_task.
+namespace detail {
+/// The name of a task a combinator creates for its caller: "<caller's name>.<what>"
+/// ("main.wait_for"), so reports link it to the task that created it; "" (Task-N)
+/// outside a task. It takes a Task-N number all the same, as asyncio's unnamed task.
+std::string inner_task_name(EventLoop& loop, const char* what);
+}  // namespace detail
+
+/// The task running now on this thread's loop, or an empty AnyTask when the loop is
+/// running a plain callback. Throws RuntimeError("no running event loop") when no
+/// loop runs. asyncio: asyncio.current_task.
 AnyTask current_task();
 /// The pending tasks of the running loop. asyncio: asyncio.all_tasks.
 std::vector<AnyTask> all_tasks();
@@ -262,6 +272,8 @@ void cancel_all_tasks(EventLoop& loop);
 /// Runs until `main` is done, then cancels the tasks left and runs them to
 /// completion before `main`'s coroutine frame is destroyed (asyncio.run's order).
 void run_main_task(EventLoop& loop, TaskBase& main);
+/// Raises the CancelledError of the cancelled `future`, naming it (CancelledError::task).
+[[noreturn]] void raise_cancelled(FutureBase& future);
 }  // namespace detail
 
 // asyncio: runners.Runner.run (run_until_complete, then _cancel_all_tasks)
@@ -272,12 +284,14 @@ T EventLoop::run_until_complete(Coro<T> coro) {
   Task<T> main = create_task(std::move(coro));
   main.task().keep_frame();
   detail::run_main_task(*this, main.task());
+  if (main.cancelled()) detail::raise_cancelled(main.task());
   return main.result();
 }
 
 template <class T>
 T EventLoop::run_until_complete(Future<T> future) {
   detail::run_until_done(*this, future.base());
+  if (future.cancelled()) detail::raise_cancelled(future.base());
   return future.result();
 }
 

@@ -78,7 +78,9 @@ Coro<T> wait_for(Future<T> fut, std::optional<double> timeout) {
 template <class T>
 Coro<T> wait_for(Coro<T> coro, std::optional<double> timeout) {
   if (!timeout) co_return co_await std::move(coro);
-  co_return co_await wait_for(Future<T>(create_task(std::move(coro))), timeout);
+  EventLoop& loop = get_running_loop();
+  co_return co_await wait_for(Future<T>(loop.create_task(std::move(coro), detail::inner_task_name(loop, "wait_for"))),
+                              timeout);
 }
 
 /// wait_for what asyncio would accept as a coroutine, e.g. `wait_for(sleep(d), t)`.
