@@ -3,23 +3,38 @@
 #include <asim/errors.hpp>
 #include <asim/props/value.hpp>
 
+#include <charconv>
+
 namespace asim::props {
 
 std::string Value::text() const {
+  std::string out;
+  append_text(out);
+  return out;
+}
+
+void Value::append_text(std::string& out) const {
   switch (kind_) {
-    case Kind::none: return "None";
-    case Kind::integer: return std::to_string(integer_);
-    case Kind::error: return "!" + error_;
-    case Kind::list: {
-      std::string out = "[";
+    case Kind::none: out += "None"; return;
+    case Kind::integer: {
+      char buffer[24];
+      out.append(buffer, std::to_chars(buffer, buffer + sizeof buffer, integer_).ptr);
+      return;
+    }
+    case Kind::error:
+      out += '!';
+      out += error_;
+      return;
+    case Kind::list:
+      out += '[';
       for (std::size_t i = 0; i < items_.size(); ++i) {
         if (i > 0) out += ", ";
-        out += items_[i].text();
+        items_[i].append_text(out);
       }
-      return out + "]";
-    }
+      out += ']';
+      return;
   }
-  return "None";
+  out += "None";
 }
 
 std::string exception_class(const std::exception_ptr& error) {

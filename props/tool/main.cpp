@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The `asim` command-line tool: run, gen, check and demo.
 #include "commands.hpp"
+#include "run_file.hpp"
 
 #include <asim/props/generators.hpp>
 #include <asim/props/runner.hpp>
@@ -33,29 +34,6 @@ constexpr const char* usage = R"(usage:
       Finds a schedule-dependent bug in a shipped example (examples/stale_cache),
       shrinks its schedule, explains it and prints its replay line. Exit 1 on a failure.
 )";
-
-void write_trace_json(const std::string& path, const props::RunResult& result, const std::string& loop,
-                      std::uint64_t seed, bool times) {
-  nlohmann::ordered_json j;
-  j["version"] = 1;
-  j["loop"] = loop;
-  j["seed"] = seed;
-  j["deadlock"] = result.deadlock;
-  if (result.loop_error) j["loop_error"] = *result.loop_error;
-  nlohmann::ordered_json events = nlohmann::ordered_json::array();
-  for (const props::TraceLine& line : result.lines) {
-    nlohmann::ordered_json e;
-    e["time"] = times ? nlohmann::ordered_json(line.time) : nlohmann::ordered_json(nullptr);
-    e["who"] = line.who;
-    e["event"] = line.event;
-    e["text"] = props::format_line(line, times);
-    events.push_back(std::move(e));
-  }
-  j["events"] = std::move(events);
-  std::ofstream out(path);
-  if (!out) throw UsageError{"cannot write " + path};
-  out << j.dump(1) << "\n";
-}
 
 }  // namespace
 
@@ -107,24 +85,7 @@ int run_command(Args args) {
     }
   }
   if (!file) throw UsageError{"run: which scenario? (a FILE, or - for stdin)"};
-  props::Scenario scenario;
-  try {
-    scenario = props::load_scenario(*file);
-  } catch (const props::ScenarioFormatError& e) {
-    std::cerr << "asim: " << (*file == "-" ? "<stdin>" : *file) << ": " << e.what() << "\n";
-    return 2;
-  }
-  const props::RunResult result = props::run_scenario(scenario, options);
-  std::cout << props::format_trace(result.lines, times);
-  std::cout.flush();
-  if (trace_json) {
-    write_trace_json(*trace_json, result, std::string(props::loop_kind_name(options.loop)), options.seed, times);
-  }
-  if (result.loop_error) {
-    std::cerr << "asim: the loop stopped: " << *result.loop_error << "\n";
-    return 1;
-  }
-  return 0;
+  return run_file(*file, options, times, trace_json);
 }
 
 int gen_command(Args args) {

@@ -45,6 +45,8 @@ class Value {
 
   /// The trace text: `5`, `None`, `[1, !ScenarioError:x, None]`.
   [[nodiscard]] std::string text() const;
+  /// Appends text() to `out` (no temporary strings for integers and None).
+  void append_text(std::string& out) const;
 
   friend bool operator==(const Value&, const Value&) = default;
 
