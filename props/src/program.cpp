@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -100,28 +101,47 @@ class TreeCompiler {
  public:
   explicit TreeCompiler(Program& program) : program_(program), tables_(program) {}
 
-  Span block(const std::vector<Statement>& statements, int depth, const std::string& pointer) {
-    if (depth > max_nesting_depth) too_deep(pointer);
+  /// Compiles a block whose JSON pointer is pointer_.
+  Span block(const std::vector<Statement>& statements, int depth) {
+    if (depth > max_nesting_depth) too_deep(pointer_);
     std::vector<Instruction> staged;
     staged.reserve(statements.size());
+    const std::size_t mark = pointer_.size();
     for (std::size_t i = 0; i < statements.size(); ++i) {
-      staged.push_back(statement(statements[i], depth, pointer + "/" + std::to_string(i)));
+      // The pointer is kept in one string, extended and cut back, so that it costs
+      // no allocation per statement; it is only read for an error.
+      char digits[24];
+      pointer_ += '/';
+      pointer_.append(digits, std::to_chars(digits, digits + sizeof digits, i).ptr);
+      staged.push_back(statement(statements[i], depth));
+      pointer_.resize(mark);
     }
     const Span span{static_cast<std::uint32_t>(program_.code.size()), static_cast<std::uint32_t>(staged.size())};
     program_.code.insert(program_.code.end(), staged.begin(), staged.end());
     return span;
   }
 
+  std::string pointer_ = "/main";
+
  private:
-  Instruction statement(const Statement& s, int depth, const std::string& pointer) {
+  Span nested(const std::vector<Statement>& statements, int depth, std::string_view key) {
+    const std::size_t mark = pointer_.size();
+    pointer_ += '/';
+    pointer_ += key;
+    const Span span = block(statements, depth);
+    pointer_.resize(mark);
+    return span;
+  }
+
+  Instruction statement(const Statement& s, int depth) {
     Instruction in;
     in.op = s.op;
     in.flag = s.flag;
     in.return_when = s.return_when;
     switch (s.op) {
       case Op::try_: {
-        in.body = block(s.body, depth + 1, pointer + "/body");
-        in.set_handler(block(s.handler, depth + 1, pointer + "/handler"));
+        in.body = nested(s.body, depth + 1, "body");
+        in.set_handler(nested(s.handler, depth + 1, "handler"));
         const auto begin = static_cast<std::uint32_t>(program_.lists.size());
         for (const std::string& c : s.catch_classes) program_.lists.push_back(tables_.text(c));
         in.set_list(Span{begin, static_cast<std::uint32_t>(s.catch_classes.size())});
@@ -142,7 +162,7 @@ class TreeCompiler {
     }
     if (s.name) in.name = tables_.slot(*s.name);
     if (s.seconds) {
-      check_delay(*s.seconds, pointer);
+      if (std::fabs(*s.seconds) > max_delay_seconds) check_delay(*s.seconds, pointer_ + "/" + seconds_key(s.op));
       in.has_number = true;
       in.number.seconds = *s.seconds;
     } else if (s.value) {
@@ -150,11 +170,20 @@ class TreeCompiler {
       in.number.value = *s.value;
     }
     if (!s.body.empty() || s.op == Op::spawn || s.op == Op::timeout) {
-      in.body = block(s.body, depth + 1, pointer + (is_call(s.op) ? "/then" : "/body"));
+      in.body = nested(s.body, depth + 1, is_call(s.op) ? "then" : "body");
     }
     return in;
   }
 
+  static const char* seconds_key(Op op) {
+    switch (op) {
+      case Op::call_at: return "offset";
+      case Op::wait:
+      case Op::wait_for:
+      case Op::as_completed: return "timeout";
+      default: return "delay";
+    }
+  }
   static bool is_call(Op op) { return op == Op::call_soon || op == Op::call_later || op == Op::call_at; }
   static bool uses_text(Op op) {
     return op == Op::log || op == Op::raise || op == Op::set_exception || is_call(op);
@@ -586,7 +615,7 @@ void check_delay(double seconds, const std::string& pointer) {
 Program compile(const Scenario& scenario) {
   Program program;
   TreeCompiler compiler(program);
-  program.main = compiler.block(scenario.main, 1, "/main");
+  program.main = compiler.block(scenario.main, 1);
   return program;
 }
 
