@@ -3,9 +3,10 @@
 //
 // The one-pass compiler handles the files people and generators write (`do` first in
 // each statement, each key once, everything valid) and gives up on anything else by
-// throwing Fallback; the text is then read again by parse_scenario, whose messages
-// name the place of the fault, and its tree is compiled. So malformed input is
-// reported exactly as parse_scenario reports it, and the fast path stays small.
+// stopping the parse (a SAX event returns false); the text is then read again by
+// parse_scenario, whose messages name the place of the fault, and its tree is
+// compiled. So malformed input is reported exactly as parse_scenario reports it, and
+// the fast path stays small.
 #include <asim/props/program.hpp>
 
 #include <nlohmann/json.hpp>
@@ -29,7 +30,7 @@ namespace {
 /// the names themselves is stored twice); load time is the only time a name is hashed.
 class Tables {
  public:
-  explicit Tables(Program& program) : program_(program), table_(1024, Entry{}) {
+  explicit Tables(Program& program) : program_(program), table_(64, Entry{}) {
     program_.names.emplace_back("main");
     insert(hash("main"), 0);
   }
@@ -216,9 +217,6 @@ class TreeCompiler {
 // ---------------------------------------------------------------------------------
 // From text, in one pass.
 
-/// Thrown by the one-pass compiler on anything outside its happy path.
-struct Fallback {};
-
 enum class Field : std::uint8_t {
   msg,
   delay,
@@ -339,62 +337,62 @@ class SaxCompiler final : public nlohmann::json_sax<nlohmann::json> {
  public:
   explicit SaxCompiler(Program& program) : program_(program), tables_(program) {}
 
-  void finish() {
-    if (!frames_.empty() || !saw_version_ || !saw_main_) throw Fallback{};
-  }
+  /// True when the whole document was compiled (false: read it again with parse_scenario).
+  [[nodiscard]] bool complete() const { return !failed_ && frames_.empty() && saw_version_ && saw_main_; }
 
   bool null() override {
-    Frame& f = top();
-    if (f.kind != Kind::statement) throw Fallback{};
+    if (frames_.empty()) return fallback();
+    Frame& f = frames_.back();
+    if (f.kind != Kind::statement) return fallback();
     switch (f.field) {
       case Field::name:
-        if (!is_call(f.in.op)) throw Fallback{};
+        if (!is_call(f.in.op)) return fallback();
         f.in.name = no_slot;
         return true;
       case Field::delay:
-        if (f.in.op != Op::timeout) throw Fallback{};
+        if (f.in.op != Op::timeout) return fallback();
         return true;
       case Field::timeout: return true;
       case Field::value:
-        if (f.in.op == Op::semaphore) throw Fallback{};
+        if (f.in.op == Op::semaphore) return fallback();
         return true;
-      default: throw Fallback{};
+      default: return fallback();
     }
   }
   bool boolean(bool v) override {
-    Frame& f = top();
+    if (frames_.empty()) return fallback();
+    Frame& f = frames_.back();
     if (f.kind != Kind::statement || (f.field != Field::return_exceptions && f.field != Field::reraise)) {
-      throw Fallback{};
+      return fallback();
     }
     f.in.flag = v;
     return true;
   }
   bool number_integer(number_integer_t v) override { return integer(v, static_cast<double>(v)); }
   bool number_unsigned(number_unsigned_t v) override {
-    if (v > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) throw Fallback{};
+    if (v > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) return fallback();
     return integer(static_cast<std::int64_t>(v), static_cast<double>(v));
   }
   bool number_float(number_float_t v, const string_t& /*text*/) override {
-    Frame& f = top();
-    if (f.kind == Kind::document || f.kind != Kind::statement) throw Fallback{};
-    if (!is_seconds(f.field) || !std::isfinite(v) || std::fabs(v) > max_delay_seconds) throw Fallback{};
+    if (frames_.empty()) return fallback();
+    Frame& f = frames_.back();
+    if (f.kind == Kind::document || f.kind != Kind::statement) return fallback();
+    if (!is_seconds(f.field) || !std::isfinite(v) || std::fabs(v) > max_delay_seconds) return fallback();
     f.in.has_number = true;
     f.in.number.seconds = v;
     return true;
   }
   bool string(string_t& v) override {
-    Frame& f = top();
+    if (frames_.empty()) return fallback();
+    Frame& f = frames_.back();
     switch (f.kind) {
       case Kind::names:
         names_.push_back(f.texts ? tables_.text(v) : tables_.slot(v));
         return true;
       case Kind::statement: break;
-      default: throw Fallback{};
+      default: return fallback();
     }
-    if (f.expect_do) {
-      op(f, v);
-      return true;
-    }
+    if (f.expect_do) return op(f, v);
     switch (f.field) {
       case Field::msg:
       case Field::label: f.in.text = tables_.text(v); return true;
@@ -408,23 +406,24 @@ class SaxCompiler final : public nlohmann::json_sax<nlohmann::json> {
         } else if (v == "FIRST_EXCEPTION") {
           f.in.return_when = ReturnWhen::first_exception;
         } else {
-          throw Fallback{};
+          return fallback();
         }
         return true;
-      default: throw Fallback{};
+      default: return fallback();
     }
   }
-  bool binary(binary_t& /*v*/) override { throw Fallback{}; }
+  bool binary(binary_t& /*v*/) override { return fallback(); }
 
   bool start_object(std::size_t /*n*/) override {
     if (frames_.empty()) {
-      if (started_) throw Fallback{};
+      if (started_) return fallback();
       started_ = true;
       frames_.push_back(Frame{Kind::document});
       return true;
     }
-    Frame& parent = top();
-    if (parent.kind != Kind::block) throw Fallback{};
+    if (frames_.empty()) return fallback();
+    Frame& parent = frames_.back();
+    if (parent.kind != Kind::block) return fallback();
     Frame f{Kind::statement};
     f.in_callback = parent.in_callback;
     f.depth = parent.depth;
@@ -433,55 +432,57 @@ class SaxCompiler final : public nlohmann::json_sax<nlohmann::json> {
     return true;
   }
   bool key(string_t& k) override {
-    Frame& f = top();
+    if (frames_.empty()) return fallback();
+    Frame& f = frames_.back();
     if (f.kind == Kind::document) {
       if (k == "version" && !saw_version_) {
         f.doc_key = DocKey::version;
       } else if (k == "main" && !saw_main_) {
         f.doc_key = DocKey::main;
       } else {
-        throw Fallback{};
+        return fallback();
       }
       return true;
     }
     if (f.expect_do) {
-      if (k != "do") throw Fallback{};
+      if (k != "do") return fallback();
       return true;
     }
     const Field field = field_of(k);
-    if (field == Field::count) throw Fallback{};
+    if (field == Field::count) return fallback();
     const std::uint32_t b = bit(field);
-    if ((f.allowed & b) == 0 || (f.seen & b) != 0) throw Fallback{};
+    if ((f.allowed & b) == 0 || (f.seen & b) != 0) return fallback();
     f.seen |= b;
     f.field = field;
     return true;
   }
   bool end_object() override {
-    Frame& f = top();
+    if (frames_.empty()) return fallback();
+    Frame& f = frames_.back();
     if (f.kind == Kind::document) {
       frames_.pop_back();
       return true;
     }
-    if (f.expect_do || (f.seen & f.required) != f.required) throw Fallback{};
+    if (f.expect_do || (f.seen & f.required) != f.required) return fallback();
     const Instruction in = f.in;
     frames_.pop_back();
-    staged_[static_cast<std::size_t>(top().depth)].push_back(in);
+    staged_[static_cast<std::size_t>(frames_.back().depth)].push_back(in);
     return true;
   }
   bool start_array(std::size_t /*n*/) override {
-    if (frames_.empty()) throw Fallback{};
-    Frame& parent = top();
+    if (frames_.empty()) return fallback();
+    if (frames_.empty()) return fallback();
+    Frame& parent = frames_.back();
     if (parent.kind == Kind::document) {
-      if (parent.doc_key != DocKey::main) throw Fallback{};
+      if (parent.doc_key != DocKey::main) return fallback();
       saw_main_ = true;
-      push_block(false, 1);
-      return true;
+      return push_block(false, 1);
     }
-    if (parent.kind != Kind::statement || parent.expect_do) throw Fallback{};
+    if (parent.kind != Kind::statement || parent.expect_do) return fallback();
     switch (parent.field) {
-      case Field::body: push_block(parent.in.op == Op::spawn ? false : parent.in_callback, parent.depth + 1); break;
-      case Field::then: push_block(true, parent.depth + 1); break;
-      case Field::handler: push_block(parent.in_callback, parent.depth + 1); break;
+      case Field::body: return push_block(parent.in.op == Op::spawn ? false : parent.in_callback, parent.depth + 1);
+      case Field::then: return push_block(true, parent.depth + 1);
+      case Field::handler: return push_block(parent.in_callback, parent.depth + 1);
       case Field::targets:
       case Field::catch_: {
         Frame f{Kind::names};
@@ -490,28 +491,30 @@ class SaxCompiler final : public nlohmann::json_sax<nlohmann::json> {
         frames_.push_back(f);
         break;
       }
-      default: throw Fallback{};
+      default: return fallback();
     }
     return true;
   }
   bool end_array() override {
-    Frame& f = top();
+    if (frames_.empty()) return fallback();
+    Frame& f = frames_.back();
     if (f.kind == Kind::names) {
       const auto begin = static_cast<std::uint32_t>(program_.lists.size());
       program_.lists.insert(program_.lists.end(), names_.begin() + static_cast<std::ptrdiff_t>(f.list_begin),
                             names_.end());
       names_.resize(f.list_begin);
       frames_.pop_back();
-      top().in.set_list(Span{begin, static_cast<std::uint32_t>(program_.lists.size() - begin)});
+      frames_.back().in.set_list(Span{begin, static_cast<std::uint32_t>(program_.lists.size() - begin)});
       return true;
     }
-    if (f.kind != Kind::block) throw Fallback{};
+    if (f.kind != Kind::block) return fallback();
     std::vector<Instruction>& staged = staged_[static_cast<std::size_t>(f.depth)];
     const Span span{static_cast<std::uint32_t>(program_.code.size()), static_cast<std::uint32_t>(staged.size())};
     program_.code.insert(program_.code.end(), staged.begin(), staged.end());
     staged.clear();
     frames_.pop_back();
-    Frame& parent = top();
+    if (frames_.empty()) return fallback();
+    Frame& parent = frames_.back();
     if (parent.kind == Kind::document) {
       program_.main = span;
     } else if (parent.field == Field::handler) {
@@ -523,7 +526,7 @@ class SaxCompiler final : public nlohmann::json_sax<nlohmann::json> {
   }
   bool parse_error(std::size_t /*position*/, const std::string& /*token*/,
                    const nlohmann::detail::exception& /*e*/) override {
-    throw Fallback{};
+    return fallback();
   }
 
  private:
@@ -544,51 +547,57 @@ class SaxCompiler final : public nlohmann::json_sax<nlohmann::json> {
     Instruction in;
   };
 
-  Frame& top() {
-    if (frames_.empty()) throw Fallback{};
-    return frames_.back();
+  /// Stops the parse: the text is outside the happy path. (Returning false from a SAX
+  /// event stops nlohmann's parser without an exception, which keeps a malformed input
+  /// cheap: it is read again anyway.)
+  bool fallback() {
+    failed_ = true;
+    return false;
   }
 
   static bool is_call(Op op) { return op == Op::call_soon || op == Op::call_later || op == Op::call_at; }
   static bool is_seconds(Field f) { return f == Field::delay || f == Field::offset || f == Field::timeout; }
 
-  void op(Frame& f, const std::string& name) {
+  bool op(Frame& f, const std::string& name) {
     const std::optional<Op> op = op_from_name(name);
-    if (!op || (f.in_callback && !allowed_in_callback(*op))) throw Fallback{};
+    if (!op || (f.in_callback && !allowed_in_callback(*op))) return fallback();
     f.expect_do = false;
     f.in.op = *op;
     const FieldMasks masks = masks_of(*op);
     f.allowed = masks.allowed;
     f.required = masks.required;
+    return true;
   }
 
   bool integer(std::int64_t v, double as_double) {
-    Frame& f = top();
+    if (frames_.empty()) return fallback();
+    Frame& f = frames_.back();
     if (f.kind == Kind::document) {
-      if (f.doc_key != DocKey::version || v != 1 || saw_version_) throw Fallback{};
+      if (f.doc_key != DocKey::version || v != 1 || saw_version_) return fallback();
       saw_version_ = true;
       return true;
     }
-    if (f.kind != Kind::statement || f.expect_do) throw Fallback{};
+    if (f.kind != Kind::statement || f.expect_do) return fallback();
     if (is_seconds(f.field)) {
-      if (std::fabs(as_double) > max_delay_seconds) throw Fallback{};
+      if (std::fabs(as_double) > max_delay_seconds) return fallback();
       f.in.has_number = true;
       f.in.number.seconds = as_double;
       return true;
     }
-    if (f.field != Field::value && f.field != Field::maxsize) throw Fallback{};
+    if (f.field != Field::value && f.field != Field::maxsize) return fallback();
     f.in.has_number = true;
     f.in.number.value = v;
     return true;
   }
 
-  void push_block(bool in_callback, int depth) {
-    if (depth > max_nesting_depth) throw Fallback{};
+  bool push_block(bool in_callback, int depth) {
+    if (depth > max_nesting_depth) return fallback();
     Frame f{Kind::block};
     f.in_callback = in_callback;
     f.depth = depth;
     if (staged_.size() <= static_cast<std::size_t>(depth)) staged_.resize(static_cast<std::size_t>(depth) + 1);
     frames_.push_back(f);
+    return true;
   }
 
   Program& program_;
@@ -600,6 +609,7 @@ class SaxCompiler final : public nlohmann::json_sax<nlohmann::json> {
   bool started_ = false;
   bool saw_version_ = false;
   bool saw_main_ = false;
+  bool failed_ = false;
 };
 
 }  // namespace
@@ -622,19 +632,14 @@ Program compile(const Scenario& scenario) {
 Program compile_scenario(std::string_view json_text) {
   {
     Program program;
-    try {
-      // Capacity by the text's size: a statement takes at least 10 bytes of JSON.
-      // Pages never touched cost no memory, and nothing is moved as the program grows.
-      program.code.reserve(json_text.size() / 10 + 16);
-      SaxCompiler sax(program);
-      nlohmann::json::sax_parse(json_text.data(), json_text.data() + json_text.size(), &sax);
-      sax.finish();
-      return program;
-    } catch (const Fallback&) {
-      // Read again below for the precise message (or the odd but valid file).
-    } catch (const nlohmann::json::exception&) {
-    }
+    // Capacity by the text's size: a statement takes at least 10 bytes of JSON.
+    // Pages never touched cost no memory, and nothing is moved as the program grows.
+    program.code.reserve(json_text.size() / 10 + 16);
+    SaxCompiler sax(program);
+    const bool parsed = nlohmann::json::sax_parse(json_text.data(), json_text.data() + json_text.size(), &sax);
+    if (parsed && sax.complete()) return program;
   }
+  // Read again for the precise message (or the odd but valid file: a key before `do`).
   return compile(parse_scenario(json_text));
 }
 
