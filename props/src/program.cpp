@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -19,6 +20,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <iterator>
 #include <limits>
 
 namespace asim::props {
@@ -612,6 +614,89 @@ class SaxCompiler final : public nlohmann::json_sax<nlohmann::json> {
   bool failed_ = false;
 };
 
+/// A file's text in anonymous memory, read with one read(2), whose pages the parser
+/// gives back as it moves on: the text is not needed once compiled, so the peak memory
+/// of a load is the program plus a megabyte, not the program plus the file.
+class ReleasedText {
+ public:
+  static constexpr std::size_t chunk = std::size_t{1} << 20;
+
+  ~ReleasedText() {
+    if (base_ != nullptr) ::munmap(base_, mapped_);
+  }
+  /// Reads a regular file; false when it is not one or cannot be read.
+  bool read(int fd, std::size_t size) {
+    const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+    mapped_ = (size + page) / page * page;
+    void* p = ::mmap(nullptr, mapped_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) return false;
+    base_ = static_cast<char*>(p);
+    released_ = base_;
+    while (size_ < size) {
+      const ssize_t n = ::read(fd, base_ + size_, size - size_);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return false;
+      size_ += static_cast<std::size_t>(n);
+    }
+    return true;
+  }
+  /// Gives back the whole chunks before `p`.
+  void release_before(const char* p) noexcept {
+    char* const end = base_ + static_cast<std::size_t>(p - base_) / chunk * chunk;
+    if (end <= released_) return;
+    ::madvise(released_, static_cast<std::size_t>(end - released_), MADV_DONTNEED);
+    released_ = end;
+  }
+
+  /// The iterator nlohmann's parser reads through: a pointer that releases each chunk
+  /// it leaves behind (one well-predicted test per character).
+  class Iterator {
+   public:
+    using iterator_category = std::forward_iterator_tag;
+    using value_type = char;
+    using difference_type = std::ptrdiff_t;
+    using pointer = const char*;
+    using reference = const char&;
+    Iterator() = default;
+    Iterator(const char* p, ReleasedText* owner) : p_(p), owner_(owner) {}
+    reference operator*() const noexcept { return *p_; }
+    Iterator& operator++() noexcept {
+      ++p_;
+      if ((reinterpret_cast<std::uintptr_t>(p_) & (chunk - 1)) == 0) owner_->release_before(p_);
+      return *this;
+    }
+    Iterator operator++(int) noexcept {
+      Iterator old = *this;
+      ++*this;
+      return old;
+    }
+    friend bool operator!=(const Iterator& a, const Iterator& b) noexcept { return a.p_ != b.p_; }
+
+   private:
+    const char* p_ = nullptr;
+    ReleasedText* owner_ = nullptr;
+  };
+  Iterator begin() noexcept { return {base_, this}; }
+  Iterator end() noexcept { return {base_ + size_, this}; }
+
+ private:
+  char* base_ = nullptr;
+  char* released_ = nullptr;
+  std::size_t mapped_ = 0;
+  std::size_t size_ = 0;
+};
+
+/// The one-pass compile of `text`; false when it has to be read again.
+template <class Iterator>
+bool compile_once(Iterator first, Iterator last, std::size_t size, Program& program) {
+  // Capacity by the text's size: a statement takes at least 10 bytes of JSON.
+  // Pages never touched cost no memory, and nothing is moved as the program grows.
+  program.code.reserve(size / 10 + 16);
+  SaxCompiler sax(program);
+  const bool parsed = nlohmann::json::sax_parse(first, last, &sax);
+  return parsed && sax.complete();
+}
+
 }  // namespace
 
 void check_delay(double seconds, const std::string& pointer) {
@@ -632,12 +717,9 @@ Program compile(const Scenario& scenario) {
 Program compile_scenario(std::string_view json_text) {
   {
     Program program;
-    // Capacity by the text's size: a statement takes at least 10 bytes of JSON.
-    // Pages never touched cost no memory, and nothing is moved as the program grows.
-    program.code.reserve(json_text.size() / 10 + 16);
-    SaxCompiler sax(program);
-    const bool parsed = nlohmann::json::sax_parse(json_text.data(), json_text.data() + json_text.size(), &sax);
-    if (parsed && sax.complete()) return program;
+    if (compile_once(json_text.data(), json_text.data() + json_text.size(), json_text.size(), program)) {
+      return program;
+    }
   }
   // Read again for the precise message (or the odd but valid file: a key before `do`).
   return compile(parse_scenario(json_text));
@@ -672,6 +754,24 @@ bool read_file(const std::string& path, std::string& out) {
 }
 
 Program load_program(const std::string& path) {
+  if (path != "-") {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    struct stat st {};
+    if (fd >= 0 && ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+      bool compiled = false;
+      Program program;
+      {
+        ReleasedText text;
+        const bool read = text.read(fd, static_cast<std::size_t>(st.st_size));
+        ::close(fd);
+        if (read) compiled = compile_once(text.begin(), text.end(), static_cast<std::size_t>(st.st_size), program);
+      }
+      // Else the text is gone: read it again below for parse_scenario's message.
+      if (compiled) return program;
+    } else if (fd >= 0) {
+      ::close(fd);
+    }
+  }
   std::string text;
   if (!read_file(path, text)) throw ScenarioFormatError("", "cannot read " + path);
   return compile_scenario(text);

@@ -7,6 +7,39 @@
 
 namespace asim::props {
 
+struct Value::Payload {
+  std::vector<Value> items;
+  std::string error;
+};
+
+Value Value::list(std::vector<Value> items) {
+  Value v;
+  v.kind_ = Kind::list;
+  v.payload_ = std::make_shared<const Payload>(Payload{std::move(items), {}});
+  return v;
+}
+
+Value Value::error(std::string text) {
+  Value v;
+  v.kind_ = Kind::error;
+  v.payload_ = std::make_shared<const Payload>(Payload{{}, std::move(text)});
+  return v;
+}
+
+const std::vector<Value>& Value::items() const noexcept {
+  static const std::vector<Value> none;
+  return kind_ == Kind::list ? payload_->items : none;
+}
+
+bool operator==(const Value& a, const Value& b) noexcept {
+  if (a.kind_ != b.kind_ || a.integer_ != b.integer_) return false;
+  switch (a.kind_) {
+    case Value::Kind::list: return a.payload_->items == b.payload_->items;
+    case Value::Kind::error: return a.payload_->error == b.payload_->error;
+    default: return true;
+  }
+}
+
 std::string Value::text() const {
   std::string out;
   append_text(out);
@@ -23,13 +56,13 @@ void Value::append_text(std::string& out) const {
     }
     case Kind::error:
       out += '!';
-      out += error_;
+      out += payload_->error;
       return;
     case Kind::list:
       out += '[';
-      for (std::size_t i = 0; i < items_.size(); ++i) {
+      for (std::size_t i = 0; i < payload_->items.size(); ++i) {
         if (i > 0) out += ", ";
-        items_[i].append_text(out);
+        payload_->items[i].append_text(out);
       }
       out += ']';
       return;
