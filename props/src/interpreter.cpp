@@ -136,8 +136,8 @@ struct Interpreter::State {
     return static_cast<double>(ns - origin_ns) / 1e9 / options.time_scale;
   }
 
-  [[nodiscard]] const std::string& name(Slot slot) const { return program.names[slot]; }
-  [[nodiscard]] const std::string& text(std::uint32_t id) const { return program.texts[id]; }
+  [[nodiscard]] std::string_view name(Slot slot) const { return program.names[slot]; }
+  [[nodiscard]] std::string_view text(std::uint32_t id) const { return program.texts[id]; }
 
   void record(double time, std::string_view who, std::string_view text) {
     if (options.sink != nullptr) {
@@ -203,28 +203,28 @@ struct Interpreter::State {
 
   Object& define(Slot slot) {
     Object& object = objects[slot];
-    if (object.defined) throw NameError(name(slot));
+    if (object.defined) throw NameError(std::string(name(slot)));
     object.defined = true;
     return object;
   }
 
   Object& lookup(Slot slot) {
     Object& object = objects[slot];
-    if (!object.defined) throw NameError(name(slot));
+    if (!object.defined) throw NameError(std::string(name(slot)));
     return object;
   }
 
   /// Python's `get(name, 'awaitable')` (and 'future': tasks are futures too).
   Future<Value> awaitable(Slot slot) {
     auto* future = std::get_if<Future<Value>>(&lookup(slot).held);
-    if (future == nullptr) throw TypeError(name(slot));
+    if (future == nullptr) throw TypeError(std::string(name(slot)));
     return *future;
   }
 
   template <class T>
   T& primitive(Slot slot) {
     auto* held = std::get_if<std::unique_ptr<T>>(&lookup(slot).held);
-    if (held == nullptr) throw TypeError(name(slot));
+    if (held == nullptr) throw TypeError(std::string(name(slot)));
     return **held;
   }
 
@@ -269,7 +269,7 @@ struct Interpreter::State {
           return;
         }
         auto* future = std::get_if<Future<Value>>(&object.held);
-        if (future == nullptr) throw TypeError(name(in.target));
+        if (future == nullptr) throw TypeError(std::string(name(in.target)));
         const bool cancelled = future->base().cancel();
         line("cancel ", in.target) += cancelled ? " -> True" : " -> False";
         emit();
@@ -286,7 +286,7 @@ struct Interpreter::State {
       }
       case Op::set_exception: {
         Future<Value> f = awaitable(in.target);
-        f.set_exception(std::make_exception_ptr(ScenarioError(text(in.text))));
+        f.set_exception(std::make_exception_ptr(ScenarioError(std::string(text(in.text)))));
         line("set_exception ", in.target) += " ScenarioError:";
         event += text(in.text);
         emit();
@@ -346,7 +346,7 @@ struct Interpreter::State {
         } else if (auto* semaphore = std::get_if<std::unique_ptr<Semaphore>>(&object.held)) {
           (*semaphore)->release();
         } else {
-          throw TypeError(name(in.target));
+          throw TypeError(std::string(name(in.target)));
         }
         line("release ", in.target);
         emit();
@@ -506,7 +506,7 @@ Coro<Value> run_awaiting(State* state, const Instruction* in, bool* returned) {
       } else if (auto* semaphore = std::get_if<std::unique_ptr<Semaphore>>(&object.held)) {
         co_await (*semaphore)->acquire();
       } else {
-        throw TypeError(state->name(in->target));
+        throw TypeError(std::string(state->name(in->target)));
       }
       state->line("acquire ", in->target);
       state->emit();
@@ -553,7 +553,7 @@ Coro<Value> run_body(State* state, Span body, bool* returned) {
       case Op::return_:
         if (returned != nullptr) *returned = true;
         co_return value_of(in);
-      case Op::raise: throw ScenarioError(state->text(in.text));
+      case Op::raise: throw ScenarioError(std::string(state->text(in.text)));
       case Op::wait:
       case Op::wait_for:
       case Op::as_completed:
@@ -581,7 +581,7 @@ Coro<Value> run_body(State* state, Span body, bool* returned) {
 
 void Interpreter::State::spawn(Slot slot, Span body) {
   Object& object = define(slot);
-  Task<Value> task = loop->create_task(run_body(this, body, nullptr), name(slot));
+  Task<Value> task = loop->create_task(run_body(this, body, nullptr), std::string(name(slot)));
   object.held = Future<Value>(task);
   tasks.push_back(task);
   add_done_logger(slot, Future<Value>(task));

@@ -33,7 +33,7 @@ namespace {
 class Tables {
  public:
   explicit Tables(Program& program) : program_(program), table_(64, Entry{}) {
-    program_.names.emplace_back("main");
+    program_.names.add("main");
     insert(hash("main"), 0);
   }
   Slot slot(std::string_view name) {
@@ -46,15 +46,14 @@ class Tables {
       if (entry.check == check && program_.names[entry.slot_plus_one - 1] == name) return entry.slot_plus_one - 1;
     }
     const auto slot = static_cast<Slot>(program_.names.size());
-    program_.names.emplace_back(name);
+    program_.names.add(name);
     insert(h, slot);
     return slot;
   }
   // Copies rather than moves: the SAX parser's string is its token buffer, whose
   // capacity it reuses for the next token.
   std::uint32_t text(std::string_view text) {
-    program_.texts.emplace_back(text);
-    return static_cast<std::uint32_t>(program_.texts.size() - 1);
+    return program_.texts.add(text);
   }
 
  private:

@@ -69,13 +69,35 @@ struct Instruction {
 };
 static_assert(sizeof(Instruction) == 32);
 
+/// Strings end to end in one buffer (a scenario has one name or label per few
+/// statements: a std::string each would cost more than the instructions).
+class StringTable {
+ public:
+  /// Appends `text`; returns its index.
+  std::uint32_t add(std::string_view text) {
+    chars_.append(text);
+    ends_.push_back(chars_.size());
+    return static_cast<std::uint32_t>(ends_.size() - 1);
+  }
+  [[nodiscard]] std::string_view operator[](std::size_t i) const noexcept {
+    const std::size_t begin = i == 0 ? 0 : ends_[i - 1];
+    return std::string_view(chars_).substr(begin, ends_[i] - begin);
+  }
+  [[nodiscard]] std::size_t size() const noexcept { return ends_.size(); }
+  friend bool operator==(const StringTable&, const StringTable&) = default;
+
+ private:
+  std::string chars_;
+  std::vector<std::size_t> ends_;
+};
+
 /// A loaded scenario. Immutable once built; an Interpreter runs it.
 struct Program {
   std::vector<Instruction> code;
   std::vector<std::uint32_t> lists;
   /// Slot -> name. Slot 0 is "main", the task that runs `main`.
-  std::vector<std::string> names;
-  std::vector<std::string> texts;
+  StringTable names;
+  StringTable texts;
   Span main;
 };
 
