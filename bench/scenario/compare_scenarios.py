@@ -23,14 +23,29 @@ ORACLE = os.path.join(ROOT, "props", "oracle", "asim_oracle.py")
 
 
 def measure(cmd, stdout=subprocess.DEVNULL):
-    """Runs cmd; returns (exit code, CPU seconds, wall seconds, peak RSS MiB)."""
+    """Runs cmd; returns (exit code, CPU seconds, wall seconds, peak RSS MiB). The peak
+    comes from /usr/bin/time when present: wait4's ru_maxrss also counts the forked
+    Python's pages before exec (some 10 MiB)."""
     import time
+    time_tool = "/usr/bin/time"
+    rss_file = None
+    if os.path.exists(time_tool):
+        fd, rss_file = tempfile.mkstemp()
+        os.close(fd)
+        cmd = [time_tool, "-f", "%M", "-o", rss_file] + cmd
     start = time.monotonic()
     proc = subprocess.Popen(cmd, stdout=stdout, stderr=subprocess.DEVNULL)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.monotonic() - start
     code = os.waitstatus_to_exitcode(status)
-    return code, usage.ru_utime + usage.ru_stime, wall, usage.ru_maxrss / 1024
+    rss = usage.ru_maxrss / 1024
+    if rss_file:
+        with open(rss_file) as f:
+            lines = [l for l in f.read().split() if l.isdigit()]
+        os.remove(rss_file)
+        if lines:
+            rss = int(lines[-1]) / 1024
+    return code, usage.ru_utime + usage.ru_stime, wall, rss
 
 
 def count_lines(path):
