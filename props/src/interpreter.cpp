@@ -398,8 +398,8 @@ using State = Interpreter::State;
 /// which does not yield to the loop, as Python's `await self.block()` does not.
 Coro<Value> run_body(State* state, Span body, bool* returned);
 
-std::string sorted_names(const std::vector<AnyFuture>& futures,
-                         const std::vector<std::pair<FutureBase*, Slot>>& names, const State& state) {
+std::string sorted_names(const std::vector<AnyFuture>& futures, const std::vector<std::pair<FutureBase*, Slot>>& names,
+                         const State& state) {
   std::vector<std::string_view> out;
   out.reserve(futures.size());
   for (const AnyFuture& f : futures) {
@@ -466,8 +466,7 @@ Coro<Value> run_awaiting(State* state, const Instruction* in, bool* returned) {
         if (!seen) names.emplace_back(&f.base(), slot);
         futures.emplace_back(f);
       }
-      WaitResult result =
-          co_await asim::wait(std::move(futures), state->scaled_or_none(*in), to_asim(in->return_when));
+      WaitResult result = co_await asim::wait(std::move(futures), state->scaled_or_none(*in), to_asim(in->return_when));
       std::string text = "wait done=[" + sorted_names(result.done, names, *state) + "] pending=[" +
                          sorted_names(result.pending, names, *state) + "]";
       state->line(text);
@@ -640,9 +639,8 @@ void Interpreter::State::run(EventLoop& target) {
     if (loop->instrument() != nullptr) throw RuntimeError("the deadlock probe needs a loop without an instrument");
     loop->set_instrument(&activity);
   }
-  loop->set_exception_handler([state = this](EventLoop&, const ExceptionContext& context) {
-    state->on_loop_error(context);
-  });
+  loop->set_exception_handler(
+      [state = this](EventLoop&, const ExceptionContext& context) { state->on_loop_error(context); });
   struct Finish {
     State* state;
     ~Finish() {

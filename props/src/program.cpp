@@ -52,9 +52,7 @@ class Tables {
   }
   // Copies rather than moves: the SAX parser's string is its token buffer, whose
   // capacity it reuses for the next token.
-  std::uint32_t text(std::string_view text) {
-    return program_.texts.add(text);
-  }
+  std::uint32_t text(std::string_view text) { return program_.texts.add(text); }
 
  private:
   // FNV-1a, 64 bits: names are short.
@@ -187,9 +185,7 @@ class TreeCompiler {
     }
   }
   static bool is_call(Op op) { return op == Op::call_soon || op == Op::call_later || op == Op::call_at; }
-  static bool uses_text(Op op) {
-    return op == Op::log || op == Op::raise || op == Op::set_exception || is_call(op);
-  }
+  static bool uses_text(Op op) { return op == Op::log || op == Op::raise || op == Op::set_exception || is_call(op); }
   static bool uses_target(Op op) {
     switch (op) {
       case Op::await_:
@@ -387,9 +383,7 @@ class SaxCompiler final : public nlohmann::json_sax<nlohmann::json> {
     if (frames_.empty()) return fallback();
     Frame& f = frames_.back();
     switch (f.kind) {
-      case Kind::names:
-        names_.push_back(f.texts ? tables_.text(v) : tables_.slot(v));
-        return true;
+      case Kind::names: names_.push_back(f.texts ? tables_.text(v) : tables_.slot(v)); return true;
       case Kind::statement: break;
       default: return fallback();
     }

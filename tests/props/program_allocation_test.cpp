@@ -2,11 +2,11 @@
 // Running a compiled scenario allocates nothing per statement: this binary replaces
 // the global operator new and counts the allocations of a run, which must not grow
 // with the number of statements run (names are slots, lines go through one buffer).
+#include <gtest/gtest.h>
 #include <asim/detail/frame_allocator.hpp>
 #include <asim/props/interpreter.hpp>
 #include <asim/props/program.hpp>
 #include <asim/props/virtual_loop.hpp>
-#include <gtest/gtest.h>
 
 #include <cstddef>
 #include <cstdlib>

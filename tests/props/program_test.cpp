@@ -111,7 +111,8 @@ TEST(Program, AChainOfFiftyThousandNestedSpawnsIsRejected) {
 
 TEST(Program, NestingUpToTheLimitRuns) {
   const std::string open = R"({"do": "try", "catch": ["ScenarioError"], "body": [)";
-  const Program program = compile_scenario(nested(max_nesting_depth - 1, open, R"({"do": "raise", "msg": "deep"})", "]}"));
+  const Program program =
+      compile_scenario(nested(max_nesting_depth - 1, open, R"({"do": "raise", "msg": "deep"})", "]}"));
   const std::string trace = run_text(program);
   EXPECT_EQ(trace, "0.000000 main caught ScenarioError:deep\n0.000000 - done main ok None\n");
 }
@@ -123,11 +124,13 @@ TEST(Program, DelaysBeyondTheClocksRangeAreRejectedAtLoadTime) {
   EXPECT_EQ(compile_error(main_of(R"({"do": "log", "msg": "a"}, {"do": "call_later", "delay": -1e300, "label": "x"})"))
                 .rfind("/main/1/delay: -1e+300 seconds is beyond", 0),
             0U);
-  EXPECT_EQ(compile_error(main_of(R"({"do": "future", "name": "f"}, {"do": "wait_for", "target": "f", "timeout": 2e9})"))
-                .rfind("/main/1/timeout: 2e+09 seconds is beyond", 0),
-            0U);
-  EXPECT_EQ(compile_error(main_of(R"({"do": "call_at", "offset": 10000000000, "label": "x"})")).rfind("/main/0/offset", 0),
-            0U);
+  EXPECT_EQ(
+      compile_error(main_of(R"({"do": "future", "name": "f"}, {"do": "wait_for", "target": "f", "timeout": 2e9})"))
+          .rfind("/main/1/timeout: 2e+09 seconds is beyond", 0),
+      0U);
+  EXPECT_EQ(
+      compile_error(main_of(R"({"do": "call_at", "offset": 10000000000, "label": "x"})")).rfind("/main/0/offset", 0),
+      0U);
   // The limit itself is fine.
   EXPECT_EQ(compile_error(main_of(R"({"do": "sleep", "delay": 1e9})")), "");
 }
