@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 
 namespace asim::props {
@@ -150,6 +151,62 @@ TEST(Program, TwoHundredThousandSleepingTasksRun) {
   ASSERT_EQ(result.lines.size(), static_cast<std::size_t>(tasks) + 1);
   EXPECT_EQ(result.lines.front().event, "done t0 ok None");
   EXPECT_EQ(result.lines.back().event, "done main ok None");
+}
+
+/// Writes `text` to a new temporary file and returns its path.
+std::string temp_file(const std::string& text) {
+  char path[] = "/tmp/asim-program-test-XXXXXX";
+  const int fd = ::mkstemp(path);
+  EXPECT_GE(fd, 0);
+  std::FILE* file = ::fdopen(fd, "w");
+  std::fwrite(text.data(), 1, text.size(), file);
+  std::fclose(file);
+  return path;
+}
+
+/// A valid scenario of a few MiB: the loader gives its pages back as it parses them.
+std::string big_text() {
+  std::string text = R"({"version": 1, "main": [)";
+  for (int i = 0; i < 40'000; ++i) {
+    text += R"({"do": "future", "name": "f)" + std::to_string(i) + R"("}, {"do": "log", "msg": "m)" +
+            std::to_string(i) + R"("},)";
+  }
+  return text + R"({"do": "sleep", "delay": 0}]})";
+}
+
+TEST(Program, LoadingABigFileCompilesWhatTheTextCompilesTo) {
+  const std::string text = big_text();
+  ASSERT_GT(text.size(), std::size_t{2} << 20);
+  const std::string path = temp_file(text);
+  const Program loaded = load_program(path);
+  const Program compiled = compile_scenario(text);
+  EXPECT_EQ(loaded.names, compiled.names);
+  EXPECT_EQ(loaded.texts, compiled.texts);
+  EXPECT_EQ(loaded.code.size(), compiled.code.size());
+  EXPECT_EQ(run_text(loaded), run_text(compiled));
+  std::remove(path.c_str());
+}
+
+TEST(Program, AFaultAtTheEndOfABigFileIsReportedAsParseScenarioReportsIt) {
+  // The pages before the fault are gone when it is found: the file is read again.
+  std::string text = big_text();
+  text.insert(text.size() - 2, R"(, {"do": "sleep", "delay": "late"})");
+  const std::string path = temp_file(text);
+  std::string expected;
+  try {
+    (void)parse_scenario(text);
+  } catch (const ScenarioFormatError& e) {
+    expected = e.what();
+  }
+  EXPECT_EQ(expected, "/main/80001/delay: expected a number");
+  try {
+    (void)load_program(path);
+    ADD_FAILURE() << "loaded";
+  } catch (const ScenarioFormatError& e) {
+    EXPECT_EQ(std::string(e.what()), expected);
+  }
+  std::remove(path.c_str());
+  EXPECT_THROW((void)load_program(path), ScenarioFormatError);  // gone: cannot read
 }
 
 TEST(Program, TheTraceWriterPrintsWhatFormatTracePrints) {
