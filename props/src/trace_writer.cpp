@@ -64,21 +64,22 @@ void TraceWriter::line(double time, std::string_view who, std::string_view event
     json_ += "\n  }";
   }
   buffer_ += '\n';
-  if (buffer_.size() >= block_size_) flush();
+  if (buffer_.size() >= block_size_) write_out();
+}
+
+void TraceWriter::write_out() noexcept {
+  std::size_t done = 0;
+  while (error_ == 0 && done < buffer_.size()) {
+    const ssize_t n = ::write(fd_, buffer_.data() + done, buffer_.size() - done);
+    if (n < 0 && errno != EINTR) error_ = errno;
+    if (n > 0) done += static_cast<std::size_t>(n);
+  }
+  buffer_.clear();
 }
 
 void TraceWriter::flush() {
-  std::size_t done = 0;
-  while (done < buffer_.size()) {
-    const ssize_t n = ::write(fd_, buffer_.data() + done, buffer_.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      buffer_.clear();
-      throw std::runtime_error(std::string("cannot write the trace: ") + std::strerror(errno));
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  buffer_.clear();
+  write_out();
+  if (error_ != 0) throw std::runtime_error(std::string("cannot write the trace: ") + std::strerror(error_));
 }
 
 void append_json_string(std::string& out, std::string_view text) {

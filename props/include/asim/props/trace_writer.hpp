@@ -23,8 +23,10 @@ class TraceWriter final : public TraceSink {
   /// Flushes what is left; errors are lost here, so call flush() first.
   ~TraceWriter() override;
 
+  /// Never throws (it runs inside the loop's callbacks): a failed write is remembered,
+  /// the rest of the trace dropped, and flush() reports it.
   void line(double time, std::string_view who, std::string_view event) override;
-  /// Writes the buffer out. Throws std::runtime_error when the write fails.
+  /// Writes the buffer out. Throws std::runtime_error when this or an earlier write failed.
   void flush();
 
   /// Also collect each line as a JSON event object of the JSON trace.
@@ -36,12 +38,14 @@ class TraceWriter final : public TraceSink {
 
  private:
   void append_time(std::string& out, double time);
+  void write_out() noexcept;
 
   int fd_;
   bool print_times_;
   bool keep_json_ = false;
   std::size_t block_size_;
   std::size_t lines_ = 0;
+  int error_ = 0;  // errno of the first failed write
   std::string buffer_;
   std::string json_;
   // Consecutive lines mostly share a time: its text is formatted once.
