@@ -4,6 +4,7 @@
 #include <asim/props/value.hpp>
 
 #include <charconv>
+#include <typeinfo>
 
 namespace asim::props {
 
@@ -71,6 +72,18 @@ void Value::append_text(std::string& out) const {
 }
 
 std::string exception_class(const std::exception_ptr& error) {
+#if defined(__GLIBCXX__) && defined(__cpp_rtti)
+  // The exact class without a rethrow (a throw, an allocation and an unwind), as
+  // asim::is_cancelled_error does; a class derived from these takes the catch below.
+  if (const std::type_info* type = error ? error.__cxa_exception_type() : nullptr) {
+    if (*type == typeid(CancelledError)) return "CancelledError";
+    if (*type == typeid(ScenarioError)) return "ScenarioError";
+    if (*type == typeid(TimeoutError)) return "TimeoutError";
+    if (*type == typeid(NameError)) return "NameError";
+    if (*type == typeid(TypeError)) return "TypeError";
+    if (*type == typeid(InvalidStateError)) return "InvalidStateError";
+  }
+#endif
   try {
     std::rethrow_exception(error);
   } catch (const ScenarioError&) {
@@ -87,6 +100,16 @@ std::string exception_class(const std::exception_ptr& error) {
 }
 
 std::string exception_text(const std::exception_ptr& error) {
+#if defined(__GLIBCXX__) && defined(__cpp_rtti)
+  // Only a ScenarioError's text needs the object (its message).
+  if (const std::type_info* type = error ? error.__cxa_exception_type() : nullptr) {
+    if (*type != typeid(ScenarioError) && (*type == typeid(CancelledError) || *type == typeid(TimeoutError) ||
+                                           *type == typeid(NameError) || *type == typeid(TypeError) ||
+                                           *type == typeid(InvalidStateError))) {
+      return exception_class(error);
+    }
+  }
+#endif
   try {
     std::rethrow_exception(error);
   } catch (const ScenarioError& e) {
