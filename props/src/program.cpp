@@ -519,9 +519,14 @@ class SaxCompiler final : public nlohmann::json_sax<nlohmann::json> {
     }
     return true;
   }
-  bool parse_error(std::size_t /*position*/, const std::string& /*token*/,
-                   const nlohmann::detail::exception& /*e*/) override {
-    return fallback();
+  bool parse_error(std::size_t position, const std::string& token, const nlohmann::detail::exception& e) override {
+    // Not JSON: parse_scenario would stop at the same byte with the same lexer, before
+    // looking at any statement, so its message is made here rather than by reading the
+    // text again. (A number beyond double range, error 406, is reported at the JSON
+    // pointer of its value, which this pass does not track: read again.)
+    if (e.id == 406) return fallback();
+    throw ScenarioFormatError("", "invalid JSON at byte " + std::to_string(position) + " near '" + token +
+                                      "': " + e.what());
   }
 
  private:
