@@ -110,13 +110,16 @@ STATEMENTS = {
 _DEFAULTS = {'value': None, 'opt_text': None, 'opt_number': None, 'cb_block': [], 'task_block': [],
              'bool': False}
 _INT64 = (-(1 << 63), (1 << 63) - 1)
+# The language's limits (SCENARIO.md, "Limits"), as asim's loader enforces them.
+MAX_NESTING_DEPTH = 100
+MAX_DELAY_SECONDS = 1e9
 
 
 def _is_int(x):
     return isinstance(x, int) and not isinstance(x, bool)
 
 
-def _check_field(kind, x, at):
+def _check_field(kind, x, at, depth):
     """Returns the field's value in the form the interpreter uses, or raises MalformedScenario."""
     if kind in ('text', 'opt_text'):
         if isinstance(x, str) or (kind == 'opt_text' and x is None):
@@ -130,9 +133,12 @@ def _check_field(kind, x, at):
                 f = float(x)
             except OverflowError:
                 f = math.inf
-            if math.isfinite(f):
-                return f
-            raise MalformedScenario(at, "the number is not finite")
+            if not math.isfinite(f):
+                raise MalformedScenario(at, "the number is not finite")
+            if abs(f) > MAX_DELAY_SECONDS:
+                raise MalformedScenario(at, f"{f:g} seconds is beyond the scenario language's limit of "
+                                            "1e9 seconds either way (the loop clock's range)")
+            return f
         raise MalformedScenario(at, "expected a number" + (" or null" if kind == 'opt_number' else ""))
     if kind in ('value', 'int'):
         if x is None and kind == 'value':
@@ -162,17 +168,20 @@ def _check_field(kind, x, at):
             return x
         raise MalformedScenario(at, "expected ALL_COMPLETED, FIRST_COMPLETED or FIRST_EXCEPTION")
     if kind in ('task_block', 'cb_block'):
-        return _check_block(x, at, in_callback=(kind == 'cb_block'))
+        return _check_block(x, at, in_callback=(kind == 'cb_block'), depth=depth + 1)
     raise AssertionError(kind)
 
 
-def _check_block(stmts, at, in_callback):
+def _check_block(stmts, at, in_callback, depth):
     if not isinstance(stmts, list):
         raise MalformedScenario(at, "expected a list of statements")
-    return [_check_statement(s, f"{at}/{i}", in_callback) for i, s in enumerate(stmts)]
+    if depth > MAX_NESTING_DEPTH:
+        raise MalformedScenario(at, f"bodies nested more than {MAX_NESTING_DEPTH} deep "
+                                    "(the scenario language's limit)")
+    return [_check_statement(s, f"{at}/{i}", in_callback, depth) for i, s in enumerate(stmts)]
 
 
-def _check_statement(s, at, in_callback):
+def _check_statement(s, at, in_callback, depth):
     if not isinstance(s, dict):
         raise MalformedScenario(at, "a statement is an object")
     do = s.get('do')
@@ -194,7 +203,7 @@ def _check_statement(s, at, in_callback):
             default = _DEFAULTS[kind]
             out[key] = list(default) if isinstance(default, list) else default
             continue
-        out[key] = _check_field(kind, s[key], f"{at}/{_escape(key)}")
+        out[key] = _check_field(kind, s[key], f"{at}/{_escape(key)}", depth)
     return out
 
 
@@ -215,7 +224,7 @@ def parse(doc):
         raise MalformedScenario('/version', "only version 1 exists")
     if 'main' not in doc:
         raise MalformedScenario('/main', "missing field")
-    return {'version': 1, 'main': _check_block(doc['main'], '/main', in_callback=False)}
+    return {'version': 1, 'main': _check_block(doc['main'], '/main', in_callback=False, depth=1)}
 
 
 def _no_duplicate_keys(pairs):
@@ -237,6 +246,9 @@ def load(text):
         doc = json.loads(text, object_pairs_hook=_no_duplicate_keys, parse_constant=_no_constants)
     except ValueError as e:  # json.JSONDecodeError is a ValueError
         raise MalformedScenario('', f"not JSON: {e}") from None
+    except RecursionError:
+        raise MalformedScenario('', "JSON nested too deep for the decoder (the scenario language allows "
+                                    f"{MAX_NESTING_DEPTH} nested bodies)") from None
     return parse(doc)
 
 

@@ -136,6 +136,20 @@ class Malformed(unittest.TestCase):
         self.assert_malformed('{"version": 1, "main": [{"do": "sleep", "delay": NaN}]}', '')
         self.assert_malformed('{"version": 1, "main": [{"do": "sleep", "delay": 1e400}]}', '/main/0/delay')
 
+    def test_the_languages_limits_are_enforced_at_load_time(self):
+        def nested(depth):
+            body = [{'do': 'log', 'msg': 'x'}]
+            for _ in range(depth):
+                body = [{'do': 'try', 'catch': [], 'body': body}]
+            return scenario(*body)
+        asim_oracle.load(nested(asim_oracle.MAX_NESTING_DEPTH - 1))
+        self.assert_malformed(nested(asim_oracle.MAX_NESTING_DEPTH), '/main' + '/0/body' * 100)
+        self.assert_malformed(scenario({'do': 'sleep', 'delay': 1e300}), '/main/0/delay')
+        self.assert_malformed(scenario({'do': 'call_later', 'delay': -1e10, 'label': 'x'}), '/main/0/delay')
+        asim_oracle.load(scenario({'do': 'sleep', 'delay': 1e9}))
+        # Deeper than Python's JSON decoder can go: still exit 2, at the root.
+        self.assert_malformed('{"version": 1, "main": ' + '[' * 100000 + ']' * 100000 + '}', '')
+
     def test_an_awaiting_statement_inside_a_callback_is_rejected(self):
         self.assert_malformed(scenario({'do': 'call_soon', 'label': 'x', 'then': [{'do': 'sleep', 'delay': 0}]}),
                               '/main/0/then/0/do')

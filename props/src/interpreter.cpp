@@ -20,8 +20,9 @@
 #include <algorithm>
 #include <climits>
 #include <cstdio>
-#include <map>
 #include <string_view>
+#include <utility>
+#include <variant>
 
 namespace asim::props {
 
@@ -54,33 +55,16 @@ namespace {
 
 using OutcomeList = std::vector<Outcome<Value>>;
 
-/// What a name refers to. Python checks kinds with isinstance; these are the classes.
-enum class Kind : std::uint8_t {
-  none,  // a name defined while its object was being made, and the making failed
-  // Tasks, futures, gathers and shields: all Future<Value>, as in asyncio all are
-  // futures (a gather's value is a Value list).
-  future,
-  handle,
-  lock,
-  semaphore,
-  event,
-  queue,
-};
-
+/// The object a slot names. Python checks kinds with isinstance; the alternatives are
+/// the classes. Tasks, futures, gathers and shields are all Future<Value>, as in asyncio
+/// all are futures (a gather's value is a Value list). `defined` is false until the
+/// statement that makes the name runs; a name defined while its object was being made,
+/// and the making failed, holds monostate.
 struct Object {
-  Kind kind = Kind::none;
-  Future<Value> future;
-  Handle handle;
-  std::unique_ptr<Lock> lock;
-  std::unique_ptr<Semaphore> semaphore;
-  std::unique_ptr<Event> event;
-  std::unique_ptr<Queue<Value>> queue;
-};
-
-/// What a block ended with: a `return` (with its value) or falling off its end.
-struct Flow {
-  bool returned = false;
-  Value value;
+  std::variant<std::monostate, Future<Value>, Handle, std::unique_ptr<Lock>, std::unique_ptr<Semaphore>,
+               std::unique_ptr<Event>, std::unique_ptr<Queue<Value>>>
+      held;
+  bool defined = false;
 };
 
 /// The value of a scenario gather: the children's values in argument order, and with
@@ -104,7 +88,7 @@ struct CollectValues {
   }
 };
 
-Value from_json_value(const std::optional<std::int64_t>& v) { return v ? Value::integer(*v) : Value(); }
+Value value_of(const Instruction& in) { return in.has_number ? Value::integer(in.number.value) : Value(); }
 
 /// The loop instrument of the deadlock probe: counts live timers exactly (the core's
 /// timer_count() keeps asyncio's cancelled-timer heuristic, which may drift) and
@@ -127,15 +111,17 @@ class ActivityClock final : public detail::LoopInstrument {
 }  // namespace
 
 struct Interpreter::State {
-  State(const Scenario& s, InterpreterOptions o) : scenario(s), options(o) {}
+  State(const Program& p, InterpreterOptions o) : program(p), options(o), objects(p.names.size()) {}
 
-  const Scenario& scenario;
+  const Program& program;
   InterpreterOptions options;
   EventLoop* loop = nullptr;
   std::int64_t origin_ns = 0;
-  std::map<std::string, Object, std::less<>> objects;
+  std::vector<Object> objects;       // by slot
   std::vector<Future<Value>> tasks;  // creation order, main first
   std::vector<TraceLine> lines;
+  /// The event text of the line being made, reused from line to line.
+  std::string event;
   bool finished = false;
   bool deadlock = false;
   // The deadlock probe (real loop).
@@ -150,216 +136,248 @@ struct Interpreter::State {
     return static_cast<double>(ns - origin_ns) / 1e9 / options.time_scale;
   }
 
-  void emit(std::string event) {
+  [[nodiscard]] std::string_view name(Slot slot) const { return program.names[slot]; }
+  [[nodiscard]] std::string_view text(std::uint32_t id) const { return program.texts[id]; }
+
+  void record(double time, std::string_view who, std::string_view text) {
+    if (options.sink != nullptr) {
+      options.sink->line(time, who, text);
+    } else {
+      lines.push_back(TraceLine{time, std::string(who), std::string(text)});
+    }
+  }
+
+  /// Starts a line: the cleared event buffer, to append the event to.
+  std::string& line(std::string_view first) {
+    event.assign(first);
+    return event;
+  }
+  std::string& line(std::string_view first, Slot slot) {
+    event.assign(first);
+    event += name(slot);
+    return event;
+  }
+
+  /// Writes the line made in `event`.
+  void emit() {
     if (finished) return;
     TaskBase* task = loop->is_running() ? loop->current_task() : nullptr;
-    lines.push_back(TraceLine{scenario_time(loop->time_ns()), task != nullptr ? task->get_name() : "-",
-                              std::move(event)});
+    const double time = scenario_time(loop->time_ns());
+    if (task != nullptr) {
+      record(time, task->get_name(), event);
+    } else {
+      record(time, "-", event);
+    }
   }
 
   void on_loop_error(const ExceptionContext& context) {
     // asyncio: only errors of a Handle (a callback) carry 'handle' and 'exception'.
     if (context.exception && context.future == nullptr && context.message == "Exception in callback") {
-      emit("callback_error " + exception_text(context.exception));
+      line("callback_error ") += exception_text(context.exception);
+      emit();
     }
   }
 
-  template <class T>
-  void add_done_logger(const std::string& name, Future<T> future) {
-    future.add_done_callback([state = this, name](Future<T> done) {
+  void add_done_logger(Slot slot, Future<Value> future) {
+    future.add_done_callback([state = this, slot](Future<Value> done) {
       if (done.cancelled()) {
-        state->emit("done " + name + " cancelled");
+        state->line("done ", slot) += " cancelled";
       } else if (std::exception_ptr error = done.exception()) {
-        state->emit("done " + name + " error " + exception_text(error));
+        state->line("done ", slot) += " error ";
+        state->event += exception_text(error);
       } else {
-        state->emit("done " + name + " ok " + done.result().text());
+        state->line("done ", slot) += " ok ";
+        done.result().append_text(state->event);
       }
+      state->emit();
     });
   }
 
   [[nodiscard]] double scaled(double seconds) const { return seconds * options.time_scale; }
-  [[nodiscard]] std::optional<double> scaled(const std::optional<double>& seconds) const {
-    if (!seconds) return std::nullopt;
-    return scaled(*seconds);
+  [[nodiscard]] std::optional<double> scaled_or_none(const Instruction& in) const {
+    if (!in.has_number) return std::nullopt;
+    return scaled(in.number.seconds);
   }
 
   // -- names ------------------------------------------------------------------
 
-  Object& define(const std::string& name) {
-    auto [it, inserted] = objects.try_emplace(name);
-    if (!inserted) throw NameError(name);
-    return it->second;
+  Object& define(Slot slot) {
+    Object& object = objects[slot];
+    if (object.defined) throw NameError(std::string(name(slot)));
+    object.defined = true;
+    return object;
   }
 
-  Object& lookup(const std::string& name) {
-    auto it = objects.find(name);
-    if (it == objects.end()) throw NameError(name);
-    return it->second;
+  Object& lookup(Slot slot) {
+    Object& object = objects[slot];
+    if (!object.defined) throw NameError(std::string(name(slot)));
+    return object;
   }
 
   /// Python's `get(name, 'awaitable')` (and 'future': tasks are futures too).
-  Future<Value> awaitable(const std::string& name) {
-    Object& object = lookup(name);
-    if (object.kind != Kind::future) throw TypeError(name);
-    return object.future;
+  Future<Value> awaitable(Slot slot) {
+    auto* future = std::get_if<Future<Value>>(&lookup(slot).held);
+    if (future == nullptr) throw TypeError(std::string(name(slot)));
+    return *future;
   }
 
   template <class T>
-  T& primitive(const std::string& name, Kind kind, std::unique_ptr<T> Object::*member) {
-    Object& object = lookup(name);
-    if (object.kind != kind) throw TypeError(name);
-    return *(object.*member);
+  T& primitive(Slot slot) {
+    auto* held = std::get_if<std::unique_ptr<T>>(&lookup(slot).held);
+    if (held == nullptr) throw TypeError(std::string(name(slot)));
+    return **held;
   }
 
-  /// The futures named by `names`, looked up in order.
-  std::vector<Future<Value>> futures(const std::vector<std::string>& names) {
+  /// The futures a statement's target list names, looked up in order.
+  std::vector<Future<Value>> futures(const Instruction& in) {
+    const Span list = in.list();
     std::vector<Future<Value>> out;
-    out.reserve(names.size());
-    for (const std::string& name : names) out.push_back(awaitable(name));
+    out.reserve(list.size);
+    for (std::uint32_t i = 0; i < list.size; ++i) out.push_back(awaitable(program.lists[list.begin + i]));
     return out;
   }
 
   // -- statements that never await (also in callbacks) -------------------------
 
-  void run_callback(const Statement& s) {
-    emit("cb " + s.text);
-    for (const Statement& then : s.body) run_sync(then);
+  void run_callback(const Instruction& in) {
+    line("cb ") += text(in.text);
+    emit();
+    for (std::uint32_t i = 0; i < in.body.size; ++i) run_sync(program.code[in.body.begin + i]);
   }
 
-  void spawn(const std::string& name, const std::vector<Statement>& body);
+  void spawn(Slot slot, Span body);
 
-  void run_sync(const Statement& s) {
-    switch (s.op) {
-      case Op::log: emit("log " + s.text); return;
-      case Op::spawn: spawn(*s.name, s.body); return;
+  void run_sync(const Instruction& in) {
+    switch (in.op) {
+      case Op::log:
+        line("log ") += text(in.text);
+        emit();
+        return;
+      case Op::spawn: spawn(in.name, in.body); return;
       case Op::future: {
-        Object& object = define(*s.name);
-        object.kind = Kind::future;
-        object.future = loop->create_future<Value>();
-        add_done_logger(*s.name, object.future);
+        Object& object = define(in.name);
+        Future<Value>& f = object.held.emplace<Future<Value>>(loop->create_future<Value>());
+        add_done_logger(in.name, f);
         return;
       }
       case Op::cancel: {
-        Object& object = lookup(s.target);
-        if (object.kind == Kind::handle) {
-          object.handle.cancel();
-          emit("cancel " + s.target);
+        Object& object = lookup(in.target);
+        if (auto* handle = std::get_if<Handle>(&object.held)) {
+          handle->cancel();
+          line("cancel ", in.target);
+          emit();
           return;
         }
-        if (object.kind != Kind::future) throw TypeError(s.target);
-        const bool cancelled = object.future.base().cancel();
-        emit("cancel " + s.target + (cancelled ? " -> True" : " -> False"));
+        auto* future = std::get_if<Future<Value>>(&object.held);
+        if (future == nullptr) throw TypeError(std::string(name(in.target)));
+        const bool cancelled = future->base().cancel();
+        line("cancel ", in.target) += cancelled ? " -> True" : " -> False";
+        emit();
         return;
       }
       case Op::set_result: {
-        Future<Value> f = awaitable(s.target);
-        const Value value = from_json_value(s.value);
+        Future<Value> f = awaitable(in.target);
+        const Value value = value_of(in);
         f.set_result(value);
-        emit("set_result " + s.target + " " + value.text());
+        line("set_result ", in.target) += ' ';
+        value.append_text(event);
+        emit();
         return;
       }
       case Op::set_exception: {
-        Future<Value> f = awaitable(s.target);
-        f.set_exception(std::make_exception_ptr(ScenarioError(s.text)));
-        emit("set_exception " + s.target + " ScenarioError:" + s.text);
+        Future<Value> f = awaitable(in.target);
+        f.set_exception(std::make_exception_ptr(ScenarioError(std::string(text(in.text)))));
+        line("set_exception ", in.target) += " ScenarioError:";
+        event += text(in.text);
+        emit();
         return;
       }
       case Op::call_soon:
       case Op::call_later:
       case Op::call_at: {
-        auto callback = [state = this, statement = &s] { state->run_callback(*statement); };
+        auto callback = [state = this, instruction = &in] { state->run_callback(*instruction); };
         Handle handle;
-        if (s.op == Op::call_soon) {
+        if (in.op == Op::call_soon) {
           handle = loop->call_soon(callback);
-        } else if (s.op == Op::call_later) {
-          handle = loop->call_later(scaled(*s.seconds), callback);
+        } else if (in.op == Op::call_later) {
+          handle = loop->call_later(scaled(in.number.seconds), callback);
         } else {
-          handle = loop->call_at(loop->time() + scaled(*s.seconds), callback);
+          handle = loop->call_at(loop->time() + scaled(in.number.seconds), callback);
         }
-        if (s.name) {
-          Object& object = define(*s.name);
-          object.kind = Kind::handle;
-          object.handle = std::move(handle);
-        }
+        if (in.name != no_slot) define(in.name).held = std::move(handle);
         return;
       }
       case Op::gather: {
-        std::vector<Future<Value>> children = futures(s.targets);
-        Object& object = define(*s.name);
+        std::vector<Future<Value>> children = futures(in);
+        Object& object = define(in.name);
         std::vector<AnyFuture> erased(children.begin(), children.end());
-        Future<Value> g = asim::gather_any<Value>(std::move(erased), s.flag, CollectValues{std::move(children)});
-        object.kind = Kind::future;
-        object.future = g;
-        add_done_logger(*s.name, g);
+        Future<Value> g = asim::gather_any<Value>(std::move(erased), in.flag, CollectValues{std::move(children)});
+        object.held = g;
+        add_done_logger(in.name, g);
         return;
       }
       case Op::shield: {
-        Future<Value> inner = awaitable(s.target);
-        Object& object = define(*s.name);
-        object.kind = Kind::future;
-        object.future = asim::shield(inner);
-        add_done_logger(*s.name, object.future);
+        Future<Value> inner = awaitable(in.target);
+        Object& object = define(in.name);
+        Future<Value> shielded = asim::shield(inner);
+        object.held = shielded;
+        add_done_logger(in.name, shielded);
         return;
       }
-      case Op::lock: {
-        Object& object = define(*s.name);
-        object.lock = std::make_unique<Lock>();
-        object.kind = Kind::lock;
-        return;
-      }
+      case Op::lock: define(in.name).held = std::make_unique<Lock>(); return;
       case Op::semaphore: {
-        Object& object = define(*s.name);
-        const std::int64_t value = std::clamp<std::int64_t>(s.value.value_or(1), INT_MIN, INT_MAX);
-        object.semaphore = std::make_unique<Semaphore>(static_cast<int>(value));
-        object.kind = Kind::semaphore;
+        Object& object = define(in.name);
+        const std::int64_t value = std::clamp<std::int64_t>(in.has_number ? in.number.value : 1, INT_MIN, INT_MAX);
+        object.held = std::make_unique<Semaphore>(static_cast<int>(value));
         return;
       }
-      case Op::event: {
-        Object& object = define(*s.name);
-        object.event = std::make_unique<Event>();
-        object.kind = Kind::event;
-        return;
-      }
+      case Op::event: define(in.name).held = std::make_unique<Event>(); return;
       case Op::queue: {
-        Object& object = define(*s.name);
-        const std::int64_t maxsize = s.value.value_or(0);
+        Object& object = define(in.name);
+        const std::int64_t maxsize = in.has_number ? in.number.value : 0;
         // asyncio: a maxsize of 0 or less means unbounded.
-        object.queue = std::make_unique<Queue<Value>>(maxsize > 0 ? static_cast<std::size_t>(maxsize) : 0);
-        object.kind = Kind::queue;
+        object.held = std::make_unique<Queue<Value>>(maxsize > 0 ? static_cast<std::size_t>(maxsize) : 0);
         return;
       }
       case Op::release: {
-        Object& object = lookup(s.target);
-        if (object.kind == Kind::lock) {
-          object.lock->release();
-        } else if (object.kind == Kind::semaphore) {
-          object.semaphore->release();
+        Object& object = lookup(in.target);
+        if (auto* lock = std::get_if<std::unique_ptr<Lock>>(&object.held)) {
+          (*lock)->release();
+        } else if (auto* semaphore = std::get_if<std::unique_ptr<Semaphore>>(&object.held)) {
+          (*semaphore)->release();
         } else {
-          throw TypeError(s.target);
+          throw TypeError(std::string(name(in.target)));
         }
-        emit("release " + s.target);
+        line("release ", in.target);
+        emit();
         return;
       }
       case Op::set:
-        primitive(s.target, Kind::event, &Object::event).set();
-        emit("set " + s.target);
+        primitive<Event>(in.target).set();
+        line("set ", in.target);
+        emit();
         return;
       case Op::clear:
-        primitive(s.target, Kind::event, &Object::event).clear();
-        emit("clear " + s.target);
+        primitive<Event>(in.target).clear();
+        line("clear ", in.target);
+        emit();
         return;
       case Op::put_nowait: {
-        const Value value = from_json_value(s.value);
-        primitive(s.target, Kind::queue, &Object::queue).put_nowait(value);
-        emit("put " + s.target + " " + value.text());
+        const Value value = value_of(in);
+        primitive<Queue<Value>>(in.target).put_nowait(value);
+        line("put ", in.target) += ' ';
+        value.append_text(event);
+        emit();
         return;
       }
       case Op::get_nowait: {
-        const Value value = primitive(s.target, Kind::queue, &Object::queue).get_nowait();
-        emit("get " + s.target + " = " + value.text());
+        const Value value = primitive<Queue<Value>>(in.target).get_nowait();
+        line("get ", in.target) += " = ";
+        value.append_text(event);
+        emit();
         return;
       }
-      default: throw Unsupported("statement '" + std::string(op_name(s.op)) + "' is not allowed here");
+      default: throw Unsupported("statement '" + std::string(op_name(in.op)) + "' is not allowed here");
     }
   }
 
@@ -375,17 +393,23 @@ namespace {
 
 using State = Interpreter::State;
 
-Coro<Flow> run_block(State* state, const std::vector<Statement>* block);
+/// Runs a body. `returned` (nullptr for a task's own body) is set when a `return`
+/// ended it; the value is the returned one, else None. Awaiting it is awaiting a Coro,
+/// which does not yield to the loop, as Python's `await self.block()` does not.
+Coro<Value> run_body(State* state, Span body, bool* returned);
 
-Coro<Value> task_body(State* state, const std::vector<Statement>* body) {
-  Flow flow = co_await run_block(state, body);
-  co_return flow.returned ? flow.value : Value();
-}
-
-std::string sorted_names(const std::vector<AnyFuture>& futures, const std::map<FutureBase*, std::string>& names) {
-  std::vector<std::string> out;
+std::string sorted_names(const std::vector<AnyFuture>& futures, const std::vector<std::pair<FutureBase*, Slot>>& names,
+                         const State& state) {
+  std::vector<std::string_view> out;
   out.reserve(futures.size());
-  for (const AnyFuture& f : futures) out.push_back(names.at(f.get()));
+  for (const AnyFuture& f : futures) {
+    for (const auto& [base, slot] : names) {
+      if (base == f.get()) {
+        out.emplace_back(state.name(slot));
+        break;
+      }
+    }
+  }
   std::sort(out.begin(), out.end());
   std::string text;
   for (std::size_t i = 0; i < out.size(); ++i) {
@@ -403,119 +427,163 @@ asim::ReturnWhen to_asim(props::ReturnWhen when) {
   }
 }
 
-Coro<Flow> run_try(State* state, const Statement* s) {
+Coro<Value> run_try(State* state, const Instruction* in, bool* returned) {
   std::exception_ptr caught;
   try {
-    Flow flow = co_await run_block(state, &s->body);
-    co_return flow;
+    Value value = co_await run_body(state, in->body, returned);
+    co_return value;
   } catch (...) {
     caught = std::current_exception();
   }
   const std::string cls = exception_class(caught);
-  if (std::find(s->catch_classes.begin(), s->catch_classes.end(), cls) == s->catch_classes.end()) {
-    std::rethrow_exception(caught);
+  const Span catch_list = in->list();
+  bool matches = false;
+  for (std::uint32_t i = 0; i < catch_list.size && !matches; ++i) {
+    matches = state->text(state->program.lists[catch_list.begin + i]) == cls;
   }
-  state->emit("caught " + exception_text(caught));
-  Flow handled = co_await run_block(state, &s->handler);
-  if (handled.returned) co_return handled;
-  if (s->flag) std::rethrow_exception(caught);
-  co_return Flow{};
+  if (!matches) std::rethrow_exception(caught);
+  state->line("caught ") += exception_text(caught);
+  state->emit();
+  Value handled = co_await run_body(state, in->handler(), returned);
+  if (*returned) co_return handled;
+  if (in->flag) std::rethrow_exception(caught);
+  co_return Value();
 }
 
-Coro<Flow> run_statement(State* state, const Statement* s) {
-  switch (s->op) {
-    case Op::sleep: co_await asim::sleep(state->scaled(*s->seconds)); break;
-    case Op::await_: {
-      Value v = co_await state->awaitable(s->target);
-      state->emit("await " + s->target + " = " + v.text());
-      break;
-    }
+/// The statements that await something other than a sleep or a future: each in its
+/// own frame, so a task's body frame stays small.
+Coro<Value> run_awaiting(State* state, const Instruction* in, bool* returned) {
+  switch (in->op) {
     case Op::wait: {
-      std::map<FutureBase*, std::string> names;
+      std::vector<std::pair<FutureBase*, Slot>> names;
       std::vector<AnyFuture> futures;
-      for (const std::string& target : s->targets) {
-        Future<Value> f = state->awaitable(target);
-        names.try_emplace(&f.base(), target);
+      const Span list = in->list();
+      for (std::uint32_t i = 0; i < list.size; ++i) {
+        const Slot slot = state->program.lists[list.begin + i];
+        Future<Value> f = state->awaitable(slot);
+        bool seen = false;
+        for (const auto& entry : names) seen = seen || entry.first == &f.base();
+        if (!seen) names.emplace_back(&f.base(), slot);
         futures.emplace_back(f);
       }
-      WaitResult result = co_await asim::wait(std::move(futures), state->scaled(s->seconds), to_asim(s->return_when));
-      state->emit("wait done=[" + sorted_names(result.done, names) + "] pending=[" +
-                  sorted_names(result.pending, names) + "]");
+      WaitResult result = co_await asim::wait(std::move(futures), state->scaled_or_none(*in), to_asim(in->return_when));
+      std::string text = "wait done=[" + sorted_names(result.done, names, *state) + "] pending=[" +
+                         sorted_names(result.pending, names, *state) + "]";
+      state->line(text);
+      state->emit();
       break;
     }
     case Op::wait_for: {
-      Value v = co_await asim::wait_for(state->awaitable(s->target), state->scaled(s->seconds));
-      state->emit("wait_for " + s->target + " = " + v.text());
+      Value v = co_await asim::wait_for(state->awaitable(in->target), state->scaled_or_none(*in));
+      state->line("wait_for ", in->target) += " = ";
+      v.append_text(state->event);
+      state->emit();
       break;
     }
     case Op::as_completed: {
-      std::vector<Coro<Value>> next = asim::as_completed(state->futures(s->targets),
-                                                         state->scaled(s->seconds));
+      std::vector<Coro<Value>> next = asim::as_completed(state->futures(*in), state->scaled_or_none(*in));
       for (Coro<Value>& one : next) {
         Value v = co_await std::move(one);
-        state->emit("as_completed = " + v.text());
+        state->line("as_completed = ");
+        v.append_text(state->event);
+        state->emit();
       }
       break;
     }
     case Op::timeout: {
-      Flow flow = co_await asim::timeout(state->scaled(s->seconds), run_block(state, &s->body));
-      co_return flow;
+      Value value = co_await asim::timeout(state->scaled_or_none(*in), run_body(state, in->body, returned));
+      co_return value;
     }
     case Op::try_: {
-      Flow flow = co_await run_try(state, s);
-      co_return flow;
+      Value value = co_await run_try(state, in, returned);
+      co_return value;
     }
-    case Op::return_: co_return Flow{true, from_json_value(s->value)};
-    case Op::raise: throw ScenarioError(s->text);
     case Op::acquire: {
-      Object& object = state->lookup(s->target);
-      if (object.kind == Kind::lock) {
-        co_await object.lock->acquire();
-      } else if (object.kind == Kind::semaphore) {
-        co_await object.semaphore->acquire();
+      Object& object = state->lookup(in->target);
+      if (auto* lock = std::get_if<std::unique_ptr<Lock>>(&object.held)) {
+        co_await (*lock)->acquire();
+      } else if (auto* semaphore = std::get_if<std::unique_ptr<Semaphore>>(&object.held)) {
+        co_await (*semaphore)->acquire();
       } else {
-        throw TypeError(s->target);
+        throw TypeError(std::string(state->name(in->target)));
       }
-      state->emit("acquire " + s->target);
+      state->line("acquire ", in->target);
+      state->emit();
       break;
     }
     case Op::wait_event:
-      co_await state->primitive(s->target, Kind::event, &Object::event).wait();
-      state->emit("wait_event " + s->target);
+      co_await state->primitive<Event>(in->target).wait();
+      state->line("wait_event ", in->target);
+      state->emit();
       break;
     case Op::put: {
-      const Value value = from_json_value(s->value);
-      co_await state->primitive(s->target, Kind::queue, &Object::queue).put(value);
-      state->emit("put " + s->target + " " + value.text());
+      const Value value = value_of(*in);
+      co_await state->primitive<Queue<Value>>(in->target).put(value);
+      state->line("put ", in->target) += ' ';
+      value.append_text(state->event);
+      state->emit();
       break;
     }
     case Op::get: {
-      Value value = co_await state->primitive(s->target, Kind::queue, &Object::queue).get();
-      state->emit("get " + s->target + " = " + value.text());
+      Value value = co_await state->primitive<Queue<Value>>(in->target).get();
+      state->line("get ", in->target) += " = ";
+      value.append_text(state->event);
+      state->emit();
       break;
     }
-    default: state->run_sync(*s); break;
+    default: state->run_sync(*in); break;
   }
-  co_return Flow{};
+  co_return Value();
 }
 
-Coro<Flow> run_block(State* state, const std::vector<Statement>* block) {
-  for (const Statement& s : *block) {
-    Flow flow = co_await run_statement(state, &s);
-    if (flow.returned) co_return flow;
+Coro<Value> run_body(State* state, Span body, bool* returned) {
+  const Instruction* const code = state->program.code.data();
+  for (std::uint32_t i = body.begin, end = body.begin + body.size; i < end; ++i) {
+    const Instruction& in = code[i];
+    switch (in.op) {
+      case Op::sleep: co_await asim::sleep(state->scaled(in.number.seconds)); break;
+      case Op::await_: {
+        Value v = co_await state->awaitable(in.target);
+        state->line("await ", in.target) += " = ";
+        v.append_text(state->event);
+        state->emit();
+        break;
+      }
+      case Op::return_:
+        if (returned != nullptr) *returned = true;
+        co_return value_of(in);
+      case Op::raise: throw ScenarioError(std::string(state->text(in.text)));
+      case Op::wait:
+      case Op::wait_for:
+      case Op::as_completed:
+      case Op::timeout:
+      case Op::try_:
+      case Op::acquire:
+      case Op::wait_event:
+      case Op::put:
+      case Op::get: {
+        bool inner_returned = false;
+        Value value = co_await run_awaiting(state, &in, &inner_returned);
+        if (inner_returned) {
+          if (returned != nullptr) *returned = true;
+          co_return value;
+        }
+        break;
+      }
+      default: state->run_sync(in); break;
+    }
   }
-  co_return Flow{};
+  co_return Value();
 }
 
 }  // namespace
 
-void Interpreter::State::spawn(const std::string& name, const std::vector<Statement>& body) {
-  Object& object = define(name);
-  Task<Value> task = loop->create_task(task_body(this, &body), name);
-  object.kind = Kind::future;
-  object.future = task;
+void Interpreter::State::spawn(Slot slot, Span body) {
+  Object& object = define(slot);
+  Task<Value> task = loop->create_task(run_body(this, body, nullptr), std::string(name(slot)));
+  object.held = Future<Value>(task);
   tasks.push_back(task);
-  add_done_logger(name, Future<Value>(task));
+  add_done_logger(slot, Future<Value>(task));
 }
 
 void Interpreter::State::arm_probe() {
@@ -549,11 +617,11 @@ bool Interpreter::State::run_phase(FutureBase& future) {
   } catch (...) {
     const std::exception_ptr error = std::current_exception();
     if (probe_fired_deadlock) {
-      lines.push_back(TraceLine{scenario_time(activity.last_activity_ns), "-", "deadlock"});
+      record(scenario_time(activity.last_activity_ns), "-", "deadlock");
       return false;
     }
     if (options.is_deadlock != nullptr && options.is_deadlock(error)) {
-      lines.push_back(TraceLine{scenario_time(loop->time_ns()), "-", "deadlock"});
+      record(scenario_time(loop->time_ns()), "-", "deadlock");
       return false;
     }
     std::rethrow_exception(error);
@@ -571,9 +639,8 @@ void Interpreter::State::run(EventLoop& target) {
     if (loop->instrument() != nullptr) throw RuntimeError("the deadlock probe needs a loop without an instrument");
     loop->set_instrument(&activity);
   }
-  loop->set_exception_handler([state = this](EventLoop&, const ExceptionContext& context) {
-    state->on_loop_error(context);
-  });
+  loop->set_exception_handler(
+      [state = this](EventLoop&, const ExceptionContext& context) { state->on_loop_error(context); });
   struct Finish {
     State* state;
     ~Finish() {
@@ -582,7 +649,7 @@ void Interpreter::State::run(EventLoop& target) {
     }
   } finish{this};
 
-  spawn("main", scenario.main);
+  spawn(0, program.main);  // slot 0 is "main"
   Future<Value> main = tasks.front();
   // asyncio: run_until_complete(main) raises what main raised; the runner ignores it.
   if (!run_phase(main.base())) {
@@ -601,7 +668,10 @@ void Interpreter::State::run(EventLoop& target) {
 }
 
 Interpreter::Interpreter(const Scenario& scenario, InterpreterOptions options)
-    : state_(std::make_unique<State>(scenario, options)) {}
+    : owned_(std::make_unique<Program>(compile(scenario))), state_(std::make_unique<State>(*owned_, options)) {}
+
+Interpreter::Interpreter(const Program& program, InterpreterOptions options)
+    : state_(std::make_unique<State>(program, options)) {}
 
 Interpreter::~Interpreter() = default;
 
@@ -611,6 +681,8 @@ void Interpreter::run(EventLoop& loop) {
 }
 
 const std::vector<TraceLine>& Interpreter::trace() const noexcept { return state_->lines; }
+
+std::vector<TraceLine> Interpreter::take_trace() noexcept { return std::move(state_->lines); }
 
 bool Interpreter::deadlocked() const noexcept { return state_->deadlock; }
 

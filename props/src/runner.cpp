@@ -39,8 +39,8 @@ bool is_sim_deadlock(const std::exception_ptr& error) {
 
 /// Runs with the interpreter outliving the loop (see Interpreter).
 template <class Loop, class... Args>
-RunResult run_on(const Scenario& scenario, InterpreterOptions options, Args&&... args) {
-  Interpreter interpreter(scenario, options);
+RunResult run_on(const Program& program, InterpreterOptions options, Args&&... args) {
+  Interpreter interpreter(program, options);
   RunResult result;
   bool tie = false;
   {
@@ -59,7 +59,7 @@ RunResult run_on(const Scenario& scenario, InterpreterOptions options, Args&&...
     }
 #endif
   }
-  result.lines = interpreter.trace();
+  result.lines = interpreter.take_trace();
   if constexpr (std::is_same_v<Loop, VirtualLoop>) result.tie = tie;
   result.deadlock = interpreter.deadlocked();
   return result;
@@ -92,7 +92,12 @@ bool have_sim_loop() noexcept {
 }
 
 RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
+  return run_program(compile(scenario), options);
+}
+
+RunResult run_program(const Program& scenario, const RunOptions& options, TraceSink* sink) {
   InterpreterOptions interpreter_options;
+  interpreter_options.sink = sink;
   switch (options.loop) {
     case LoopKind::real:
       interpreter_options.time_scale = options.time_scale;

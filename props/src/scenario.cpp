@@ -2,6 +2,8 @@
 // Reading, validating and writing scenarios as JSON (nlohmann_json).
 #include <asim/props/scenario.hpp>
 
+#include <asim/props/program.hpp>
+
 #include <nlohmann/json.hpp>
 
 #include <array>
@@ -111,12 +113,16 @@ std::vector<FieldSpec> fields_of(Op op) {
 
 class Reader {
  public:
-  std::vector<Statement> block(const Json& json, const std::string& pointer, bool in_callback) {
+  std::vector<Statement> block(const Json& json, const std::string& pointer, bool in_callback, int depth) {
     if (!json.is_array()) fail(pointer, "expected a list of statements");
+    if (depth > max_nesting_depth) {
+      fail(pointer, "bodies nested more than " + std::to_string(max_nesting_depth) +
+                        " deep (the scenario language's limit)");
+    }
     std::vector<Statement> out;
     out.reserve(json.size());
     for (std::size_t i = 0; i < json.size(); ++i) {
-      out.push_back(statement(json[i], pointer + "/" + std::to_string(i), in_callback));
+      out.push_back(statement(json[i], pointer + "/" + std::to_string(i), in_callback, depth));
     }
     return out;
   }
@@ -140,7 +146,7 @@ class Reader {
     return out;
   }
 
-  Statement statement(const Json& json, const std::string& pointer, bool in_callback) {
+  Statement statement(const Json& json, const std::string& pointer, bool in_callback, int depth) {
     if (!json.is_object()) fail(pointer, "expected a statement object");
     auto do_it = json.find("do");
     if (do_it == json.end()) fail(pointer + "/do", "missing field");
@@ -188,8 +194,12 @@ class Reader {
         // Only the timeout statement allows a null delay.
         if (*op == Op::timeout && v.is_null()) continue;
         s.seconds = number(v, at);
+        check_delay(*s.seconds, at);
       } else if (key == "timeout") {
-        if (!v.is_null()) s.seconds = number(v, at);
+        if (!v.is_null()) {
+          s.seconds = number(v, at);
+          check_delay(*s.seconds, at);
+        }
       } else if (key == "value" || key == "maxsize") {
         if (v.is_null() && (*op != Op::semaphore && *op != Op::queue)) continue;
         s.value = integer(v, at);
@@ -209,11 +219,11 @@ class Reader {
         }
       } else if (key == "body") {
         // A spawned body is a task body even inside a callback.
-        s.body = block(v, at, *op == Op::spawn ? false : in_callback);
+        s.body = block(v, at, *op == Op::spawn ? false : in_callback, depth + 1);
       } else if (key == "then") {
-        s.body = block(v, at, true);
+        s.body = block(v, at, true, depth + 1);
       } else if (key == "handler") {
-        s.handler = block(v, at, in_callback);
+        s.handler = block(v, at, in_callback, depth + 1);
       }
     }
     return s;
@@ -500,7 +510,7 @@ Scenario parse_scenario(std::string_view json_text) {
   auto main = json.find("main");
   if (main == json.end()) throw ScenarioFormatError("/main", "missing field");
   Scenario scenario;
-  scenario.main = Reader().block(*main, "/main", false);
+  scenario.main = Reader().block(*main, "/main", false, 1);
   return scenario;
 }
 

@@ -3,28 +3,87 @@
 #include <asim/errors.hpp>
 #include <asim/props/value.hpp>
 
-#include <fmt/format.h>
+#include <charconv>
+#include <typeinfo>
 
 namespace asim::props {
 
-std::string Value::text() const {
-  switch (kind_) {
-    case Kind::none: return "None";
-    case Kind::integer: return fmt::format_int(integer_).str();
-    case Kind::error: return "!" + error_;
-    case Kind::list: {
-      std::string out = "[";
-      for (std::size_t i = 0; i < items_.size(); ++i) {
-        if (i > 0) out += ", ";
-        out += items_[i].text();
-      }
-      return out + "]";
-    }
+struct Value::Payload {
+  std::vector<Value> items;
+  std::string error;
+};
+
+Value Value::list(std::vector<Value> items) {
+  Value v;
+  v.kind_ = Kind::list;
+  v.payload_ = std::make_shared<const Payload>(Payload{std::move(items), {}});
+  return v;
+}
+
+Value Value::error(std::string text) {
+  Value v;
+  v.kind_ = Kind::error;
+  v.payload_ = std::make_shared<const Payload>(Payload{{}, std::move(text)});
+  return v;
+}
+
+const std::vector<Value>& Value::items() const noexcept {
+  static const std::vector<Value> none;
+  return kind_ == Kind::list ? payload_->items : none;
+}
+
+bool operator==(const Value& a, const Value& b) noexcept {
+  if (a.kind_ != b.kind_ || a.integer_ != b.integer_) return false;
+  switch (a.kind_) {
+    case Value::Kind::list: return a.payload_->items == b.payload_->items;
+    case Value::Kind::error: return a.payload_->error == b.payload_->error;
+    default: return true;
   }
-  return "None";
+}
+
+std::string Value::text() const {
+  std::string out;
+  append_text(out);
+  return out;
+}
+
+void Value::append_text(std::string& out) const {
+  switch (kind_) {
+    case Kind::none: out += "None"; return;
+    case Kind::integer: {
+      char buffer[24];
+      out.append(buffer, std::to_chars(buffer, buffer + sizeof buffer, integer_).ptr);
+      return;
+    }
+    case Kind::error:
+      out += '!';
+      out += payload_->error;
+      return;
+    case Kind::list:
+      out += '[';
+      for (std::size_t i = 0; i < payload_->items.size(); ++i) {
+        if (i > 0) out += ", ";
+        payload_->items[i].append_text(out);
+      }
+      out += ']';
+      return;
+  }
+  out += "None";
 }
 
 std::string exception_class(const std::exception_ptr& error) {
+#if defined(__GLIBCXX__) && defined(__cpp_rtti)
+  // The exact class without a rethrow (a throw, an allocation and an unwind), as
+  // asim::is_cancelled_error does; a class derived from these takes the catch below.
+  if (const std::type_info* type = error ? error.__cxa_exception_type() : nullptr) {
+    if (*type == typeid(CancelledError)) return "CancelledError";
+    if (*type == typeid(ScenarioError)) return "ScenarioError";
+    if (*type == typeid(TimeoutError)) return "TimeoutError";
+    if (*type == typeid(NameError)) return "NameError";
+    if (*type == typeid(TypeError)) return "TypeError";
+    if (*type == typeid(InvalidStateError)) return "InvalidStateError";
+  }
+#endif
   try {
     std::rethrow_exception(error);
   } catch (const ScenarioError&) {
@@ -41,6 +100,16 @@ std::string exception_class(const std::exception_ptr& error) {
 }
 
 std::string exception_text(const std::exception_ptr& error) {
+#if defined(__GLIBCXX__) && defined(__cpp_rtti)
+  // Only a ScenarioError's text needs the object (its message).
+  if (const std::type_info* type = error ? error.__cxa_exception_type() : nullptr) {
+    if (*type != typeid(ScenarioError) && (*type == typeid(CancelledError) || *type == typeid(TimeoutError) ||
+                                           *type == typeid(NameError) || *type == typeid(TypeError) ||
+                                           *type == typeid(InvalidStateError))) {
+      return exception_class(error);
+    }
+  }
+#endif
   try {
     std::rethrow_exception(error);
   } catch (const ScenarioError& e) {

@@ -2,6 +2,7 @@
 // The `asim` command-line tool: run, gen, check and demo, parsed with CLI11.
 // Exit codes: 0 success, 1 a failure found (or the run failed), 2 a usage error.
 #include "commands.hpp"
+#include "run_file.hpp"
 
 #include <fmt/core.h>
 

@@ -2,6 +2,7 @@
 // `asim run` (a scenario's trace on a loop of one's choice) and `asim gen` (a generated
 // scenario), plus the helpers the commands share.
 #include "commands.hpp"
+#include "run_file.hpp"
 
 #include <asim/props/generators.hpp>
 #include <asim/props/runner.hpp>
@@ -40,37 +41,6 @@ SeedRange parse_seed_range(const std::string& text, const std::string& option, b
 
 namespace {
 
-/// asim's own JSON of a scenario run: the trace lines as `asim run` prints them, with
-/// their fields, plus how the run ended (not Chrome Trace JSON: see --trace-chrome).
-void write_asim_trace_json(const std::string& path, const props::RunResult& result, const std::string& loop,
-                           std::uint64_t seed, bool times) {
-  nlohmann::ordered_json j;
-  j["version"] = 1;
-  j["loop"] = loop;
-  j["seed"] = seed;
-  j["deadlock"] = result.deadlock;
-  if (result.loop_error) j["loop_error"] = *result.loop_error;
-  nlohmann::ordered_json events = nlohmann::ordered_json::array();
-  for (const props::TraceLine& line : result.lines) {
-    nlohmann::ordered_json e;
-    e["time"] = times ? nlohmann::ordered_json(line.time) : nlohmann::ordered_json(nullptr);
-    e["who"] = line.who;
-    e["event"] = line.event;
-    e["text"] = props::format_line(line, times);
-    events.push_back(std::move(e));
-  }
-  j["events"] = std::move(events);
-  std::ofstream out(path);
-  out << j.dump(1) << "\n";
-  if (!out) throw std::runtime_error(fmt::format("cannot write {}", path));
-}
-
-void write_text(const std::string& path, const std::string& text) {
-  std::ofstream out(path);
-  out << text;
-  if (!out) throw std::runtime_error(fmt::format("cannot write {}", path));
-}
-
 struct RunArgs {
   std::string file;
   std::string loop_name = "sim";
@@ -103,27 +73,10 @@ int run(const RunArgs& args, const CLI::App& app) {
   options.seed = args.seed.value_or(0);
   options.record_chrome_trace = !args.trace_chrome.empty();
 
-  props::Scenario scenario;
-  try {
-    scenario = props::load_scenario(args.file);
-  } catch (const props::ScenarioFormatError& e) {
-    fmt::print(stderr, "asim: {}: {}\n", args.file == "-" ? "<stdin>" : args.file, e.what());
-    return 2;
-  }
-  const props::RunResult result = props::run_scenario(scenario, options);
-  const bool times = !args.no_times;
-  fmt::print("{}", props::format_trace(result.lines, times));
-  std::fflush(stdout);
-  if (!args.trace_asim_json.empty()) {
-    write_asim_trace_json(args.trace_asim_json, result, std::string(props::loop_kind_name(options.loop)),
-                          options.seed, times);
-  }
-  if (!args.trace_chrome.empty()) write_text(args.trace_chrome, result.chrome_trace);
-  if (result.loop_error) {
-    fmt::print(stderr, "asim: the loop stopped: {}\n", *result.loop_error);
-    return 1;
-  }
-  return 0;
+  const auto named = [](const std::string& path) {
+    return path.empty() ? std::optional<std::string>() : std::optional<std::string>(path);
+  };
+  return run_file(args.file, options, !args.no_times, named(args.trace_asim_json), named(args.trace_chrome));
 }
 
 }  // namespace

@@ -2,6 +2,9 @@
 // The scenario fuzz target: arbitrary bytes go to the scenario loader, and what loads
 // runs on the simulated loop under step and virtual-time limits.
 //
+// The bytes take the path of `asim run`: compile_scenario (one SAX pass, falling back to
+// parse_scenario for the exact message of a fault), then the Interpreter on the Program.
+//
 // Built with -fsanitize=fuzzer it is a libFuzzer target; built without, the corpus
 // replay test (corpus_replay_test.cpp) calls LLVMFuzzerTestOneInput on every file of
 // the corpus. A finding is anything but a clean return: a crash, a sanitizer report,
@@ -9,6 +12,7 @@
 // runaway scenario may give (ScenarioFormatError, the simulator's LimitError), which
 // escapes and terminates.
 #include <asim/props/interpreter.hpp>
+#include <asim/props/program.hpp>
 #include <asim/props/scenario.hpp>
 #include <asim/sim/errors.hpp>
 #include <asim/sim/sim_loop.hpp>
@@ -49,9 +53,9 @@ std::uint64_t seed_of(const std::uint8_t* data, std::size_t size) noexcept {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size > max_input_size) return 0;
   const std::string_view text(reinterpret_cast<const char*>(data), size);
-  asim::props::Scenario scenario;
+  asim::props::Program program;
   try {
-    scenario = asim::props::parse_scenario(text);
+    program = asim::props::compile_scenario(text);
   } catch (const asim::props::ScenarioFormatError&) {
     return 0;  // rejected with a message naming the place: the expected outcome
   }
@@ -62,7 +66,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   sim_options.max_virtual_time = max_virtual_time;
   // The interpreter must outlive the loop: the loop's teardown destroys task frames
   // that refer to the interpreter's locks and queues.
-  asim::props::Interpreter interpreter(scenario, interpreter_options);
+  asim::props::Interpreter interpreter(program, interpreter_options);
   {
     asim::sim::SimLoop loop(seed_of(data, size), sim_options);
     try {

@@ -24,4 +24,4 @@ trap 'rm -rf "$work"' EXIT
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 "$build/bin/scenario_fuzzer" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-  -max_len=8192 -artifact_prefix="$work/" -print_final_stats=1 "$work" tests/fuzz/corpus
+  -max_len=8192 -dict=tests/fuzz/scenario.dict -artifact_prefix="$work/" -print_final_stats=1 "$work" tests/fuzz/corpus

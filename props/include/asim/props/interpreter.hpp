@@ -3,6 +3,7 @@
 #pragma once
 
 #include <asim/loop.hpp>
+#include <asim/props/program.hpp>
 #include <asim/props/scenario.hpp>
 #include <asim/props/value.hpp>
 
@@ -11,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace asim::props {
@@ -30,6 +32,14 @@ struct TraceLine {
 /// Every line followed by a newline.
 [[nodiscard]] std::string format_trace(const std::vector<TraceLine>& lines, bool print_times = true);
 
+/// Where trace lines go as they happen, instead of Interpreter::trace() (for example
+/// a BufferedTrace writing large blocks to stdout). The views live for the call only.
+class TraceSink {
+ public:
+  virtual ~TraceSink() = default;
+  virtual void line(double time, std::string_view who, std::string_view event) = 0;
+};
+
 struct InterpreterOptions {
   /// Loop seconds per scenario second: delays are multiplied by it on the way in and
   /// measured times divided by it on the way out (the real loop runs faster than the
@@ -42,6 +52,8 @@ struct InterpreterOptions {
   /// seconds a probe timer checks whether anything can still happen, and stops the run
   /// as a deadlock when nothing can. 0: no probe.
   double deadlock_probe_interval = 0.0;
+  /// Receives each line as it is made; trace() stays empty. nullptr: trace() keeps them.
+  TraceSink* sink = nullptr;
 };
 
 /// Runs a scenario as SPEC.md says: task `main`, done-loggers, the callback-error
@@ -56,12 +68,16 @@ struct InterpreterOptions {
 /// - Tasks are Task<Value> over coroutines that take the interpreter state as a
 ///   parameter; awaiting a block is awaiting a Coro, which does not yield to the loop,
 ///   as Python's `await self.block()` does not.
-/// - The scenario must outlive the interpreter. Destroy the loop before the
-///   interpreter: the loop's teardown destroys task frames that refer to the
-///   interpreter's locks and queues.
+/// - It runs a Program: every name bound to a slot at load time, so running does no
+///   string lookup (names are only read to print them).
+/// - Destroy the loop before the interpreter: the loop's teardown destroys task frames
+///   that refer to the interpreter's locks and queues.
 class Interpreter {
  public:
+  /// Compiles `scenario` (ScenarioFormatError beyond the language's limits).
   explicit Interpreter(const Scenario& scenario, InterpreterOptions options = {});
+  /// Runs `program`, which must outlive the interpreter.
+  explicit Interpreter(const Program& program, InterpreterOptions options = {});
   Interpreter(const Interpreter&) = delete;
   Interpreter& operator=(const Interpreter&) = delete;
   ~Interpreter();
@@ -72,12 +88,15 @@ class Interpreter {
   void run(EventLoop& loop);
 
   [[nodiscard]] const std::vector<TraceLine>& trace() const noexcept;
+  /// Moves the lines out (trace() is empty afterwards).
+  [[nodiscard]] std::vector<TraceLine> take_trace() noexcept;
   /// True when the run ended with `TIME - deadlock`.
   [[nodiscard]] bool deadlocked() const noexcept;
 
   struct State;
 
  private:
+  std::unique_ptr<Program> owned_;  // the compiled scenario of the first constructor
   std::unique_ptr<State> state_;
 };
 

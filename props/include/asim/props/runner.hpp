@@ -56,6 +56,10 @@ struct RunResult {
 
 /// Runs `scenario` on a fresh loop of the kind asked for.
 [[nodiscard]] RunResult run_scenario(const Scenario& scenario, const RunOptions& options = {});
+/// Runs a compiled scenario. With a `sink`, the lines go there as they happen and
+/// RunResult::lines stays empty.
+[[nodiscard]] RunResult run_program(const Program& program, const RunOptions& options = {},
+                                    TraceSink* sink = nullptr);
 
 /// True when this build has asim::sim::SimLoop.
 [[nodiscard]] bool have_sim_loop() noexcept;

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <exception>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -24,35 +25,31 @@ class Value {
     v.integer_ = number;
     return v;
   }
-  static Value list(std::vector<Value> items) {
-    Value v;
-    v.kind_ = Kind::list;
-    v.items_ = std::move(items);
-    return v;
-  }
+  static Value list(std::vector<Value> items);
   /// A list element that is an exception, written as its trace text (`ScenarioError:m`).
-  static Value error(std::string text) {
-    Value v;
-    v.kind_ = Kind::error;
-    v.error_ = std::move(text);
-    return v;
-  }
+  static Value error(std::string text);
 
   [[nodiscard]] Kind kind() const noexcept { return kind_; }
   [[nodiscard]] bool is_none() const noexcept { return kind_ == Kind::none; }
   [[nodiscard]] std::int64_t as_integer() const noexcept { return integer_; }
-  [[nodiscard]] const std::vector<Value>& items() const noexcept { return items_; }
+  /// A list's items (empty for the other kinds).
+  [[nodiscard]] const std::vector<Value>& items() const noexcept;
 
   /// The trace text: `5`, `None`, `[1, !ScenarioError:x, None]`.
   [[nodiscard]] std::string text() const;
+  /// Appends text() to `out` (no temporary strings for integers and None).
+  void append_text(std::string& out) const;
 
-  friend bool operator==(const Value&, const Value&) = default;
+  friend bool operator==(const Value& a, const Value& b) noexcept;
 
  private:
+  /// A list's items or an error's text, shared between copies (values are immutable),
+  /// so that an integer or None is 32 bytes and a gather's list is copied in O(1).
+  struct Payload;
+
   Kind kind_ = Kind::none;
   std::int64_t integer_ = 0;
-  std::vector<Value> items_;
-  std::string error_;
+  std::shared_ptr<const Payload> payload_;
 };
 
 /// The exception `raise` and `set_exception` create (Python: a plain Exception subclass).

@@ -1,0 +1,149 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""The scenario twin of bench/compare: the same generated big scenario through
+`asim run` and through the project's CPython runner (props/oracle/asim_oracle.py), and
+`asim check` scenarios per second alone, against the CPython runner and against the real
+loop. Figures are CPU time (user + system) of the child process and its peak RSS, from
+wait4(2): the machine may be shared.
+
+Usage: bench/scenario/compare_scenarios.py --asim BUILD/bin/asim [--sizes 1000,10000,100000]
+           [--rounds 20] [--cpython-max 10000] [--check-seeds 20000] [--oracle-seeds 200]
+           [--real-seeds 100] [--json FILE]
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+ORACLE = os.path.join(ROOT, "props", "oracle", "asim_oracle.py")
+
+
+def measure(cmd, stdout=subprocess.DEVNULL):
+    """Runs cmd; returns (exit code, CPU seconds, wall seconds, peak RSS MiB). The peak
+    comes from /usr/bin/time when present: wait4's ru_maxrss also counts the forked
+    Python's pages before exec (some 10 MiB)."""
+    import time
+    time_tool = "/usr/bin/time"
+    rss_file = None
+    if os.path.exists(time_tool):
+        fd, rss_file = tempfile.mkstemp()
+        os.close(fd)
+        cmd = [time_tool, "-f", "%M", "-o", rss_file] + cmd
+    start = time.monotonic()
+    proc = subprocess.Popen(cmd, stdout=stdout, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.monotonic() - start
+    code = os.waitstatus_to_exitcode(status)
+    rss = usage.ru_maxrss / 1024
+    if rss_file:
+        with open(rss_file) as f:
+            lines = [l for l in f.read().split() if l.isdigit()]
+        os.remove(rss_file)
+        if lines:
+            rss = int(lines[-1]) / 1024
+    return code, usage.ru_utime + usage.ru_stime, wall, rss
+
+
+def count_lines(path):
+    with open(path, "rb") as f:
+        return sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b""))
+
+
+def big_scenarios(args, tmp):
+    rows = []
+    for n in args.sizes:
+        path = os.path.join(tmp, f"big{n}.json")
+        with open(path, "w") as f:
+            subprocess.run([sys.executable, os.path.join(HERE, "big_scenario.py"), str(n), str(args.rounds)],
+                           stdout=f, check=True)
+        size_mib = os.path.getsize(path) / (1 << 20)
+        trace = os.path.join(tmp, "asim.trace")
+        with open(trace, "wb") as out:
+            code, cpu, wall, rss = measure([args.asim, "run", path, "--loop", "virtual"], stdout=out)
+        lines = count_lines(trace)
+        row = {"tasks": n, "json_mib": size_mib, "lines": lines, "asim_exit": code, "asim_cpu_s": cpu,
+               "asim_wall_s": wall, "asim_rss_mib": rss, "asim_ns_per_line": cpu * 1e9 / max(lines, 1)}
+        if n <= args.cpython_max:
+            code, cpu, wall, rss = measure([sys.executable, ORACLE, path])
+            row.update({"cpython_exit": code, "cpython_cpu_s": cpu, "cpython_wall_s": wall,
+                        "cpython_rss_mib": rss})
+        rows.append(row)
+        os.remove(path)
+        print(f"  {n} tasks done", file=sys.stderr)
+    return rows
+
+
+def check_rates(args, out_dir):
+    def rate(extra, seeds):
+        # Failure files (a real-loop run on a busy machine can miss a timer) go to out_dir.
+        code, cpu, wall, _ = measure([args.asim, "check", "--seeds", f"0:{seeds}", "--jobs", "1",
+                                      "--out", out_dir] + extra)
+        return {"seeds": seeds, "exit": code, "cpu_s": cpu, "wall_s": wall,
+                "per_cpu_s": seeds / cpu if cpu else None, "per_wall_s": seeds / wall if wall else None}
+    out = {"alone": rate([], args.check_seeds)}
+    if args.oracle_seeds:
+        out["cpython_runner"] = rate(["--oracle", ORACLE], args.oracle_seeds)
+    if args.real_seeds:
+        out["real_loop"] = rate(["--loop", "real", "--coarse"], args.real_seeds)
+    return out
+
+
+def fmt(x, digits=2):
+    if x is None:
+        return "-"
+    if abs(x) >= 100:
+        return f"{x:,.0f}"
+    return f"{x:.{digits}f}"
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--asim", required=True)
+    parser.add_argument("--sizes", default="1000,10000,100000",
+                        type=lambda s: [int(x) for x in s.split(",") if x])
+    parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--cpython-max", type=int, default=10000,
+                        help="largest size run through the CPython runner too (1e5 takes minutes and GBs)")
+    parser.add_argument("--check-seeds", type=int, default=20000)
+    parser.add_argument("--oracle-seeds", type=int, default=200)
+    parser.add_argument("--real-seeds", type=int, default=100)
+    parser.add_argument("--json")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        rows = big_scenarios(args, tmp)
+    print(f"big scenario: N tasks x {args.rounds} rounds of sleep -> future -> call_soon(set_result) -> await"
+          " (CPU seconds, peak RSS)")
+    print("| tasks | JSON MiB | trace lines | asim s | asim ns/line | asim RSS MiB (x JSON) |"
+          " CPython s | CPython RSS MiB | CPython/asim |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        p = r.get("cpython_cpu_s")
+        print(f"| {r['tasks']:,} | {r['json_mib']:.1f} | {r['lines']:,} | {fmt(r['asim_cpu_s'], 3)} |"
+              f" {fmt(r['asim_ns_per_line'], 0)} | {r['asim_rss_mib']:.0f} ({r['asim_rss_mib'] / r['json_mib']:.1f}x) |"
+              f" {fmt(p)} | {fmt(r.get('cpython_rss_mib'), 0)} |"
+              f" {fmt(p / r['asim_cpu_s'], 0) + 'x' if p else '-'} |")
+
+    with tempfile.TemporaryDirectory() as out_dir:
+        rates = check_rates(args, out_dir)
+    print("\nasim check, generated scenarios (--jobs 1)")
+    print("| against | seeds | CPU s | wall s | scenarios per CPU s | scenarios per wall s |")
+    print("|---|---|---|---|---|---|")
+    names = {"alone": "properties only (determinism, invariants)", "cpython_runner": "the CPython runner (--oracle)",
+             "real_loop": "the real loop (--loop real --coarse)"}
+    for key, r in rates.items():
+        print(f"| {names[key]} | {r['seeds']:,} | {fmt(r['cpu_s'])} | {fmt(r['wall_s'])} |"
+              f" {fmt(r['per_cpu_s'], 0)} | {fmt(r['per_wall_s'], 0)} |")
+    print("(with --oracle the CPython subprocess's CPU time counts too; the real loop mostly waits)")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"big": rows, "check": rates}, f, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

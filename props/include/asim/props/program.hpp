@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: MIT
+// A scenario compiled for running: names bound to slots, numbers and enums parsed,
+// bodies as spans into one arena of fixed-size instructions.
+#pragma once
+
+#include <asim/props/scenario.hpp>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace asim::props {
+
+/// The scenario language's limits (SCENARIO.md, "Limits"). Beyond them a file is
+/// rejected at load time with ScenarioFormatError naming the limit and the place.
+/// Bodies nested in bodies (spawn, timeout, try, call_*'s then), counting main as 1.
+inline constexpr int max_nesting_depth = 100;
+/// The largest |delay|, |offset| or |timeout| in scenario seconds: the loop clock counts
+/// int64 nanoseconds (saturating near 9.2e9 s), and a run may add delays up.
+inline constexpr double max_delay_seconds = 1e9;
+
+/// An index into Program::names: every name of a scenario, bound once at load time.
+using Slot = std::uint32_t;
+inline constexpr Slot no_slot = 0xFFFFFFFFU;
+
+/// A run of consecutive instructions (a body) or list entries.
+struct Span {
+  std::uint32_t begin = 0;
+  std::uint32_t size = 0;
+  friend bool operator==(const Span&, const Span&) = default;
+};
+
+/// One statement, 32 bytes. The fields each op uses are those of Statement (see
+/// scenario.hpp), stored as slots, text ids and spans.
+struct Instruction {
+  Op op = Op::log;
+  /// return_exceptions of gather, reraise of try.
+  bool flag = false;
+  /// seconds (delay, offset, timeout) or value is present (false: JSON null / absent).
+  bool has_number = false;
+  ReturnWhen return_when = ReturnWhen::all_completed;
+  /// The defined name (spawn, future, gather, shield, lock, semaphore, event, queue,
+  /// and the optional handle of call_*), or no_slot.
+  Slot name = no_slot;
+  /// The one name a statement uses (await, cancel, ...), or no_slot.
+  Slot target = no_slot;
+  /// Text id (Program::texts): msg of log/raise/set_exception, label of call_*.
+  std::uint32_t text = 0;
+  /// body of spawn/timeout/try, then of call_*; for wait, gather, as_completed the
+  /// target slots and for try the catch class text ids, in Program::lists (`list`);
+  /// try's handler lives in `handler` (name/target/text are unused by try).
+  Span body;
+  union {
+    double seconds;
+    std::int64_t value;
+  } number{0.0};
+
+  [[nodiscard]] Span list() const noexcept { return Span{target, text}; }
+  void set_list(Span s) noexcept {
+    target = s.begin;
+    text = s.size;
+  }
+  [[nodiscard]] Span handler() const noexcept { return Span{name, static_cast<std::uint32_t>(number.value)}; }
+  void set_handler(Span s) noexcept {
+    name = s.begin;
+    number.value = s.size;
+  }
+};
+static_assert(sizeof(Instruction) == 32);
+
+/// Strings end to end in one buffer (a scenario has one name or label per few
+/// statements: a std::string each would cost more than the instructions).
+class StringTable {
+ public:
+  /// Appends `text`; returns its index.
+  std::uint32_t add(std::string_view text) {
+    chars_.append(text);
+    ends_.push_back(chars_.size());
+    return static_cast<std::uint32_t>(ends_.size() - 1);
+  }
+  [[nodiscard]] std::string_view operator[](std::size_t i) const noexcept {
+    const std::size_t begin = i == 0 ? 0 : ends_[i - 1];
+    return std::string_view(chars_).substr(begin, ends_[i] - begin);
+  }
+  [[nodiscard]] std::size_t size() const noexcept { return ends_.size(); }
+  friend bool operator==(const StringTable&, const StringTable&) = default;
+
+ private:
+  std::string chars_;
+  std::vector<std::size_t> ends_;
+};
+
+/// A loaded scenario. Immutable once built; an Interpreter runs it.
+struct Program {
+  std::vector<Instruction> code;
+  std::vector<std::uint32_t> lists;
+  /// Slot -> name. Slot 0 is "main", the task that runs `main`.
+  StringTable names;
+  StringTable texts;
+  Span main;
+};
+
+/// Compiles a scenario tree (generated or parsed). Throws ScenarioFormatError for a
+/// tree beyond the language's limits.
+[[nodiscard]] Program compile(const Scenario& scenario);
+/// Parses and compiles JSON text in one pass (nlohmann's SAX interface into the
+/// compiler). Malformed text is reported exactly as parse_scenario reports it.
+[[nodiscard]] Program compile_scenario(std::string_view json_text);
+/// Reads a file in one system call ("-": stdin) and compiles it. Throws
+/// ScenarioFormatError, also when the file cannot be read.
+[[nodiscard]] Program load_program(const std::string& path);
+
+/// The whole contents of `path` ("-": stdin); nullopt when it cannot be read.
+[[nodiscard]] bool read_file(const std::string& path, std::string& out);
+
+/// Checks one delay-like number against max_delay_seconds (throws ScenarioFormatError at `pointer`).
+void check_delay(double seconds, const std::string& pointer);
+
+}  // namespace asim::props

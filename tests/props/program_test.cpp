@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: MIT
+// Compiled scenarios: the one-pass compiler agrees with parse_scenario, and bad input
+// (deep nesting, huge delays, many tasks) is rejected at load time or run flat.
+#include <asim/props/program.hpp>
+#include <asim/props/runner.hpp>
+#include <asim/props/trace_writer.hpp>
+#include <asim/props/virtual_loop.hpp>
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+namespace asim::props {
+namespace {
+
+std::string main_of(const std::string& statements) { return R"({"version": 1, "main": [)" + statements + "]}"; }
+
+/// The message of the ScenarioFormatError compile_scenario raises, or "".
+std::string compile_error(const std::string& text) {
+  try {
+    (void)compile_scenario(text);
+  } catch (const ScenarioFormatError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+std::string run_text(const Program& program) {
+  RunOptions options;
+  options.loop = LoopKind::virtual_clock;
+  return format_trace(run_program(program, options).lines);
+}
+
+/// `depth` statements of `open`, each nested in the previous one's body.
+std::string nested(int depth, const std::string& open, const std::string& innermost, const std::string& close) {
+  std::string text = R"({"version": 1, "main": [)";
+  for (int i = 0; i < depth; ++i) text += open;
+  text += innermost;
+  for (int i = 0; i < depth; ++i) text += close;
+  return text + "]}";
+}
+
+std::string nested_pointer(int levels, const std::string& step) {
+  std::string pointer = "/main";
+  for (int i = 0; i < levels; ++i) pointer += "/0/" + step;
+  return pointer;
+}
+
+TEST(Program, TheOnePassCompilerRunsLikeTheTreeCompiler) {
+  const std::string text = main_of(R"(
+    {"do": "spawn", "name": "t", "body": [{"do": "sleep", "delay": 0.5}, {"do": "return", "value": 7}]},
+    {"do": "future", "name": "f"},
+    {"do": "call_later", "delay": 0.25, "label": "c", "name": "h", "then": [
+      {"do": "set_result", "target": "f", "value": 3}]},
+    {"do": "await", "target": "f"},
+    {"do": "gather", "name": "g", "targets": ["t", "f"], "return_exceptions": false},
+    {"do": "wait", "targets": ["t", "g"], "timeout": null, "return_when": "ALL_COMPLETED"},
+    {"do": "try", "body": [{"do": "raise", "msg": "x"}], "catch": ["ScenarioError"],
+     "handler": [{"do": "log", "msg": "handled"}]},
+    {"do": "queue", "name": "q", "maxsize": 1}, {"do": "put", "target": "q", "value": 1},
+    {"do": "get", "target": "q"}, {"do": "await", "target": "g"})");
+  const Program fast = compile_scenario(text);
+  const Program tree = compile(parse_scenario(text));
+  EXPECT_EQ(fast.names, tree.names);
+  EXPECT_EQ(run_text(fast), run_text(tree));
+  EXPECT_NE(run_text(fast).find("main await g = [7, 3]"), std::string::npos) << run_text(fast);
+}
+
+TEST(Program, AStatementWithDoLastStillLoads) {
+  const Program program = compile_scenario(main_of(R"({"msg": "late do", "do": "log"})"));
+  EXPECT_EQ(run_text(program), "0.000000 main log late do\n0.000000 - done main ok None\n");
+}
+
+TEST(Program, MalformedTextIsReportedAsParseScenarioReportsIt) {
+  for (const std::string& text :
+       {std::string("{"), std::string(R"({"version": 2, "main": []})"), main_of(R"({"do": "jump"})"),
+        main_of(R"({"do": "log", "msg": "a", "mgs": "b"})"), main_of(R"({"do": "sleep", "delay": 1e999})"),
+        main_of(R"({"do": "call_soon", "label": "x", "then": [{"do": "await", "target": "t"}]})"),
+        main_of(R"({"do": "put_nowait", "target": "q", "value": 1.5})"),
+        main_of(R"({"do": "wait", "targets": ["a", 2], "return_when": "ALL_COMPLETED"})")}) {
+    std::string expected;
+    try {
+      (void)parse_scenario(text);
+    } catch (const ScenarioFormatError& e) {
+      expected = e.what();
+    }
+    ASSERT_FALSE(expected.empty()) << text;
+    EXPECT_EQ(compile_error(text), expected);
+  }
+}
+
+TEST(Program, TenThousandNestedTriesAreRejectedNamingTheLimitAndThePlace) {
+  const std::string open = R"({"do": "try", "catch": [], "body": [)";
+  for (const int depth : {10'000, 100'000}) {
+    const std::string error = compile_error(nested(depth, open, R"({"do": "log", "msg": "x"})", "]}"));
+    // main is depth 1, so the body at 100 levels below it is the first too deep.
+    EXPECT_EQ(error, nested_pointer(max_nesting_depth, "body") +
+                         ": bodies nested more than 100 deep (the scenario language's limit)");
+  }
+}
+
+TEST(Program, AChainOfFiftyThousandNestedSpawnsIsRejected) {
+  const std::string open = R"({"do": "spawn", "name": "t", "body": [)";
+  const std::string close = R"(]}, {"do": "await", "target": "t"})";
+  const std::string error = compile_error(nested(50'000, open, R"({"do": "sleep", "delay": 0})", close));
+  EXPECT_EQ(error.rfind(nested_pointer(max_nesting_depth, "body") + ": bodies nested more than 100 deep", 0), 0U)
+      << error;
+}
+
+TEST(Program, NestingUpToTheLimitRuns) {
+  const std::string open = R"({"do": "try", "catch": ["ScenarioError"], "body": [)";
+  const Program program =
+      compile_scenario(nested(max_nesting_depth - 1, open, R"({"do": "raise", "msg": "deep"})", "]}"));
+  const std::string trace = run_text(program);
+  EXPECT_EQ(trace, "0.000000 main caught ScenarioError:deep\n0.000000 - done main ok None\n");
+}
+
+TEST(Program, DelaysBeyondTheClocksRangeAreRejectedAtLoadTime) {
+  EXPECT_EQ(compile_error(main_of(R"({"do": "sleep", "delay": 1e300})")),
+            "/main/0/delay: 1e+300 seconds is beyond the scenario language's limit of 1e9 seconds either way "
+            "(the loop clock's range)");
+  EXPECT_EQ(compile_error(main_of(R"({"do": "log", "msg": "a"}, {"do": "call_later", "delay": -1e300, "label": "x"})"))
+                .rfind("/main/1/delay: -1e+300 seconds is beyond", 0),
+            0U);
+  EXPECT_EQ(
+      compile_error(main_of(R"({"do": "future", "name": "f"}, {"do": "wait_for", "target": "f", "timeout": 2e9})"))
+          .rfind("/main/1/timeout: 2e+09 seconds is beyond", 0),
+      0U);
+  EXPECT_EQ(
+      compile_error(main_of(R"({"do": "call_at", "offset": 10000000000, "label": "x"})")).rfind("/main/0/offset", 0),
+      0U);
+  // The limit itself is fine.
+  EXPECT_EQ(compile_error(main_of(R"({"do": "sleep", "delay": 1e9})")), "");
+}
+
+TEST(Program, TwoHundredThousandSleepingTasksRun) {
+  constexpr int tasks = 200'000;
+  std::string text = R"({"version": 1, "main": [)";
+  for (int i = 0; i < tasks; ++i) {
+    text += R"({"do": "spawn", "name": "t)" + std::to_string(i) + R"(", "body": [{"do": "sleep", "delay": 0}]},)";
+  }
+  text += R"({"do": "sleep", "delay": 0.001}]})";
+  const Program program = compile_scenario(text);
+  EXPECT_EQ(program.names.size(), static_cast<std::size_t>(tasks) + 1);
+  RunOptions options;
+  options.loop = LoopKind::virtual_clock;
+  const RunResult result = run_program(program, options);
+  ASSERT_EQ(result.lines.size(), static_cast<std::size_t>(tasks) + 1);
+  EXPECT_EQ(result.lines.front().event, "done t0 ok None");
+  EXPECT_EQ(result.lines.back().event, "done main ok None");
+}
+
+/// Writes `text` to a new temporary file and returns its path.
+std::string temp_file(const std::string& text) {
+  char path[] = "/tmp/asim-program-test-XXXXXX";
+  const int fd = ::mkstemp(path);
+  EXPECT_GE(fd, 0);
+  std::FILE* file = ::fdopen(fd, "w");
+  std::fwrite(text.data(), 1, text.size(), file);
+  std::fclose(file);
+  return path;
+}
+
+/// A valid scenario of a few MiB: the loader gives its pages back as it parses them.
+std::string big_text() {
+  std::string text = R"({"version": 1, "main": [)";
+  for (int i = 0; i < 40'000; ++i) {
+    text += R"({"do": "future", "name": "f)" + std::to_string(i) + R"("}, {"do": "log", "msg": "m)" +
+            std::to_string(i) + R"("},)";
+  }
+  return text + R"({"do": "sleep", "delay": 0}]})";
+}
+
+TEST(Program, LoadingABigFileCompilesWhatTheTextCompilesTo) {
+  const std::string text = big_text();
+  ASSERT_GT(text.size(), std::size_t{2} << 20);
+  const std::string path = temp_file(text);
+  const Program loaded = load_program(path);
+  const Program compiled = compile_scenario(text);
+  EXPECT_EQ(loaded.names, compiled.names);
+  EXPECT_EQ(loaded.texts, compiled.texts);
+  EXPECT_EQ(loaded.code.size(), compiled.code.size());
+  EXPECT_EQ(run_text(loaded), run_text(compiled));
+  std::remove(path.c_str());
+}
+
+TEST(Program, AFaultAtTheEndOfABigFileIsReportedAsParseScenarioReportsIt) {
+  // The pages before the fault are gone when it is found: the file is read again.
+  std::string text = big_text();
+  text.insert(text.size() - 2, R"(, {"do": "sleep", "delay": "late"})");
+  const std::string path = temp_file(text);
+  std::string expected;
+  try {
+    (void)parse_scenario(text);
+  } catch (const ScenarioFormatError& e) {
+    expected = e.what();
+  }
+  EXPECT_EQ(expected, "/main/80001/delay: expected a number");
+  try {
+    (void)load_program(path);
+    ADD_FAILURE() << "loaded";
+  } catch (const ScenarioFormatError& e) {
+    EXPECT_EQ(std::string(e.what()), expected);
+  }
+  std::remove(path.c_str());
+  EXPECT_THROW((void)load_program(path), ScenarioFormatError);  // gone: cannot read
+}
+
+TEST(Program, TheTraceWriterPrintsWhatFormatTracePrints) {
+  const std::string text = main_of(R"({"do": "log", "msg": "a \"quoted\"\ttab"}, {"do": "sleep", "delay": 0.5},
+      {"do": "spawn", "name": "t", "body": []}, {"do": "await", "target": "t"})");
+  const Program program = compile_scenario(text);
+  RunOptions options;
+  options.loop = LoopKind::virtual_clock;
+  const std::string expected = format_trace(run_program(program, options).lines);
+  for (const bool times : {true, false}) {
+    std::FILE* file = std::tmpfile();
+    ASSERT_NE(file, nullptr);
+    {
+      TraceWriter writer(fileno(file), times, 16);  // a tiny block: several writes
+      writer.keep_json_events();
+      (void)run_program(program, options, &writer);
+      writer.flush();
+      EXPECT_EQ(writer.lines_written(), static_cast<std::size_t>(std::count(expected.begin(), expected.end(), '\n')));
+      EXPECT_NE(writer.json_events().find(R"("event": "log a \"quoted\"\ttab")"), std::string::npos)
+          << writer.json_events();
+    }
+    std::rewind(file);
+    std::string written;
+    char buffer[256];
+    for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, file)) > 0;) written.append(buffer, n);
+    std::fclose(file);
+    EXPECT_EQ(written, times ? expected : format_trace(run_program(program, options).lines, false));
+  }
+}
+
+}  // namespace
+}  // namespace asim::props
