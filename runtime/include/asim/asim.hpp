@@ -3,6 +3,7 @@
 #pragma once
 
 #include <asim/as_completed.hpp>
+#include <asim/barrier.hpp>
 #include <asim/condition.hpp>
 #include <asim/coro.hpp>
 #include <asim/errors.hpp>
