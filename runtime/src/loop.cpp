@@ -2,6 +2,7 @@
 // The loop core: run_once, run_forever, close and teardown (asyncio: base_events).
 #include <asim/loop.hpp>
 #include <asim/task.hpp>
+#include <asim/thread_pool.hpp>
 
 #include <cstdio>
 #include <string>
@@ -37,6 +38,7 @@ EventLoop::~EventLoop() {
 
 void EventLoop::shutdown() noexcept {
   if (shut_down_) return;
+  stop_default_executor();
   shut_down_ = true;
   closed_ = true;
   drop_scheduled();
@@ -223,6 +225,7 @@ void EventLoop::run_forever() {
 void EventLoop::close() {
   if (running_) throw RuntimeError("Cannot close a running event loop");
   if (closed_) return;
+  stop_default_executor();
   closed_ = true;
   drop_scheduled();
 }

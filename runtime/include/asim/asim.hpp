@@ -4,10 +4,12 @@
 
 #include <asim/as_completed.hpp>
 #include <asim/barrier.hpp>
+#include <asim/concurrent_future.hpp>
 #include <asim/condition.hpp>
 #include <asim/coro.hpp>
 #include <asim/errors.hpp>
 #include <asim/event.hpp>
+#include <asim/executor.hpp>
 #include <asim/future.hpp>
 #include <asim/gather.hpp>
 #include <asim/handle.hpp>
@@ -23,6 +25,7 @@
 #include <asim/sleep.hpp>
 #include <asim/task.hpp>
 #include <asim/task_group.hpp>
+#include <asim/thread_pool.hpp>
 #include <asim/timeout.hpp>
 #include <asim/virtual_time_loop.hpp>
 #include <asim/wait.hpp>

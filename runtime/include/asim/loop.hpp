@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <exception>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <type_traits>
@@ -44,6 +45,10 @@ struct ExceptionContext {
 };
 
 class EventLoop;
+class ThreadPoolExecutor;
+namespace detail {
+class ExecutorJob;
+}
 using ExceptionHandler = std::function<void(EventLoop&, const ExceptionContext&)>;
 
 /// The member templates that make futures and tasks are defined in <asim/future.hpp>
@@ -160,6 +165,22 @@ class EventLoop {
   /// Runs one iteration (asyncio: `_run_once`). For tests and step-by-step drivers.
   void run_once();
 
+  // -- executor (defined in <asim/executor.hpp> and executor.cpp) ------------
+
+  /// Runs `fn(args...)` in the default executor; returns a Future of its result.
+  /// asyncio: loop.run_in_executor(None, fn, *args).
+  template <class F, class... Args>
+  auto run_in_executor(F fn, Args... args);
+  /// Shuts the default executor down and waits for its threads without blocking the
+  /// loop; run_in_executor raises RuntimeError afterwards.
+  /// asyncio: loop.shutdown_default_executor.
+  Coro<void> shutdown_default_executor();
+  /// Where run_in_executor sends its work: this loop's default executor (a thread
+  /// pool made on first use), completing the future on the loop's thread. The
+  /// simulated loop overrides it to run the work on its own thread and complete it
+  /// at a virtual time its chooser picks.
+  virtual void submit_to_executor(std::unique_ptr<detail::ExecutorJob> job);
+
   // -- errors -----------------------------------------------------------------
 
   /// `handler` receives errors that no one can catch: exceptions escaping
@@ -241,6 +262,9 @@ class EventLoop {
   [[noreturn]] void throw_nested_task(TaskBase& task) const;
   void check_running() const;
   void drop_scheduled() noexcept;
+  /// Cancels the default executor's queued work and joins its threads (close and
+  /// teardown: worker threads must not outlive the loop they post to).
+  void stop_default_executor() noexcept;
 
   Clock& clock_;
   Poller& poller_;
@@ -267,6 +291,8 @@ class EventLoop {
   std::mutex threadsafe_mutex_;
   std::vector<std::function<void()>> threadsafe_queue_;
   std::atomic<bool> threadsafe_pending_{false};
+  std::unique_ptr<ThreadPoolExecutor> default_executor_;
+  bool executor_shutdown_called_ = false;
 };
 
 /// The loop running on this thread. Throws RuntimeError when none is.

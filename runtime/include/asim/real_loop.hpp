@@ -92,10 +92,12 @@ class RealLoop final : private detail::RealLoopParts, public EventLoop {
 namespace detail {
 /// asyncio.run's `_cancel_all_tasks`: cancels what is pending and runs until it is done.
 void cancel_all_tasks(EventLoop& loop);
+/// asyncio.run's `loop.run_until_complete(loop.shutdown_default_executor())` (executor.cpp).
+void shutdown_default_executor(EventLoop& loop);
 }  // namespace detail
 
-/// Runs `coro` to completion on a new RealLoop, then cancels the tasks left and
-/// closes the loop, as asyncio.run does.
+/// Runs `coro` to completion on a new RealLoop, then cancels the tasks left, shuts
+/// the default executor down and closes the loop, as asyncio.run does.
 template <class T>
 T run(Coro<T> coro) {
   RealLoop loop;
@@ -103,6 +105,7 @@ T run(Coro<T> coro) {
     EventLoop& loop;
     ~Finally() {
       detail::cancel_all_tasks(loop);
+      detail::shutdown_default_executor(loop);
       loop.close();
     }
   } finally{loop};

@@ -118,6 +118,7 @@ class SimLoop final : private detail::SimLoopParts, public EventLoop, private as
   /// A choice of `kind` in [0, bound) from the chooser, or 0 when that kind of
   /// choice is switched off. For simulated I/O and other simulated components.
   [[nodiscard]] std::uint64_t choose(ChoiceKind kind, std::uint64_t bound) noexcept;
+  void submit_to_executor(std::unique_ptr<asim::detail::ExecutorJob> job) override;  // sim/src/executor.cpp
 
   /// The deadlock report for the current state: each pending task, what it awaits
   /// and since when, with the seed, the virtual time and the step.
