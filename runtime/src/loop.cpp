@@ -135,6 +135,9 @@ void EventLoop::run_once() {
     explicit ThisThreadLoop(EventLoop* loop) noexcept : previous(std::exchange(this_thread_loop, loop)) {}
     ~ThisThreadLoop() { this_thread_loop = previous; }
   } this_thread_guard{this};
+  // Callbacks scheduled with no context variable set each run in an empty context
+  // (asyncio: each Handle runs in its own copy of the context it was made in).
+  detail::CallbackContexts callback_contexts;
   ++iteration_;
   const std::size_t sched_count = timers_.size();
   if (sched_count > min_scheduled_timer_handles && timer_cancelled_count_ * 2 > sched_count) {
@@ -197,6 +200,7 @@ void EventLoop::run_once() {
     } catch (...) {
       call_exception_handler({"Exception in callback", std::current_exception(), nullptr});
     }
+    callback_contexts.after_callback();
     if (instrument_ != nullptr) instrument_->after_callback(*node);
   }
 }

@@ -8,6 +8,9 @@ namespace asim {
 
 TaskBase::TaskBase(EventLoop& loop, std::coroutine_handle<> coro, std::string name)
     : FutureBase(loop), coro_(coro), resume_point_(coro) {
+  // asyncio: self._context = contextvars.copy_context()
+  context_.own = detail::current_context_data();
+  detail::ContextData::add_ref(context_.own);
   if (name.empty()) {
     // asyncio: f'Task-{_task_name_counter()}', taken now and formatted when asked for.
     number_ = loop.next_task_number();
@@ -27,6 +30,22 @@ void TaskBase::set_name(std::string name) { name_ = std::make_unique<std::string
 
 TaskBase::~TaskBase() {
   if (coro_) coro_.destroy();
+  if (context_shared_) {
+    context_.shared->release();
+  } else {
+    detail::ContextData::release(context_.own);
+  }
+}
+
+void TaskBase::use_context(const Context& context) noexcept {
+  if (context_shared_) {
+    context_.shared->release();
+  } else {
+    detail::ContextData::release(context_.own);
+  }
+  context_.shared = context.object();
+  context_.shared->add_ref();
+  context_shared_ = true;
 }
 
 // asyncio: Task.__init__ (call_soon of the first step, then _register_task)
@@ -107,8 +126,20 @@ void TaskBase::wakeup(FutureBase& future) {
   step();
 }
 
-// asyncio: Task.__step
+// asyncio: each step and wake-up is scheduled with `context=self._context`, so the
+// coroutine always runs in the task's context.
 void TaskBase::step() {
+  if (context_shared_) [[unlikely]] {
+    detail::EnteredContext entered(*context_.shared);  // RuntimeError if entered elsewhere
+    step_in_context();
+  } else {
+    detail::ContextScope scope(&context_.own, reinterpret_cast<std::uintptr_t>(this));
+    step_in_context();
+  }
+}
+
+// asyncio: Task.__step
+void TaskBase::step_in_context() {
   detail::Ref<FutureBase> keep_alive(this);
   EventLoop& loop = get_loop();
   if (done()) throw InvalidStateError("_step(): already done: " + describe());

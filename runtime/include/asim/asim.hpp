@@ -6,6 +6,7 @@
 #include <asim/barrier.hpp>
 #include <asim/concurrent_future.hpp>
 #include <asim/condition.hpp>
+#include <asim/context.hpp>
 #include <asim/coro.hpp>
 #include <asim/errors.hpp>
 #include <asim/event.hpp>

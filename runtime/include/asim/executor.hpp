@@ -6,6 +6,7 @@
 #pragma once
 
 #include <asim/concurrent_future.hpp>
+#include <asim/context.hpp>
 #include <asim/coro.hpp>
 #include <asim/future.hpp>
 #include <asim/handle.hpp>
@@ -115,7 +116,11 @@ template <class F, class... Args>
 auto to_thread(F fn, Args... args) -> Coro<std::decay_t<std::invoke_result_t<F&, Args&...>>> {
   using R = std::decay_t<std::invoke_result_t<F&, Args&...>>;
   EventLoop& loop = get_running_loop();
-  Future<R> future = loop.run_in_executor(std::move(fn), std::move(args)...);
+  // asyncio: functools.partial(contextvars.copy_context().run, func, *args)
+  auto in_context = [context = copy_context(), fn = std::move(fn), ... args = std::move(args)]() mutable -> R {
+    return context.run(fn, args...);
+  };
+  Future<R> future = loop.run_in_executor(std::move(in_context));
   if constexpr (std::is_void_v<R>) {
     co_await future;
   } else {

@@ -4,6 +4,7 @@
 
 #include <asim/clock.hpp>
 #include <asim/detail/callback_node.hpp>
+#include <asim/detail/context_data.hpp>
 #include <asim/detail/loop_instrument.hpp>
 #include <asim/detail/runnable.hpp>
 #include <asim/detail/time_conversion.hpp>
@@ -46,6 +47,7 @@ struct ExceptionContext {
 
 class EventLoop;
 class ThreadPoolExecutor;
+class Context;
 namespace detail {
 class ExecutorJob;
 }
@@ -127,10 +129,17 @@ class EventLoop {
 
   /// Like call_soon, callable from any thread; wakes the loop if it is polling.
   /// asyncio: loop.call_soon_threadsafe.
+  /// Like call_soon, the callback runs in a copy of the caller's context.
   template <class F, class... Args>
   void call_soon_threadsafe(F&& fn, Args&&... args) {
-    post_threadsafe(std::function<void()>(
-        [fn = std::forward<F>(fn), ... args = std::forward<Args>(args)]() mutable { std::invoke(fn, args...); }));
+    auto call = [fn = std::forward<F>(fn), ... args = std::forward<Args>(args)]() mutable { std::invoke(fn, args...); };
+    if (detail::current_context_data() == nullptr) {
+      post_threadsafe(std::function<void()>(std::move(call)));
+    } else {
+      post_threadsafe(std::function<void()>([context = detail::CapturedContext(), call = std::move(call)]() mutable {
+        context.run(call);
+      }));
+    }
   }
 
   // -- futures and tasks ------------------------------------------------------
@@ -143,6 +152,10 @@ class EventLoop {
   /// An empty `name` gives "Task-N". asyncio: loop.create_task.
   template <class T>
   Task<T> create_task(Coro<T> coro, std::string name = {});
+  /// Same, the task running in `context` instead of a copy of the current one.
+  /// asyncio: loop.create_task(coro, name=..., context=...).
+  template <class T>
+  Task<T> create_task(Coro<T> coro, std::string name, const Context& context);
 
   /// Runs the loop until `future` is done and returns its result (or throws its
   /// exception). asyncio: loop.run_until_complete.
@@ -222,8 +235,22 @@ class EventLoop {
     }
   }
   /// A pooled node holding `fn`, called with the node itself (for done-callbacks).
+  /// While a context variable is set, the node also keeps a copy of the current
+  /// context and runs `fn` in it (asyncio: Handle's `context=copy_context()`); with
+  /// none set, callbacks run in the loop's per-callback empty context.
   template <class F>
   detail::CallbackNode* make_raw_node(F&& fn) {
+    if (detail::current_context_data() != nullptr) [[unlikely]] {
+      return make_plain_node([context = detail::CapturedContext(), fn = std::forward<F>(fn)](
+                                 detail::CallbackNode& node) mutable {
+        auto call = [&fn, &node] { fn(node); };
+        context.run(call);
+      });
+    }
+    return make_plain_node(std::forward<F>(fn));
+  }
+  template <class F>
+  detail::CallbackNode* make_plain_node(F&& fn) {
     detail::CallbackNode* node = pool_->acquire(detail::CallbackNode::block_for<std::decay_t<F>>());
     node->emplace(std::forward<F>(fn));
     return node;

@@ -2,6 +2,7 @@
 // Task<T>: a future that drives a coroutine, one step per wake-up (asyncio: tasks.Task).
 #pragma once
 
+#include <asim/context.hpp>
 #include <asim/coro.hpp>
 #include <asim/detail/frame_allocator.hpp>
 #include <asim/detail/runnable.hpp>
@@ -91,6 +92,10 @@ class TaskBase : public FutureBase, private detail::TaskStepNode, private detail
   /// (loop teardown); the task ends cancelled with no callbacks run.
   void destroy_pending() noexcept;
 
+  /// Makes the task run in `context` instead of the copy it took when created
+  /// (asyncio: Task(..., context=context)); before the first step only.
+  void use_context(const Context& context) noexcept;
+
   // Links of the loop's list of pending tasks.
   TaskBase* prev_task_ = nullptr;
   TaskBase* next_task_ = nullptr;
@@ -113,6 +118,7 @@ class TaskBase : public FutureBase, private detail::TaskStepNode, private detail
   detail::TaskStepNode& step_node() noexcept { return *this; }
   detail::TaskWakeupNode& wakeup_node() noexcept { return *this; }
   void step();
+  void step_in_context();
   void wakeup(FutureBase& future);
   void schedule_step(std::exception_ptr error) noexcept;
   [[noreturn]] void raise_step_error();
@@ -131,7 +137,15 @@ class TaskBase : public FutureBase, private detail::TaskStepNode, private detail
   std::unique_ptr<std::string> name_;
   std::uint64_t number_ = 0;
   std::int64_t suspended_since_ns_ = 0;
+  // asyncio: Task._context. The task's own copy of the context current when it was
+  // created (a map pointer: taking the copy allocates nothing), or the Context given
+  // to create_task.
+  union {
+    detail::ContextData* own;
+    detail::ContextObject* shared;
+  } context_{nullptr};
   int num_cancels_requested_ = 0;
+  bool context_shared_ = false;
   bool must_cancel_ = false;
   // True while cancel() is cancelling fut_waiter_: a nested cancel() of this task
   // means a cancel cycle (it awaits a gather that contains itself).
@@ -196,6 +210,15 @@ Task<T> create_task(Coro<T> coro, std::string name = {}) {
   return loop.create_task(std::move(coro), std::move(name));
 }
 
+/// Creates a task on the running loop that runs in `context`.
+/// asyncio: asyncio.create_task(coro, name=..., context=context).
+template <class T>
+Task<T> create_task(Coro<T> coro, std::string name, const Context& context) {
+  EventLoop& loop = get_running_loop();
+  if (!name.empty()) (void)loop.next_task_number();
+  return loop.create_task(std::move(coro), std::move(name), context);
+}
+
 /// A future for `awaitable`: a future as is, a coroutine wrapped in a task on the
 /// running loop. asyncio: asyncio.ensure_future.
 template <class T>
@@ -229,6 +252,17 @@ Task<T> EventLoop::create_task(Coro<T> coro, std::string name) {
   if (!coro.valid()) throw RuntimeError("create_task() needs a coroutine");
   auto* state = new detail::TaskState<T>(*this, std::move(coro), std::move(name));
   Task<T> task(state);
+  state->start();
+  return task;
+}
+
+template <class T>
+Task<T> EventLoop::create_task(Coro<T> coro, std::string name, const Context& context) {
+  check_closed();
+  if (!coro.valid()) throw RuntimeError("create_task() needs a coroutine");
+  auto* state = new detail::TaskState<T>(*this, std::move(coro), std::move(name));
+  Task<T> task(state);
+  state->use_context(context);
   state->start();
   return task;
 }
