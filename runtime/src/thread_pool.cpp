@@ -2,6 +2,9 @@
 // ThreadPoolExecutor (concurrent.futures.thread).
 #include <asim/thread_pool.hpp>
 
+#include <pthread.h>
+#include <signal.h>
+
 #include <algorithm>
 
 namespace asim {
@@ -30,6 +33,12 @@ void ThreadPoolExecutor::post(Work work) {
 }
 
 void ThreadPoolExecutor::worker_main() {
+  // Workers take no asynchronous signal: a loop's signal handlers read them from a
+  // signalfd in the loop's thread (see detail::SignalHandlers).
+  sigset_t asynchronous;
+  sigfillset(&asynchronous);
+  for (int synchronous : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGABRT}) sigdelset(&asynchronous, synchronous);
+  pthread_sigmask(SIG_BLOCK, &asynchronous, nullptr);
   std::unique_lock<std::mutex> lock(mutex_);
   while (true) {
     ++idle_;
