@@ -88,8 +88,11 @@ ContextData*& current_context_slot() noexcept {
 
 std::uint64_t current_context_identity() noexcept {
   ContextThreadState& state = context_state();
-  // The thread's own context: the state's address, unique among live threads.
-  return state.current.slot != nullptr ? state.current.identity : reinterpret_cast<std::uintptr_t>(&state);
+  // The thread's own context: the state's address (unique among live threads, a
+  // multiple of 8) plus its generation times 8, tagged 2 so it never equals the
+  // address of a task or Context object (multiples of 8) or an ephemeral one (odd).
+  if (state.current.slot != nullptr) return state.current.identity;
+  return (reinterpret_cast<std::uintptr_t>(&state) + (state.thread_generation << 3)) | 2;
 }
 
 std::uint64_t next_context_var_id() noexcept {
@@ -103,9 +106,29 @@ EnteredContext::EnteredContext(ContextObject& context)
                                      : &context.data),
                                 context.identity()) {}
 
-void CallbackContexts::clean() noexcept {
+void CallbackContexts::enter() noexcept {
+  ContextThreadState& state = context_state();
+  saved_ = state.current;
+  state.current = CurrentContext{nullptr, &data_, next_ephemeral_identity()};
+  entered_ = true;
+}
+
+void CallbackContexts::leave() noexcept {
   ContextData::release(std::exchange(data_, nullptr));
-  context_state().current = CurrentContext{nullptr, &data_, next_ephemeral_identity()};
+  context_state().current = saved_;
+}
+
+void CallbackContexts::clean() noexcept {
+  ContextThreadState& state = context_state();
+  if (entered_) {
+    ContextData::release(std::exchange(data_, nullptr));
+    state.current = CurrentContext{nullptr, &data_, next_ephemeral_identity()};
+  } else {
+    // The callback ran in the thread's own (empty) context.
+    ContextData::release(std::exchange(state.thread_data, nullptr));
+    state.current.data = nullptr;
+    ++state.thread_generation;
+  }
 }
 
 }  // namespace asim::detail

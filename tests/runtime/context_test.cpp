@@ -334,3 +334,29 @@ TEST(ContextInAsyncio, CallSoonThreadsafeRunsTheCallbackInTheCallingThreadsConte
   asim::RealLoop loop;
   EXPECT_EQ(loop.run_until_complete(threadsafe_callback_context(loop)), "poster");
 }
+
+namespace {
+std::optional<asim::Token<std::string>> callback_token;
+
+void make_token_in_callback() { callback_token.emplace(var.set("callback")); }
+
+void reset_in_callback(std::string* error) {
+  try {
+    var.reset(*callback_token);
+  } catch (const asim::ValueError& e) {
+    *error = e.what();
+  }
+}
+}  // namespace
+
+TEST(ContextInAsyncio, ATokenMadeInOneCallbackIsRejectedInAnotherAndOutsideTheLoop) {
+  asim::testing::ManualLoop loop;
+  std::string error;
+  loop.call_soon(make_token_in_callback);
+  loop.call_soon(reset_in_callback, &error);
+  loop.run_once();
+  EXPECT_EQ(error, "<Token var=<ContextVar name='var'>> was created in a different Context");
+  EXPECT_THROW(var.reset(*callback_token), asim::ValueError);
+  EXPECT_EQ(var.get(), "default");
+  callback_token.reset();
+}

@@ -91,6 +91,9 @@ struct ContextThreadState {
   CurrentContext current;
   ContextData* thread_data = nullptr;  // the thread's own context (slot == nullptr)
   std::uint64_t ephemeral_counter = 0;  // identities of callbacks' contexts
+  // Bumped when the loop empties the thread's own context after a callback, so a
+  // token made in that callback is not taken for one of the thread's context later.
+  std::uint64_t thread_generation = 0;
 };
 
 /// This thread's state. Constant-initialized and trivially destructible: no guard on
@@ -149,21 +152,35 @@ class CapturedContext {
 /// emptied again after a callback set something in it, so each callback starts from
 /// a fresh empty context as asyncio's `Handle(context=copy_context())` of an empty
 /// context does. One per `run_once`.
+///
+/// In the common case (the thread's own context is current and empty) callbacks run
+/// in the thread's own context, which is emptied after any callback that set a
+/// variable: nothing to enter or leave per iteration. Otherwise (variables set outside
+/// the loop, or run_once inside Context.run) a fresh context is entered for them.
 class CallbackContexts {
  public:
-  CallbackContexts() noexcept : scope_(&data_, next_ephemeral_identity()) {}
+  CallbackContexts() noexcept {
+    const CurrentContext& current = context_state().current;
+    if (current.data != nullptr || current.slot != nullptr) [[unlikely]] enter();
+  }
   CallbackContexts(const CallbackContexts&) = delete;
   CallbackContexts& operator=(const CallbackContexts&) = delete;
-  ~CallbackContexts() { ContextData::release(data_); }
+  ~CallbackContexts() {
+    if (entered_) [[unlikely]] leave();
+  }
   /// After each callback: one load when no variable was set.
   void after_callback() noexcept {
     if (context_state().current.data != nullptr) [[unlikely]] clean();
   }
 
  private:
+  void enter() noexcept;
+  void leave() noexcept;
   void clean() noexcept;
+
   ContextData* data_ = nullptr;
-  ContextScope scope_;
+  CurrentContext saved_;
+  bool entered_ = false;
 };
 
 }  // namespace asim::detail
