@@ -28,11 +28,10 @@ int twice(int n) { return n * 2; }
 // without sleeping.
 class Gate {
  public:
+  // Notifies under the lock: a waiter may destroy the gate as soon as it sees it open.
   void open() {
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      open_ = true;
-    }
+    std::lock_guard<std::mutex> lock(mutex_);
+    open_ = true;
     cv_.notify_all();
   }
   void wait() {
