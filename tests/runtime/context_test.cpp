@@ -9,6 +9,7 @@
 #include <asim/asim.hpp>
 
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -359,4 +360,87 @@ TEST(ContextInAsyncio, ATokenMadeInOneCallbackIsRejectedInAnotherAndOutsideTheLo
   EXPECT_THROW(var.reset(*callback_token), asim::ValueError);
   EXPECT_EQ(var.get(), "default");
   callback_token.reset();
+}
+
+// -- test_tasks' context tests -------------------------------------------------------
+
+namespace {
+ContextVar<std::string> cvar("cvar", "nope");
+
+void fut_on_done(const asim::Future<void>&) {
+  cvar.set("something else");  // must not pollute the context of the main task
+}
+
+void set_done(asim::Future<void> fut) { fut.set_result(); }
+
+Coro<std::vector<std::string>> test_context_2_main() {
+  asim::EventLoop& loop = asim::get_running_loop();
+  std::vector<std::string> seen{cvar.get()};
+  for (int j = 0; j < 2; ++j) {
+    asim::Future<void> fut = loop.create_future();
+    fut.add_done_callback(fut_on_done);
+    cvar.set("yes" + std::to_string(j));
+    loop.call_soon(set_done, fut);
+    co_await fut;
+    seen.push_back(cvar.get());
+    for (int i = 0; i < 3; ++i) {
+      cvar.set("yes" + std::to_string(i) + "-" + std::to_string(j));
+      co_await asim::sleep(0.001);
+      seen.push_back(cvar.get());
+    }
+  }
+  co_return seen;
+}
+
+ContextVar<int> ivar("cvar");
+
+Coro<void> set_after_yield(int value) {
+  co_await asim::sleep(0);
+  ivar.set(value);
+}
+
+Coro<std::vector<std::optional<int>>> test_context_4_main() {
+  std::vector<std::optional<int>> seen;
+  Context ctx = asim::copy_context();
+  seen.push_back(ctx.get(ivar));
+  co_await asim::create_task(set_after_yield(1), {}, ctx);
+  seen.push_back(ctx.get(ivar));
+  co_await asim::create_task(set_after_yield(2), {}, ctx);
+  seen.push_back(ctx.get(ivar));
+  co_return seen;
+}
+
+Coro<int> hundred_tasks() {
+  struct Sub {
+    static Coro<void> run(int num) {
+      for (int i = 0; i < 10; ++i) {
+        ivar.set(num + i);
+        co_await asim::sleep(0.001 * (num % 3));
+        if (ivar.get() != num + i) throw std::logic_error("a task saw another task's value");
+      }
+    }
+  };
+  std::vector<asim::Task<void>> tasks;
+  for (int num = 0; num < 100; ++num) tasks.push_back(asim::create_task(Sub::run(num)));
+  for (auto& task : tasks) co_await task;
+  co_return ivar.get(-1);
+}
+}  // namespace
+
+TEST(ContextInAsyncio, DoneCallbacksDoNotPolluteTheTasksContext) {  // test_tasks: test_context_2
+  asim::testing::ManualLoop loop;
+  EXPECT_EQ(loop.run_until_complete(test_context_2_main()),
+            (std::vector<std::string>{"nope", "yes0", "yes0-0", "yes1-0", "yes2-0", "yes1", "yes0-1", "yes1-1",
+                                      "yes2-1"}));
+}
+
+TEST(ContextInAsyncio, TasksGivenACopiedContextWriteIntoIt) {  // test_tasks: test_context_4
+  asim::testing::ManualLoop loop;
+  EXPECT_EQ(loop.run_until_complete(test_context_4_main()),
+            (std::vector<std::optional<int>>{std::nullopt, 1, 2}));
+}
+
+TEST(ContextInAsyncio, AHundredTasksEachKeepTheirOwnValueAcrossSleeps) {  // test_tasks: test_context_3
+  asim::testing::ManualLoop loop;
+  EXPECT_EQ(loop.run_until_complete(hundred_tasks()), -1);
 }
