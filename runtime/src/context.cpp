@@ -2,6 +2,7 @@
 // Context variables: the maps, the thread's current context, Context objects
 // (Python: Python/context.c and Python/hamt.c).
 #include <asim/context.hpp>
+#include <asim/task.hpp>
 
 #include <algorithm>
 #include <new>
@@ -78,9 +79,23 @@ struct ThreadContextCleanup {
 
 }  // namespace
 
+namespace {
+// A task step that found no variable set anywhere runs without entering its context
+// (task.cpp's TaskContextScope): while it runs, "the thread's own context" means the
+// task's. Entering it now makes the slot current for the rest of the step.
+bool enter_running_task_context(ContextThreadState& state) noexcept {
+  EventLoop* loop = running_loop();
+  TaskBase* task = loop != nullptr ? loop->current_task() : nullptr;
+  if (task == nullptr) return false;
+  ContextData** slot = task->own_context_slot();
+  state.current = CurrentContext{*slot, slot, reinterpret_cast<std::uintptr_t>(task)};
+  return true;
+}
+}  // namespace
+
 ContextData*& current_context_slot() noexcept {
   ContextThreadState& state = context_state();
-  if (state.current.slot != nullptr) return *state.current.slot;
+  if (state.current.slot != nullptr || enter_running_task_context(state)) return *state.current.slot;
   static thread_local ThreadContextCleanup cleanup;
   (void)cleanup;
   return state.thread_data;
@@ -88,10 +103,10 @@ ContextData*& current_context_slot() noexcept {
 
 std::uint64_t current_context_identity() noexcept {
   ContextThreadState& state = context_state();
+  if (state.current.slot != nullptr || enter_running_task_context(state)) return state.current.identity;
   // The thread's own context: the state's address (unique among live threads, a
   // multiple of 8) plus its generation times 8, tagged 2 so it never equals the
   // address of a task or Context object (multiples of 8) or an ephemeral one (odd).
-  if (state.current.slot != nullptr) return state.current.identity;
   return (reinterpret_cast<std::uintptr_t>(&state) + (state.thread_generation << 3)) | 2;
 }
 

@@ -444,3 +444,27 @@ TEST(ContextInAsyncio, AHundredTasksEachKeepTheirOwnValueAcrossSleeps) {  // tes
   asim::testing::ManualLoop loop;
   EXPECT_EQ(loop.run_until_complete(hundred_tasks()), -1);
 }
+
+namespace {
+Coro<std::string> token_across_steps() {
+  // Created with no variable set anywhere: its first step runs without entering its
+  // context until the set, which must still land in the task's own context.
+  auto token = var.set("step 1");
+  co_await asim::sleep(0);
+  std::string seen = var.get();
+  var.reset(token);
+  co_await asim::sleep(0);
+  co_return seen + ", then " + var.get();
+}
+
+Coro<std::string> parent_of_token_task() {
+  std::string child = co_await asim::create_task(token_across_steps());
+  co_return child + "; parent sees " + var.get();
+}
+}  // namespace
+
+TEST(ContextInAsyncio, ATasksTokenWorksAcrossItsStepsAndItsSetsStayInTheTask) {
+  asim::testing::ManualLoop loop;
+  EXPECT_EQ(loop.run_until_complete(parent_of_token_task()), "step 1, then default; parent sees default");
+  EXPECT_EQ(var.get(), "default");
+}

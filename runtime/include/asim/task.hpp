@@ -95,6 +95,8 @@ class TaskBase : public FutureBase, private detail::TaskStepNode, private detail
   /// Makes the task run in `context` instead of the copy it took when created
   /// (asyncio: Task(..., context=context)); before the first step only.
   void use_context(const Context& context) noexcept;
+  /// Where the running task keeps its own context's map (see detail::current_context_slot).
+  [[nodiscard]] detail::ContextData** own_context_slot() noexcept { return &context_; }
 
   // Links of the loop's list of pending tasks.
   TaskBase* prev_task_ = nullptr;
@@ -118,7 +120,11 @@ class TaskBase : public FutureBase, private detail::TaskStepNode, private detail
   detail::TaskStepNode& step_node() noexcept { return *this; }
   detail::TaskWakeupNode& wakeup_node() noexcept { return *this; }
   void step();
-  void step_in_context();
+  [[nodiscard]] detail::ContextObject* shared_context() const noexcept {
+    const auto bits = reinterpret_cast<std::uintptr_t>(context_);
+    return (bits & 1) != 0 ? reinterpret_cast<detail::ContextObject*>(bits & ~std::uintptr_t{1}) : nullptr;
+  }
+  void release_context() noexcept;
   void wakeup(FutureBase& future);
   void schedule_step(std::exception_ptr error) noexcept;
   [[noreturn]] void raise_step_error();
@@ -138,14 +144,10 @@ class TaskBase : public FutureBase, private detail::TaskStepNode, private detail
   std::uint64_t number_ = 0;
   std::int64_t suspended_since_ns_ = 0;
   // asyncio: Task._context. The task's own copy of the context current when it was
-  // created (a map pointer: taking the copy allocates nothing), or the Context given
-  // to create_task.
-  union {
-    detail::ContextData* own;
-    detail::ContextObject* shared;
-  } context_{nullptr};
+  // created (a map pointer: taking the copy allocates nothing), or, tagged with bit 0,
+  // the Context given to create_task (one word: a task stays in its size class).
+  detail::ContextData* context_ = nullptr;
   int num_cancels_requested_ = 0;
-  bool context_shared_ = false;
   bool must_cancel_ = false;
   // True while cancel() is cancelling fut_waiter_: a nested cancel() of this task
   // means a cancel cycle (it awaits a gather that contains itself).
