@@ -127,9 +127,8 @@ class EventLoop {
     return handle;
   }
 
-  /// Like call_soon, callable from any thread; wakes the loop if it is polling.
-  /// asyncio: loop.call_soon_threadsafe.
-  /// Like call_soon, the callback runs in a copy of the caller's context.
+  /// Like call_soon, callable from any thread; wakes the loop if it is polling. The
+  /// callback runs in a copy of the calling thread's context. asyncio: loop.call_soon_threadsafe.
   template <class F, class... Args>
   void call_soon_threadsafe(F&& fn, Args&&... args) {
     auto call = [fn = std::forward<F>(fn), ... args = std::forward<Args>(args)]() mutable { std::invoke(fn, args...); };
