@@ -24,7 +24,8 @@ ContextValue* ContextData::find(const ContextData* map, std::uint64_t var_id) no
   if (map == nullptr) return nullptr;
   const Entry* begin = map->entries();
   const Entry* end = begin + map->size_;
-  const Entry* it = std::lower_bound(begin, end, var_id, [](const Entry& e, std::uint64_t id) { return e.var_id < id; });
+  const Entry* it =
+      std::lower_bound(begin, end, var_id, [](const Entry& e, std::uint64_t id) { return e.var_id < id; });
   return it != end && it->var_id == var_id ? it->value : nullptr;
 }
 
@@ -116,10 +117,11 @@ std::uint64_t next_context_var_id() noexcept {
 }
 
 EnteredContext::EnteredContext(ContextObject& context)
-    : context_(context), scope_((context.entered.exchange(true, std::memory_order_acquire)
-                                     ? throw RuntimeError("cannot enter context: <Context> is already entered")
-                                     : &context.data),
-                                context.identity()) {}
+    : context_(context),
+      scope_((context.entered.exchange(true, std::memory_order_acquire)
+                  ? throw RuntimeError("cannot enter context: <Context> is already entered")
+                  : &context.data),
+             context.identity()) {}
 
 void CallbackContexts::enter() noexcept {
   ContextThreadState& state = context_state();

@@ -139,8 +139,7 @@ namespace {
 // (detail::current_context_slot finds the running task); the guard's end undoes that.
 class TaskContextScope {
  public:
-  TaskContextScope(detail::ContextData** own, detail::ContextObject* shared, const TaskBase* task)
-      : shared_(shared) {
+  TaskContextScope(detail::ContextData** own, detail::ContextObject* shared, const TaskBase* task) : shared_(shared) {
     detail::CurrentContext& current = detail::context_state().current;
     if (shared == nullptr && *own == nullptr && current.data == nullptr && current.slot == nullptr) [[likely]] {
       return;
@@ -161,7 +160,10 @@ class TaskContextScope {
   ~TaskContextScope() {
     detail::CurrentContext& current = detail::context_state().current;
     if (!entered_) [[likely]] {
-      if (current.slot != nullptr) [[unlikely]] current = detail::CurrentContext{};  // the step set a variable
+      // The step set a variable: back to the thread's own (empty) context.
+      if (current.slot != nullptr) [[unlikely]] {
+        current = detail::CurrentContext{};
+      }
       return;
     }
     current = saved_;

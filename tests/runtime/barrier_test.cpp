@@ -52,7 +52,8 @@ Coro<void> round_worker(Trace& rec, Barrier& barrier, std::string name) {
 Coro<void> barrier_two_rounds(Trace& rec) {
   Barrier barrier(2);
   std::vector<Task<void>> tasks;
-  for (const char* name : {"A", "B", "C", "D"}) tasks.push_back(asim::create_task(round_worker(rec, barrier, name), name));
+  for (const char* name : {"A", "B", "C", "D"})
+    tasks.push_back(asim::create_task(round_worker(rec, barrier, name), name));
   co_await join_all(rec, tasks);
   rec("done waiting=" + str(barrier.n_waiting()));
 }
@@ -141,12 +142,12 @@ Coro<void> barrier_arrival_while_draining(Trace& rec) {
 }  // namespace
 
 TEST(Barrier, TheLastArrivalPassesFirstThenReleasesTheOthersWhileLaterArrivalsWaitForTheDrain) {
-  EXPECT_EQ(run_traced(barrier_releases_all),
-            (Events{"2:A arrives waiting=0", "2:B arrives waiting=1", "2:C arrives waiting=2",
-                    "2:C passed index=2 waiting=0", "2:D arrives waiting=0", "2:E arrives waiting=0",
-                    "2:F arrives waiting=0", "3:A passed index=0 waiting=0", "3:B passed index=1 waiting=0",
-                    "4:F passed index=2 waiting=0", "5:D passed index=0 waiting=0", "5:E passed index=1 waiting=0",
-                    "6:done waiting=0 broken=False"}));
+  EXPECT_EQ(
+      run_traced(barrier_releases_all),
+      (Events{"2:A arrives waiting=0", "2:B arrives waiting=1", "2:C arrives waiting=2", "2:C passed index=2 waiting=0",
+              "2:D arrives waiting=0", "2:E arrives waiting=0", "2:F arrives waiting=0", "3:A passed index=0 waiting=0",
+              "3:B passed index=1 waiting=0", "4:F passed index=2 waiting=0", "5:D passed index=0 waiting=0",
+              "5:E passed index=1 waiting=0", "6:done waiting=0 broken=False"}));
 }
 
 TEST(Barrier, ItCanBeUsedForManyRounds) {
@@ -171,8 +172,8 @@ TEST(Barrier, ResetBreaksTheWaitersAndLaterArrivalsStartANewRound) {
 
 TEST(Barrier, ACancelledWaiterLeavesTheCountAsIfItNeverArrived) {
   EXPECT_EQ(run_traced(barrier_cancel_waiter),
-            (Events{"2:A waits waiting=1", "3:A cancelled waiting=0", "4:A ended cancelled",
-                    "4:after cancel waiting=0", "5:C passed 1", "6:B passed 0"}));
+            (Events{"2:A waits waiting=1", "3:A cancelled waiting=0", "4:A ended cancelled", "4:after cancel waiting=0",
+                    "5:C passed 1", "6:B passed 0"}));
 }
 
 TEST(Barrier, ArrivalsDuringTheDrainCountForTheNextRound) {

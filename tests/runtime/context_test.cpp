@@ -111,10 +111,12 @@ TEST(ContextVar, ATokenMadeInAnotherContextRaisesValueError) {
 TEST(Context, RunKeepsWhatTheFunctionSetsInThatContextOnly) {
   ContextVar<int> var("v", 0);
   Context ctx;
-  const int inside = ctx.run([&var](int n) {
-    var.set(n);
-    return var.get();
-  }, 5);
+  const int inside = ctx.run(
+      [&var](int n) {
+        var.set(n);
+        return var.get();
+      },
+      5);
   EXPECT_EQ(inside, 5);
   EXPECT_EQ(var.get(), 0);
   EXPECT_EQ(ctx.get(var), std::optional<int>(5));
@@ -429,15 +431,14 @@ Coro<int> hundred_tasks() {
 
 TEST(ContextInAsyncio, DoneCallbacksDoNotPolluteTheTasksContext) {  // test_tasks: test_context_2
   asim::testing::ManualLoop loop;
-  EXPECT_EQ(loop.run_until_complete(test_context_2_main()),
-            (std::vector<std::string>{"nope", "yes0", "yes0-0", "yes1-0", "yes2-0", "yes1", "yes0-1", "yes1-1",
-                                      "yes2-1"}));
+  EXPECT_EQ(
+      loop.run_until_complete(test_context_2_main()),
+      (std::vector<std::string>{"nope", "yes0", "yes0-0", "yes1-0", "yes2-0", "yes1", "yes0-1", "yes1-1", "yes2-1"}));
 }
 
 TEST(ContextInAsyncio, TasksGivenACopiedContextWriteIntoIt) {  // test_tasks: test_context_4
   asim::testing::ManualLoop loop;
-  EXPECT_EQ(loop.run_until_complete(test_context_4_main()),
-            (std::vector<std::optional<int>>{std::nullopt, 1, 2}));
+  EXPECT_EQ(loop.run_until_complete(test_context_4_main()), (std::vector<std::optional<int>>{std::nullopt, 1, 2}));
 }
 
 TEST(ContextInAsyncio, AHundredTasksEachKeepTheirOwnValueAcrossSleeps) {  // test_tasks: test_context_3

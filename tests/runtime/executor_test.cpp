@@ -108,7 +108,8 @@ TEST(RealExecutor, CancellingTheFutureOfAJobNotStartedMeansItNeverRuns) {
   Gate gate;
   std::atomic<int> started{0};
   const std::size_t workers = asim::ThreadPoolExecutor().max_workers();
-  EXPECT_EQ(asim::run(cancel_a_queued_job(gate, started)), std::to_string(workers) + "/" + std::to_string(workers) + " cancelled");
+  EXPECT_EQ(asim::run(cancel_a_queued_job(gate, started)),
+            std::to_string(workers) + "/" + std::to_string(workers) + " cancelled");
 }
 
 namespace {

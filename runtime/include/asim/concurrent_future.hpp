@@ -106,9 +106,7 @@ class ConcurrentFuture {
   void set_result(U&& value) {
     complete([&](State& state) { state.value.emplace(std::forward<U>(value)); });
   }
-  void set_result()
-    requires std::is_void_v<T>
-  {
+  void set_result() requires std::is_void_v<T> {
     complete([](State&) {});
   }
   /// concurrent.futures: Future.set_exception. InvalidStateError when done.
@@ -116,9 +114,7 @@ class ConcurrentFuture {
     complete([&](State& state) { state.error = std::move(error); });
   }
 
-  friend bool operator==(const ConcurrentFuture& a, const ConcurrentFuture& b) noexcept {
-    return a.state_ == b.state_;
-  }
+  friend bool operator==(const ConcurrentFuture& a, const ConcurrentFuture& b) noexcept { return a.state_ == b.state_; }
 
  private:
   enum class Status : unsigned char { pending, running, cancelled, finished };

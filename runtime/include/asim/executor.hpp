@@ -195,9 +195,8 @@ ConcurrentFuture<T> run_coroutine_threadsafe(Coro<T> coro, EventLoop& loop) {
       Task<T> task = loop.create_task(std::move(*frame));
       // asyncio: _chain_future(task, future): the task's callback runs on the loop,
       // cancelling the concurrent future cancels the task through the loop.
-      task.add_done_callback([future](const Future<T>& done) mutable {
-        detail::set_concurrent_future_state(future, done);
-      });
+      task.add_done_callback(
+          [future](const Future<T>& done) mutable { detail::set_concurrent_future_state(future, done); });
       future.add_done_callback([task = std::move(task), &loop](const ConcurrentFuture<T>& done) mutable {
         // Not cancelled: the task itself completed the future, on the loop's thread.
         if (!done.cancelled()) return;

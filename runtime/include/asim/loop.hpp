@@ -135,9 +135,8 @@ class EventLoop {
     if (detail::current_context_data() == nullptr) {
       post_threadsafe(std::function<void()>(std::move(call)));
     } else {
-      post_threadsafe(std::function<void()>([context = detail::CapturedContext(), call = std::move(call)]() mutable {
-        context.run(call);
-      }));
+      post_threadsafe(std::function<void()>(
+          [context = detail::CapturedContext(), call = std::move(call)]() mutable { context.run(call); }));
     }
   }
 
@@ -240,11 +239,11 @@ class EventLoop {
   template <class F>
   detail::CallbackNode* make_raw_node(F&& fn) {
     if (detail::current_context_data() != nullptr) [[unlikely]] {
-      return make_plain_node([context = detail::CapturedContext(), fn = std::forward<F>(fn)](
-                                 detail::CallbackNode& node) mutable {
-        auto call = [&fn, &node] { fn(node); };
-        context.run(call);
-      });
+      return make_plain_node(
+          [context = detail::CapturedContext(), fn = std::forward<F>(fn)](detail::CallbackNode& node) mutable {
+            auto call = [&fn, &node] { fn(node); };
+            context.run(call);
+          });
     }
     return make_plain_node(std::forward<F>(fn));
   }

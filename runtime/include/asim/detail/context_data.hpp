@@ -89,7 +89,7 @@ struct CurrentContext {
 
 struct ContextThreadState {
   CurrentContext current;
-  ContextData* thread_data = nullptr;  // the thread's own context (slot == nullptr)
+  ContextData* thread_data = nullptr;   // the thread's own context (slot == nullptr)
   std::uint64_t ephemeral_counter = 0;  // identities of callbacks' contexts
   // Bumped when the loop empties the thread's own context after a callback, so a
   // token made in that callback is not taken for one of the thread's context later.
@@ -108,9 +108,7 @@ inline ContextData* current_context_data() noexcept { return context_state().cur
 
 /// An identity for a context that exists for one callback: odd, so it never equals
 /// the address of a task or a Context object.
-inline std::uint64_t next_ephemeral_identity() noexcept {
-  return (++context_state().ephemeral_counter << 1) | 1;
-}
+inline std::uint64_t next_ephemeral_identity() noexcept { return (++context_state().ephemeral_counter << 1) | 1; }
 
 /// Makes the context whose map lives in `*slot` current until destroyed.
 class ContextScope {
@@ -161,16 +159,19 @@ class CallbackContexts {
  public:
   CallbackContexts() noexcept {
     const CurrentContext& current = context_state().current;
-    if (current.data != nullptr || current.slot != nullptr) [[unlikely]] enter();
+    if (current.data != nullptr || current.slot != nullptr) [[unlikely]]
+      enter();
   }
   CallbackContexts(const CallbackContexts&) = delete;
   CallbackContexts& operator=(const CallbackContexts&) = delete;
   ~CallbackContexts() {
-    if (entered_) [[unlikely]] leave();
+    if (entered_) [[unlikely]]
+      leave();
   }
   /// After each callback: one load when no variable was set.
   void after_callback() noexcept {
-    if (context_state().current.data != nullptr) [[unlikely]] clean();
+    if (context_state().current.data != nullptr) [[unlikely]]
+      clean();
   }
 
  private:
