@@ -2,6 +2,7 @@
 // The loop core: run_once, run_forever, close and teardown (asyncio: base_events).
 #include <asim/loop.hpp>
 #include <asim/task.hpp>
+#include <asim/thread_pool.hpp>
 
 #include <cstdio>
 #include <string>
@@ -61,6 +62,7 @@ EventLoop::~EventLoop() {
 
 void EventLoop::shutdown() noexcept {
   if (shut_down_) return;
+  stop_default_executor();
   shut_down_ = true;
   closed_ = true;
   drop_scheduled();
@@ -170,6 +172,9 @@ void EventLoop::run_once() {
     explicit ThisThreadLoop(EventLoop* loop) noexcept : previous(std::exchange(this_thread_loop, loop)) {}
     ~ThisThreadLoop() { this_thread_loop = previous; }
   } this_thread_guard{this};
+  // Callbacks scheduled with no context variable set each run in an empty context
+  // (asyncio: each Handle runs in its own copy of the context it was made in).
+  detail::CallbackContexts callback_contexts;
   ++iteration_;
   const std::size_t sched_count = timers_.size();
   if (sched_count > min_scheduled_timer_handles && timer_cancelled_count_ * 2 > sched_count) {
@@ -236,6 +241,7 @@ void EventLoop::run_once() {
     } catch (...) {
       call_exception_handler({"Exception in callback", std::current_exception(), nullptr});
     }
+    callback_contexts.after_callback();
     if (instrument_ != nullptr) instrument_->after_callback(*node);
   }
 }
@@ -290,6 +296,7 @@ void EventLoop::run_forever() {
 void EventLoop::close() {
   if (running_) throw RuntimeError("Cannot close a running event loop");
   if (closed_) return;
+  stop_default_executor();
   closed_ = true;
   drop_scheduled();
 }

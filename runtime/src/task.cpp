@@ -8,6 +8,9 @@ namespace asim {
 
 TaskBase::TaskBase(EventLoop& loop, std::coroutine_handle<> coro, std::string name)
     : FutureBase(loop), coro_(coro), resume_point_(coro) {
+  // asyncio: self._context = contextvars.copy_context()
+  context_ = detail::current_context_data();
+  detail::ContextData::add_ref(context_);
   if (name.empty()) {
     // asyncio: f'Task-{_task_name_counter()}', taken now and formatted when asked for.
     number_ = loop.next_task_number();
@@ -27,6 +30,24 @@ void TaskBase::set_name(std::string name) { name_ = std::make_unique<std::string
 
 TaskBase::~TaskBase() {
   if (coro_) coro_.destroy();
+  release_context();
+}
+
+void TaskBase::release_context() noexcept {
+  if (detail::ContextObject* shared = shared_context()) {
+    shared->release();
+  } else {
+    detail::ContextData::release(context_);
+  }
+  context_ = nullptr;
+}
+
+void TaskBase::use_context(const Context& context) noexcept {
+  release_context();
+  detail::ContextObject* shared = context.object();
+  shared->add_ref();
+  static_assert(alignof(detail::ContextObject) >= 2, "bit 0 of its address tags a shared context");
+  context_ = reinterpret_cast<detail::ContextData*>(reinterpret_cast<std::uintptr_t>(shared) | 1);
 }
 
 // asyncio: Task.__init__ (call_soon of the first step, then _register_task)
@@ -107,8 +128,58 @@ void TaskBase::wakeup(FutureBase& future) {
   step();
 }
 
+namespace {
+// asyncio: each step and wake-up is scheduled with `context=self._context`, so the
+// coroutine always runs in the task's context: its own map, or a shared Context
+// (entered like Context.run: RuntimeError if it is entered elsewhere).
+//
+// The common case costs no write: when no variable is set anywhere (the task's map
+// and the thread's own context are both empty), the step runs with the thread's own
+// context current, and a `set` during the step switches to the task's slot then
+// (detail::current_context_slot finds the running task); the guard's end undoes that.
+class TaskContextScope {
+ public:
+  TaskContextScope(detail::ContextData** own, detail::ContextObject* shared, const TaskBase* task) : shared_(shared) {
+    detail::CurrentContext& current = detail::context_state().current;
+    if (shared == nullptr && *own == nullptr && current.data == nullptr && current.slot == nullptr) [[likely]] {
+      return;
+    }
+    saved_ = current;
+    if (shared != nullptr) {
+      if (shared->entered.exchange(true, std::memory_order_acquire)) {
+        throw RuntimeError("cannot enter context: <Context> is already entered");
+      }
+      current = detail::CurrentContext{shared->data, &shared->data, shared->identity()};
+    } else {
+      current = detail::CurrentContext{*own, own, reinterpret_cast<std::uintptr_t>(task)};
+    }
+    entered_ = true;
+  }
+  TaskContextScope(const TaskContextScope&) = delete;
+  TaskContextScope& operator=(const TaskContextScope&) = delete;
+  ~TaskContextScope() {
+    detail::CurrentContext& current = detail::context_state().current;
+    if (!entered_) [[likely]] {
+      // The step set a variable: back to the thread's own (empty) context.
+      if (current.slot != nullptr) [[unlikely]] {
+        current = detail::CurrentContext{};
+      }
+      return;
+    }
+    current = saved_;
+    if (shared_ != nullptr) shared_->entered.store(false, std::memory_order_release);
+  }
+
+ private:
+  detail::ContextObject* shared_;
+  detail::CurrentContext saved_;
+  bool entered_ = false;
+};
+}  // namespace
+
 // asyncio: Task.__step
 void TaskBase::step() {
+  TaskContextScope context_scope(&context_, shared_context(), this);
   detail::Ref<FutureBase> keep_alive(this);
   EventLoop& loop = get_loop();
   if (done()) throw InvalidStateError("_step(): already done: " + describe());

@@ -239,6 +239,7 @@ std::string explain_answer(const RecordedChoice& choice, const SimOptions& sim) 
   switch (choice.kind) {
     case ChoiceKind::lateness: ladder(sim.max_lateness, "late by"); break;
     case ChoiceKind::stall: ladder(sim.max_stall, "a stall of"); break;
+    case ChoiceKind::executor: ladder(sim.max_executor_delay, "a job of"); break;
     case ChoiceKind::timer_tie:
       text += " (the timer armed " + std::to_string(choice.answer) + (choice.answer == 1 ? " place" : " places") +
               " later runs first)";

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Proves the hot paths allocate nothing once warm: this binary replaces the global
 // operator new to count allocations inside a measured window.
+#include <asim/context.hpp>
 #include <asim/detail/frame_allocator.hpp>
 #include <asim/future.hpp>
 #include <asim/sleep.hpp>
@@ -322,4 +323,51 @@ TEST(Allocation, CreatingAndAwaitingATaskAllocatesNothingOnceWarm) {
 
 TEST(Allocation, CreatingAFutureAndAwaitingItAllocatesNothingOnceWarm) {
   expect_nothing_allocated_once_warm(await_new_futures);
+}
+
+namespace {
+asim::ContextVar<int> request_id("request_id");
+
+asim::Coro<std::int64_t> spawn_in_context(std::int64_t n, std::size_t* counted) {
+  request_id.set(42);
+  co_return co_await spawn_and_await(n, counted);
+}
+}  // namespace
+
+TEST(Allocation, WithAContextVariableSetCallbacksCopyTheContextWithoutAllocating) {
+  ManualLoop loop;
+  int runs = 0;
+  asim::Context context;
+  context.run([&] {
+    request_id.set(7);
+    for (int i = 0; i < 16; ++i) {
+      loop.call_soon([&runs] { runs += request_id.get(); });
+      loop.run_once();
+    }
+    AllocationWindow window;
+    for (int i = 0; i < 1000; ++i) {
+      loop.call_soon([&runs] { runs += request_id.get(); });
+      loop.run_once();
+    }
+    EXPECT_EQ(window.stop(), 0u);
+  });
+  EXPECT_EQ(runs, 7 * 1016);
+}
+
+TEST(Allocation, WithAContextVariableSetCreatingTasksCopiesTheContextWithoutAllocating) {
+  if (!asim::detail::frame_cache_enabled) GTEST_SKIP() << "frames bypass the cache in this build (ASan)";
+  ManualLoop loop;
+  std::size_t counted = 1;
+  EXPECT_EQ(loop.run_until_complete(spawn_in_context(1000, &counted)), 1010);
+  EXPECT_EQ(counted, 0u);
+}
+
+TEST(Allocation, SettingAContextVariableAllocatesTheNewMapAndTheValue) {
+  asim::Context context;
+  context.run([] {
+    request_id.set(1);
+    AllocationWindow window;
+    request_id.set(2);
+    EXPECT_EQ(window.stop(), 2u);
+  });
 }

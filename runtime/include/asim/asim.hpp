@@ -5,11 +5,15 @@
 #include <asim/as_completed.hpp>
 #include <asim/buggify.hpp>
 #include <asim/cleanup.hpp>
+#include <asim/barrier.hpp>
+#include <asim/concurrent_future.hpp>
 #include <asim/condition.hpp>
+#include <asim/context.hpp>
 #include <asim/coro.hpp>
 #include <asim/datagram_socket.hpp>
 #include <asim/errors.hpp>
 #include <asim/event.hpp>
+#include <asim/executor.hpp>
 #include <asim/future.hpp>
 #include <asim/gather.hpp>
 #include <asim/handle.hpp>
@@ -33,6 +37,7 @@
 #include <asim/streams_errors.hpp>
 #include <asim/task.hpp>
 #include <asim/task_group.hpp>
+#include <asim/thread_pool.hpp>
 #include <asim/timeout.hpp>
 #include <asim/transports.hpp>
 #include <asim/virtual_time_loop.hpp>

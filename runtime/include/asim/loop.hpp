@@ -4,6 +4,7 @@
 
 #include <asim/clock.hpp>
 #include <asim/detail/callback_node.hpp>
+#include <asim/detail/context_data.hpp>
 #include <asim/detail/loop_instrument.hpp>
 #include <asim/detail/runnable.hpp>
 #include <asim/detail/time_conversion.hpp>
@@ -17,6 +18,7 @@
 #include <cstdint>
 #include <exception>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <type_traits>
@@ -45,6 +47,11 @@ struct ExceptionContext {
 
 class EventLoop;
 class Network;
+class ThreadPoolExecutor;
+class Context;
+namespace detail {
+class ExecutorJob;
+}
 using ExceptionHandler = std::function<void(EventLoop&, const ExceptionContext&)>;
 
 /// The member templates that make futures and tasks are defined in <asim/future.hpp>
@@ -121,12 +128,17 @@ class EventLoop {
     return handle;
   }
 
-  /// Like call_soon, callable from any thread; wakes the loop if it is polling.
-  /// asyncio: loop.call_soon_threadsafe.
+  /// Like call_soon, callable from any thread; wakes the loop if it is polling. The
+  /// callback runs in a copy of the calling thread's context. asyncio: loop.call_soon_threadsafe.
   template <class F, class... Args>
   void call_soon_threadsafe(F&& fn, Args&&... args) {
-    post_threadsafe(std::function<void()>(
-        [fn = std::forward<F>(fn), ... args = std::forward<Args>(args)]() mutable { std::invoke(fn, args...); }));
+    auto call = [fn = std::forward<F>(fn), ... args = std::forward<Args>(args)]() mutable { std::invoke(fn, args...); };
+    if (detail::current_context_data() == nullptr) {
+      post_threadsafe(std::function<void()>(std::move(call)));
+    } else {
+      post_threadsafe(std::function<void()>(
+          [context = detail::CapturedContext(), call = std::move(call)]() mutable { context.run(call); }));
+    }
   }
 
   // -- I/O --------------------------------------------------------------------
@@ -172,6 +184,10 @@ class EventLoop {
   auto create_task(A awaitable, std::string name = {}) {
     return create_task(std::move(awaitable).as_coro(), std::move(name));
   }
+  /// Same, the task running in `context` instead of a copy of the current one.
+  /// asyncio: loop.create_task(coro, name=..., context=...).
+  template <class T>
+  Task<T> create_task(Coro<T> coro, std::string name, const Context& context);
 
   /// Runs the loop until `future` is done and returns its result (or throws its
   /// exception). asyncio: loop.run_until_complete.
@@ -202,6 +218,22 @@ class EventLoop {
 
   /// Runs one iteration (asyncio: `_run_once`). For tests and step-by-step drivers.
   void run_once();
+
+  // -- executor (defined in <asim/executor.hpp> and executor.cpp) ------------
+
+  /// Runs `fn(args...)` in the default executor; returns a Future of its result.
+  /// asyncio: loop.run_in_executor(None, fn, *args).
+  template <class F, class... Args>
+  auto run_in_executor(F fn, Args... args);
+  /// Shuts the default executor down and waits for its threads without blocking the
+  /// loop; run_in_executor raises RuntimeError afterwards.
+  /// asyncio: loop.shutdown_default_executor.
+  Coro<void> shutdown_default_executor();
+  /// Where run_in_executor sends its work: this loop's default executor (a thread
+  /// pool made on first use), completing the future on the loop's thread. The
+  /// simulated loop overrides it to run the work on its own thread and complete it
+  /// at a virtual time its chooser picks.
+  virtual void submit_to_executor(std::unique_ptr<detail::ExecutorJob> job);
 
   // -- errors -----------------------------------------------------------------
 
@@ -244,8 +276,22 @@ class EventLoop {
     }
   }
   /// A pooled node holding `fn`, called with the node itself (for done-callbacks).
+  /// While a context variable is set, the node also keeps a copy of the current
+  /// context and runs `fn` in it (asyncio: Handle's `context=copy_context()`); with
+  /// none set, callbacks run in the loop's per-callback empty context.
   template <class F>
   detail::CallbackNode* make_raw_node(F&& fn) {
+    if (detail::current_context_data() != nullptr) [[unlikely]] {
+      return make_plain_node(
+          [context = detail::CapturedContext(), fn = std::forward<F>(fn)](detail::CallbackNode& node) mutable {
+            auto call = [&fn, &node] { fn(node); };
+            context.run(call);
+          });
+    }
+    return make_plain_node(std::forward<F>(fn));
+  }
+  template <class F>
+  detail::CallbackNode* make_plain_node(F&& fn) {
     detail::CallbackNode* node = pool_->acquire(detail::CallbackNode::block_for<std::decay_t<F>>());
     node->emplace(std::forward<F>(fn));
     return node;
@@ -289,9 +335,8 @@ class EventLoop {
   /// Destroys pending tasks and drops queued work; derived loops call it first in
   /// their destructor when their clock or poller is about to go.
   void shutdown() noexcept;
-
- private:
-  /// A Handle owning a pooled node for an I/O watch: each readiness adds a queue claim.
+  /// A Handle owning a pooled node for an I/O watch or a signal handler: each
+  /// readiness adds a queue claim.
   template <class F, class... Args>
   Handle io_handle(F&& fn, Args&&... args) {
     check_closed();
@@ -300,6 +345,8 @@ class EventLoop {
     node->release();  // the Handle is the only owner
     return handle;
   }
+
+ private:
   void arm_timer(detail::CallbackNode& node, std::int64_t when_ns) noexcept;
   void move_due_group() noexcept;
   void post_threadsafe(std::function<void()> fn);
@@ -307,6 +354,9 @@ class EventLoop {
   [[noreturn]] void throw_nested_task(TaskBase& task) const;
   void check_running() const;
   void drop_scheduled() noexcept;
+  /// Cancels the default executor's queued work and joins its threads (close and
+  /// teardown: worker threads must not outlive the loop they post to).
+  void stop_default_executor() noexcept;
 
   Clock& clock_;
   Poller& poller_;
@@ -336,6 +386,8 @@ class EventLoop {
   std::vector<std::function<void()>> threadsafe_queue_;
   std::vector<std::function<void()>> threadsafe_draining_;  // loop thread only
   std::atomic<bool> threadsafe_pending_{false};
+  std::unique_ptr<ThreadPoolExecutor> default_executor_;
+  bool executor_shutdown_called_ = false;
 };
 
 /// The loop running on this thread. Throws RuntimeError when none is.

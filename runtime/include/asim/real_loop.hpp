@@ -3,6 +3,7 @@
 #pragma once
 
 #include <asim/clock.hpp>
+#include <asim/detail/signal_handlers.hpp>
 #include <asim/handle.hpp>
 #include <asim/loop.hpp>
 #include <asim/poller.hpp>
@@ -10,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 
 namespace asim {
 
@@ -65,15 +67,53 @@ class RealLoop final : private detail::RealLoopParts, public EventLoop {
 
   /// Sockets over this loop's epoll poller (asyncio: selector_events).
   [[nodiscard]] Network& network() override;
+
+  /// Calls `fn(args...)` (as a callback of the loop, in the context current now) each
+  /// time `sig` arrives, until remove_signal_handler; a second call replaces the
+  /// handler. Throws ValueError for an invalid signal number, RuntimeError for SIGKILL
+  /// and SIGSTOP or on a closed loop. The signal is blocked in the loop's thread and
+  /// read from a signalfd: block it in other threads too (see SignalHandlers).
+  /// asyncio: loop.add_signal_handler.
+  template <class F, class... Args>
+  void add_signal_handler(int sig, F&& fn, Args&&... args) {
+    detail::check_signal(sig);
+    check_closed();
+    if (!signal_handlers_) signal_handlers_ = std::make_unique<detail::SignalHandlers>(*this, epoll_poller);
+    signal_handlers_->add(sig, io_handle(std::forward<F>(fn), std::forward<Args>(args)...));
+  }
+  /// Removes the handler of `sig`; false when it had none. Throws ValueError for an
+  /// invalid signal number. asyncio: loop.remove_signal_handler.
+  bool remove_signal_handler(int sig) {
+    detail::check_signal(sig);
+    return signal_handlers_ != nullptr && signal_handlers_->remove(sig);
+  }
+
+ private:
+  // Destroyed before the loop core: removing the handlers restores the signal mask
+  // (asyncio's close removes every signal handler).
+  std::unique_ptr<detail::SignalHandlers> signal_handlers_;
 };
+
+namespace detail {
+/// asyncio.run's `loop.run_until_complete(loop.shutdown_default_executor())` (executor.cpp).
+void shutdown_default_executor(EventLoop& loop);
+}  // namespace detail
 
 /// Runs `coro` to completion on a new RealLoop, then cancels the tasks left, runs
 /// them to completion (before the frame of `coro` is destroyed, so their cleanup
-/// may still use its locals' storage) and closes the loop, as asyncio.run does.
+/// may still use its locals' storage), shuts the default executor down and closes the
+/// loop, as asyncio.run does.
 template <class T>
 T run(Coro<T> coro) {
   if (running_loop() != nullptr) throw RuntimeError("asyncio.run() cannot be called from a running event loop");
   RealLoop loop;
+  struct Finally {
+    EventLoop& loop;
+    ~Finally() {
+      detail::shutdown_default_executor(loop);
+      loop.close();
+    }
+  } finally{loop};
   return loop.run_until_complete(std::move(coro));
 }
 

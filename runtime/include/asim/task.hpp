@@ -2,6 +2,7 @@
 // Task<T>: a future that drives a coroutine, one step per wake-up (asyncio: tasks.Task).
 #pragma once
 
+#include <asim/context.hpp>
 #include <asim/coro.hpp>
 #include <asim/detail/frame_allocator.hpp>
 #include <asim/detail/runnable.hpp>
@@ -101,6 +102,11 @@ class TaskBase : public FutureBase, private detail::TaskStepNode, private detail
   /// Destroys a frame kept by keep_frame() once the task is done; a pending task
   /// keeps its frame (the loop's teardown destroys it).
   void release_frame() noexcept;
+  /// Makes the task run in `context` instead of the copy it took when created
+  /// (asyncio: Task(..., context=context)); before the first step only.
+  void use_context(const Context& context) noexcept;
+  /// Where the running task keeps its own context's map (see detail::current_context_slot).
+  [[nodiscard]] detail::ContextData** own_context_slot() noexcept { return &context_; }
 
   // Links of the loop's list of pending tasks.
   TaskBase* prev_task_ = nullptr;
@@ -124,6 +130,11 @@ class TaskBase : public FutureBase, private detail::TaskStepNode, private detail
   detail::TaskStepNode& step_node() noexcept { return *this; }
   detail::TaskWakeupNode& wakeup_node() noexcept { return *this; }
   void step();
+  [[nodiscard]] detail::ContextObject* shared_context() const noexcept {
+    const auto bits = reinterpret_cast<std::uintptr_t>(context_);
+    return (bits & 1) != 0 ? reinterpret_cast<detail::ContextObject*>(bits & ~std::uintptr_t{1}) : nullptr;
+  }
+  void release_context() noexcept;
   void wakeup(FutureBase& future);
   void schedule_step(std::exception_ptr error) noexcept;
   [[noreturn]] void raise_step_error();
@@ -142,6 +153,10 @@ class TaskBase : public FutureBase, private detail::TaskStepNode, private detail
   std::unique_ptr<std::string> name_;
   std::uint64_t number_ = 0;
   std::int64_t suspended_since_ns_ = 0;
+  // asyncio: Task._context. The task's own copy of the context current when it was
+  // created (a map pointer: taking the copy allocates nothing), or, tagged with bit 0,
+  // the Context given to create_task (one word: a task stays in its size class).
+  detail::ContextData* context_ = nullptr;
   int num_cancels_requested_ = 0;
   bool must_cancel_ = false;
   // True while cancel() is cancelling fut_waiter_: a nested cancel() of this task
@@ -214,6 +229,15 @@ auto create_task(A awaitable, std::string name = {}) {
   return create_task(std::move(awaitable).as_coro(), std::move(name));
 }
 
+/// Creates a task on the running loop that runs in `context`.
+/// asyncio: asyncio.create_task(coro, name=..., context=context).
+template <class T>
+Task<T> create_task(Coro<T> coro, std::string name, const Context& context) {
+  EventLoop& loop = get_running_loop();
+  if (!name.empty()) (void)loop.next_task_number();
+  return loop.create_task(std::move(coro), std::move(name), context);
+}
+
 /// A future for `awaitable`: a future as is, a coroutine wrapped in a task on the
 /// running loop. asyncio: asyncio.ensure_future.
 template <class T>
@@ -277,6 +301,17 @@ void run_main_task(EventLoop& loop, TaskBase& main);
 }  // namespace detail
 
 // asyncio: runners.Runner.run (run_until_complete, then _cancel_all_tasks)
+template <class T>
+Task<T> EventLoop::create_task(Coro<T> coro, std::string name, const Context& context) {
+  check_closed();
+  if (!coro.valid()) throw RuntimeError("create_task() needs a coroutine");
+  auto* state = new detail::TaskState<T>(*this, std::move(coro), std::move(name));
+  Task<T> task(state);
+  state->use_context(context);
+  state->start();
+  return task;
+}
+
 template <class T>
 T EventLoop::run_until_complete(Coro<T> coro) {
   check_closed();

@@ -60,6 +60,9 @@ struct SimOptions {
   double timeout_race_probability = 0.02;
   /// Deliver the I/O events of one poll (and executor completions) in a chosen order.
   bool choose_io_order = true;
+  /// An executor job (run_in_executor, to_thread) completes after a chosen rung of the
+  /// ladder up to this many seconds (uniformly: the completion order of jobs varies).
+  double max_executor_delay = 0.005;
   /// `asim::random` draws come from the chooser (off: always 0, the low end).
   bool choose_random = true;
   /// `asim::buggify` sites: each is enabled for a run with the first probability and
@@ -204,6 +207,10 @@ class SimLoop final : private detail::SimLoopParts, public EventLoop, private as
 
   /// The pending tasks with what each awaits and since when (deadlock and limit reports).
   [[nodiscard]] std::vector<PendingTask> pending_tasks() const;
+  /// Runs an executor job on the loop's thread and completes it at a chosen virtual
+  /// time (sim/src/executor.cpp).
+  void submit_to_executor(std::unique_ptr<asim::detail::ExecutorJob> job) override;
+
 
   /// The deadlock report for the current state: each pending task, what it awaits
   /// and since when, with the seed, the virtual time and the step.
