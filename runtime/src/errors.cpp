@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 // Names and descriptions of exceptions, as asyncio prints them.
+#include <asim/barrier.hpp>
+#include <asim/context.hpp>
 #include <asim/errors.hpp>
+#include <asim/streams_errors.hpp>
 
 #include <cstdlib>
 #include <memory>
@@ -93,6 +96,18 @@ std::string exception_class_name(const std::exception_ptr& error) {
     std::rethrow_exception(error);
   } catch (const CancelledError&) {
     return "CancelledError";
+  } catch (const BrokenBarrierError&) {
+    return "BrokenBarrierError";
+  } catch (const OSError& e) {
+    return e.class_name();
+  } catch (const IncompleteReadError&) {
+    return "IncompleteReadError";
+  } catch (const EOFError&) {
+    return "EOFError";
+  } catch (const LimitOverrunError&) {
+    return "LimitOverrunError";
+  } catch (const LookupError&) {
+    return "LookupError";
   } catch (const InvalidStateError&) {
     return "InvalidStateError";
   } catch (const TimeoutError&) {

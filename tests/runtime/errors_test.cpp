@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: MIT
 // Tests of asim's exception classes and of how they are named and described.
+#include <asim/barrier.hpp>
+#include <asim/context.hpp>
 #include <asim/errors.hpp>
+#include <asim/streams_errors.hpp>
 #include <gtest/gtest.h>
 
+#include <cerrno>
 #include <exception>
 #include <stdexcept>
 #include <string>
@@ -141,3 +145,14 @@ TEST(Errors, AnExceptionGroupListsItsSubExceptionsAsPythonPrintsThem) {
             "    | ValueError: z\n"
             "    +------------------------------------");
 }
+
+namespace {
+
+TEST(Errors, TheNewerErrorClassesAreNamedAsInPython) {
+  EXPECT_EQ(asim::exception_class_name(std::make_exception_ptr(asim::BrokenBarrierError("broken"))),
+            "BrokenBarrierError");
+  EXPECT_EQ(asim::exception_class_name(asim::make_os_error(ECONNREFUSED, "connect")), "ConnectionRefusedError");
+  EXPECT_EQ(asim::exception_class_name(std::make_exception_ptr(asim::LookupError("var"))), "LookupError");
+}
+
+}  // namespace
