@@ -148,6 +148,9 @@ std::uint64_t SimLoop::choose(const Choice& choice) noexcept {
     case ChoiceKind::executor:
     case ChoiceKind::net_reorder: enabled = options_.choose_io_order; break;
     case ChoiceKind::random: enabled = options_.choose_random; break;
+    case ChoiceKind::net_latency:
+    case ChoiceKind::net_loss:
+    case ChoiceKind::net_duplicate: enabled = options_.choose_network; break;
     case ChoiceKind::buggify_enable:
     case ChoiceKind::buggify_fire: enabled = options_.buggify; break;
     default: break;
@@ -454,6 +457,7 @@ bool SimLoop::buggify(std::string_view site) noexcept {
 
 void SimLoop::on_task_created(const TaskBase& task) noexcept {
   ++tasks_created_;
+  network_.on_task_created(task, running_task_);
   const CancelPoint& point = options_.cancel_point;
   if (point.active() && point.task.empty() && point.task_index == tasks_created_) {
     cancel_target_ = &task;
@@ -525,6 +529,7 @@ void SimLoop::on_task_step_end(const TaskBase& task) noexcept {
 }
 
 void SimLoop::on_future_done(const FutureBase& future) noexcept {
+  network_.on_future_done(future);
   if (&future == cancel_target_) cancel_target_ = nullptr;  // the address may be reused
   for (ScopedInvariant& entry : invariants_) {
     if (entry.owner == &future && !entry.removed) {

@@ -10,6 +10,7 @@
 #include <asim/sim/chooser.hpp>
 #include <asim/sim/errors.hpp>
 #include <asim/sim/invariants.hpp>
+#include <asim/sim/network.hpp>
 #include <asim/sim/trace.hpp>
 
 #include <cstdint>
@@ -60,6 +61,9 @@ struct SimOptions {
   double timeout_race_probability = 0.02;
   /// Deliver the I/O events of one poll (and executor completions) in a chosen order.
   bool choose_io_order = true;
+  /// The simulated network's latency (and later loss, duplication) come from the
+  /// chooser (off: every segment takes the link's base latency).
+  bool choose_network = true;
   /// `asim::random` draws come from the chooser (off: always 0, the low end).
   bool choose_random = true;
   /// `asim::buggify` sites: each is enabled for a run with the first probability and
@@ -92,6 +96,7 @@ struct SimOptions {
     options.choose_timeout_races = false;
     options.choose_io_order = false;
     options.choose_random = false;
+    options.choose_network = false;
     options.buggify = false;
     return options;
   }
@@ -199,6 +204,10 @@ class SimLoop final : private detail::SimLoopParts, public EventLoop, private as
   /// The name of the task a CancelPoint by index resolved to ("" before it exists).
   [[nodiscard]] const std::string& cancel_point_task() const noexcept { return cancel_point_task_; }
 
+  /// The simulated network: hosts, connections, partitions, crashes
+  /// (<asim/sim/network.hpp>). asim::open_connection and asim::start_server use it.
+  Network& network() override { return network_; }
+
   /// Ends the trace with the run's failure (sweeps call it before exporting).
   void record_failure(const std::string& failure) noexcept;
 
@@ -302,6 +311,7 @@ class SimLoop final : private detail::SimLoopParts, public EventLoop, private as
   std::unordered_map<const TaskBase*, std::uint32_t> task_ids_;
   std::unordered_map<const void*, std::uint64_t> timer_ids_;
   std::uint32_t tasks_seen_ = 0;
+  Network network_{*this};
 };
 
 }  // namespace asim::sim
