@@ -75,6 +75,15 @@ Host* Network::current_host() const noexcept {
 namespace {
 const std::string loopback = "127.0.0.1";
 
+// Adds a connection to a host's list, first dropping the ended ones when the list is
+// about to grow (amortised: the list stays within twice the live connections).
+void remember(std::vector<std::weak_ptr<SimTransport>>& connections, const std::shared_ptr<SimTransport>& transport) {
+  if (connections.size() == connections.capacity()) {
+    std::erase_if(connections, [](const std::weak_ptr<SimTransport>& weak) { return weak.expired(); });
+  }
+  connections.push_back(transport);
+}
+
 bool is_local_name(std::string_view name) noexcept {
   return name.empty() || name == "localhost" || name == "127.0.0.1" || name == "0.0.0.0" || name == "::1" ||
          name == "::";
@@ -251,8 +260,8 @@ Coro<std::pair<std::shared_ptr<Transport>, std::shared_ptr<Protocol>>> Network::
                                                  server->protocol_factory()(), server, server_address,
                                                  client_address);
   SimTransport::connect(client, accepted);
-  client_host->connections_.push_back(client);
-  server_host->connections_.push_back(accepted);
+  remember(client_host->connections_, client);
+  remember(server_host->connections_, accepted);
 
   // The SYN reaches the server (its accept starts the server side in a task, as
   // _accept_connection2), then the SYN-ACK reaches the client. With zero latency both
