@@ -130,6 +130,13 @@ void Network::partition(const std::vector<std::string>& from, const std::vector<
     if (a == b) return;
     if (std::find(cut_.begin(), cut_.end(), std::make_pair(a, b)) == cut_.end()) cut_.emplace_back(a, b);
   };
+  if (loop_->options().trace) {
+    std::string detail = "partition";
+    for (const Host* a : sources) detail += " " + a->name_;
+    detail += one_way ? " -/-> " : " <-/-> ";
+    for (const Host* b : targets) detail += b->name_ + " ";
+    loop_->record_network(std::move(detail));
+  }
   for (const Host* a : sources) {
     for (const Host* b : targets) {
       cut(a, b);
@@ -139,6 +146,7 @@ void Network::partition(const std::vector<std::string>& from, const std::vector<
 }
 
 void Network::heal() {
+  if (loop_->options().trace) loop_->record_network("heal: every link restored");
   cut_.clear();
   std::vector<std::weak_ptr<Pipe>> held = std::move(held_);
   held_.clear();
@@ -170,12 +178,24 @@ std::int64_t Network::latency_ns(const Host& from, const Host& to, std::uint64_t
   return base + SimLoop::ladder_ns(max_extra, rung);
 }
 
+std::string Network::describe(const Pipe& pipe, int kind, std::size_t bytes) {
+  static constexpr const char* kinds[] = {"data", "EOF", "reset"};
+  std::string out = std::string(kinds[kind]);
+  if (kind == Segment::data) out += " (" + std::to_string(bytes) + " B)";
+  return out + " " + pipe.from->name_ + " -> " + pipe.to->name_ + " on connection " +
+         std::to_string(pipe.connection);
+}
+
 void Network::send(const std::shared_ptr<Pipe>& pipe, int kind, std::string data) {
   static constexpr const char* kinds[] = {"data", "eof", "reset"};
   const std::int64_t now = events_->time_ns();
   std::int64_t arrival = now + latency_ns(*pipe->from, *pipe->to, pipe->connection, kinds[kind]);
   if (!pipe->segments.empty() && pipe->segments.back().arrival_ns > arrival) {
     arrival = pipe->segments.back().arrival_ns;  // TCP: never overtakes an earlier segment
+  }
+  if (loop_->options().trace) {
+    loop_->record_network(describe(*pipe, kind, data.size()) + " sent, arrives at " +
+                          std::to_string(double(arrival) * 1e-9));
   }
   pipe->segments.push_back(Segment{static_cast<Segment::Kind>(kind), std::move(data), arrival});
   if (!pipe->armed && !pipe->held) arm(pipe);
@@ -201,12 +221,20 @@ void Network::deliver(const std::shared_ptr<Pipe>& pipe) {
       if (!pipe->held) {
         pipe->held = true;
         held_.push_back(pipe);
+        if (loop_->options().trace) {
+          const Segment& head = pipe->segments.front();
+          loop_->record_network(describe(*pipe, head.kind, head.bytes.size()) + " held by a partition");
+        }
       }
       return;
     }
     Segment segment = std::move(pipe->segments.front());
     pipe->segments.pop_front();
     ++delivered_;
+    if (loop_->options().trace) {
+      loop_->record_network(describe(*pipe, segment.kind, segment.bytes.size()) +
+                            (pipe->receiver.expired() ? " dropped (connection gone)" : " delivered"));
+    }
     if (auto receiver = pipe->receiver.lock()) {
       HostScope scope(*pipe->to);
       receiver->receive(segment);
@@ -250,6 +278,10 @@ Coro<std::pair<std::shared_ptr<Transport>, std::shared_ptr<Protocol>>> Network::
   if (!server || !server->is_serving()) throw ConnectionRefusedError(ECONNREFUSED, failed);
 
   const std::uint64_t id = next_connection_id();
+  if (loop_->options().trace) {
+    loop_->record_network("connect " + client_host->name_ + " -> " + server_host->name_ + ":" + std::to_string(port) +
+                          " as connection " + std::to_string(id));
+  }
   const std::uint16_t client_port = client_host->next_port_++;
   const SocketAddress client_address{client_ip, client_port, SocketAddress::Family::ipv4};
   const SocketAddress server_address{server_ip, port, SocketAddress::Family::ipv4};
@@ -376,6 +408,7 @@ void Network::crash(std::string_view name) {
   if (!host.up_) return;
   host.up_ = false;
   ++host.crashes_;
+  if (loop_->options().trace) loop_->record_network("crash " + host.name_);
   HostScope scope(host);
   // Its tasks are cancelled (they run their handlers, as a killed process's finally
   // blocks would not; the power-cut variant is not implemented).
@@ -398,6 +431,7 @@ void Network::restart(std::string_view name) {
   Host& host = require_host(name);
   if (host.up_) return;
   host.up_ = true;
+  if (loop_->options().trace) loop_->record_network("restart " + host.name_);
   if (host.entry_) host.start();
 }
 

@@ -550,6 +550,12 @@ void SimLoop::on_future_done(const FutureBase& future) noexcept {
   }
 }
 
+void SimLoop::record_network(std::string detail) noexcept {
+  if (options_.trace) {
+    record(TraceEventKind::network, running_task_ != nullptr ? task_id(*running_task_) : 0, 0, 0, std::move(detail));
+  }
+}
+
 void SimLoop::on_cancel_requested(const TaskBase& task) noexcept {
   if (options_.trace) record(TraceEventKind::cancel_requested, task_id(task), 0, 0, {});
 }

@@ -87,6 +87,8 @@ std::string_view trace_event_name(TraceEventKind kind) noexcept {
       return "choice";
     case TraceEventKind::failure:
       return "failure";
+    case TraceEventKind::network:
+      return "network";
   }
   return "unknown";
 }
@@ -183,6 +185,7 @@ std::string Trace::chrome_json() const {
         break;
       case TraceEventKind::choice:
       case TraceEventKind::failure:
+      case TraceEventKind::network:
         instant(tid, std::string(trace_event_name(event.kind)) + ": " + event.detail, event);
         break;
       case TraceEventKind::future_done:

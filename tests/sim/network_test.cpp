@@ -392,6 +392,8 @@ TEST(SimNetwork, TheSameSeedGivesTheSameTraceAndLatencyChoicesAreRecorded) {
     some_latency_chosen = traced_run(seed).find("latency of data web1 -> db1") != std::string::npos;
   }
   EXPECT_TRUE(some_latency_chosen);
+  EXPECT_NE(first.find("connect web1 -> db1:7000 as connection 0"), std::string::npos) << first;
+  EXPECT_NE(first.find("data (6 B) web1 -> db1 on connection 0 delivered"), std::string::npos) << first;
 }
 
 // Two requests on two connections; each reply is recorded when it arrives. The buggy

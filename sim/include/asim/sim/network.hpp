@@ -177,6 +177,7 @@ class Network final : public asim::Network {
   [[nodiscard]] Host& require_host(std::string_view name);
   [[nodiscard]] std::int64_t latency_ns(const Host& from, const Host& to, std::uint64_t connection, const char* what);
   void arm(const std::shared_ptr<Pipe>& pipe);
+  [[nodiscard]] static std::string describe(const Pipe& pipe, int kind, std::size_t bytes);
   void deliver(const std::shared_ptr<Pipe>& pipe);
   static Coro<void> accept(EventLoop& loop, std::shared_ptr<SimTransport> transport);
 

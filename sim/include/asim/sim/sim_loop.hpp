@@ -208,6 +208,10 @@ class SimLoop final : private detail::SimLoopParts, public EventLoop, private as
   /// (<asim/sim/network.hpp>). asim::open_connection and asim::start_server use it.
   Network& network() override { return network_; }
 
+  /// Records a network event in the trace (when tracing; the simulated network names
+  /// hosts, connections and segments in `detail`).
+  void record_network(std::string detail) noexcept;
+
   /// Ends the trace with the run's failure (sweeps call it before exporting).
   void record_failure(const std::string& failure) noexcept;
 

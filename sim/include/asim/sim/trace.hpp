@@ -23,6 +23,7 @@ enum class TraceEventKind : std::uint8_t {
   cancel_delivered,
   choice,   // a choice answered other than CPython's: `detail` names it and the answer
   failure,  // the run's failure (the last event of a failing run): `detail`
+  network,  // the simulated network: a segment sent, delivered, held; a partition, crash: `detail`
 };
 
 /// The name used in the text export ("task_step_start", ...).
