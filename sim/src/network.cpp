@@ -7,6 +7,7 @@
 #include <asim/sleep.hpp>
 #include <asim/streams_errors.hpp>
 
+#include "network_datagram.hpp"
 #include "network_transport.hpp"
 
 #include <algorithm>
@@ -394,11 +395,127 @@ Coro<std::vector<std::unique_ptr<Listener>>> Network::create_listeners(EventLoop
   co_return listeners;
 }
 
+// asyncio: BaseEventLoop.create_datagram_endpoint
 Coro<std::pair<std::shared_ptr<DatagramTransport>, std::shared_ptr<DatagramProtocol>>>
-Network::create_datagram_endpoint(EventLoop& /*loop*/, DatagramProtocolFactory /*protocol_factory*/,
-                                  DatagramOptions /*options*/) {
-  throw RuntimeError("the simulated network has no datagrams yet");
-  co_return std::pair<std::shared_ptr<DatagramTransport>, std::shared_ptr<DatagramProtocol>>();
+Network::create_datagram_endpoint(EventLoop& loop, DatagramProtocolFactory protocol_factory,
+                                  DatagramOptions options) {
+  if (!options.local_addr && !options.remote_addr) {
+    throw ValueError("unexpected address family");  // asyncio, when neither address nor family is given
+  }
+  Host* on = current_host();
+  if (on == nullptr) {
+    throw RuntimeError("create_datagram_endpoint outside any host: run the code with Host::spawn or in a HostScope");
+  }
+  std::string local_ip = on->address_;
+  std::uint16_t port = 0;
+  if (options.local_addr) {
+    Host* bound = resolve(*on, options.local_addr->host);
+    if (bound != on) {
+      throw OSError(EADDRNOTAVAIL, "[Errno 99] Cannot assign requested address");
+    }
+    if (options.local_addr->host == loopback) local_ip = loopback;
+    port = options.local_addr->port;
+  }
+  std::optional<SocketAddress> remote;
+  Host* remote_host = nullptr;
+  if (options.remote_addr) {
+    remote_host = resolve(*on, options.remote_addr->host);
+    if (remote_host == nullptr) throw OSError(-2, "Name or service not known");
+    remote = SocketAddress{is_local_name(options.remote_addr->host) ? loopback : remote_host->address_,
+                           options.remote_addr->port, SocketAddress::Family::ipv4};
+    if (is_local_name(options.remote_addr->host)) local_ip = loopback;
+  }
+  if (port == 0) {
+    while (on->datagram_ports_.count(on->next_port_) != 0) ++on->next_port_;
+    port = on->next_port_++;
+  } else if (auto found = on->datagram_ports_.find(port);
+             found != on->datagram_ports_.end() && !found->second.expired()) {
+    throw OSError(EADDRINUSE, "[Errno 98] Address already in use");
+  }
+  std::shared_ptr<DatagramProtocol> protocol = protocol_factory();
+  auto transport = std::make_shared<SimDatagramTransport>(
+      *this, *on, protocol, SocketAddress{local_ip, port, SocketAddress::Family::ipv4}, remote, remote_host);
+  on->datagram_ports_[port] = transport;
+  Future<void> waiter = loop.create_future<void>();
+  transport->start(waiter);
+  try {
+    co_await waiter;
+  } catch (...) {
+    transport->close();
+    throw;
+  }
+  co_return std::make_pair(std::shared_ptr<DatagramTransport>(transport), std::move(protocol));
+}
+
+void Network::unbind_datagram(Host& host, std::uint16_t port, const SimDatagramTransport* endpoint) noexcept {
+  auto found = host.datagram_ports_.find(port);
+  if (found == host.datagram_ports_.end()) return;
+  auto bound = found->second.lock();
+  if (!bound || bound.get() == endpoint) host.datagram_ports_.erase(found);
+}
+
+void Network::send_datagram(SimDatagramTransport& sender, const SocketAddress& target, std::string data) {
+  Host& from = sender.host();
+  Host* to = resolve(from, target.host);
+  if (to == nullptr) throw OSError(-2, "Name or service not known");
+  ++datagrams_sent_;
+  const bool trace = loop_->options().trace;
+  const bool labels = loop_->options().label_choices || trace;
+  const std::string what = labels ? "datagram (" + std::to_string(data.size()) + " B) " + from.name_ + ":" +
+                                        std::to_string(sender.sockname().port) + " -> " + to->name_ + ":" +
+                                        std::to_string(target.port)
+                                  : std::string();
+  if (link_.datagram_loss_probability > 0 &&
+      loop_->choose(Choice{ChoiceKind::net_loss, 2, chance(link_.datagram_loss_probability),
+                           labels ? "loss of " + what : std::string()}) != 0) {
+    ++datagrams_lost_;
+    if (trace) loop_->record_network(what + " lost");
+    return;
+  }
+  int copies = 1;
+  if (link_.datagram_duplicate_probability > 0 &&
+      loop_->choose(Choice{ChoiceKind::net_duplicate, 2, chance(link_.datagram_duplicate_probability),
+                           labels ? "duplication of " + what : std::string()}) != 0) {
+    ++datagrams_duplicated_;
+    copies = 2;
+  }
+  const SocketAddress source{is_local_name(target.host) ? loopback : from.address_, sender.sockname().port,
+                             SocketAddress::Family::ipv4};
+  std::weak_ptr<SimDatagramTransport> weak_sender = sender.shared_from_this();
+  auto payload = std::make_shared<const std::string>(std::move(data));
+  for (int copy = 0; copy < copies; ++copy) {
+    const std::int64_t delay = latency_ns(from, *to, 0, "datagram");
+    if (trace) loop_->record_network(what + (copy == 0 ? " sent" : " duplicated") + ", arrives at " +
+                                     std::to_string(double(events_->time_ns() + delay) * 1e-9));
+    Host* from_ptr = &from;
+    const std::uint16_t port = target.port;
+    auto arrive = [this, from_ptr, to, port, source, payload, weak_sender, what] {
+      if (!reachable(*from_ptr, *to)) {
+        if (loop_->options().trace) loop_->record_network(what + " dropped (unreachable)");
+        return;
+      }
+      auto found = to->datagram_ports_.find(port);
+      std::shared_ptr<SimDatagramTransport> receiver =
+          found == to->datagram_ports_.end() ? nullptr : found->second.lock();
+      if (!receiver) {
+        if (loop_->options().trace) loop_->record_network(what + " dropped (port unreachable)");
+        if (auto back = weak_sender.lock()) {
+          HostScope scope(back->host());
+          back->unreachable();
+        }
+        return;
+      }
+      ++delivered_;
+      if (loop_->options().trace) loop_->record_network(what + " delivered");
+      HostScope scope(*to);
+      receiver->receive(*payload, source, *from_ptr);
+    };
+    if (delay == 0) {
+      events_->call_soon(std::move(arrive));
+    } else {
+      events_->call_at_ns(events_->time_ns() + delay, std::move(arrive));
+    }
+  }
 }
 
 // -- faults --------------------------------------------------------------------
@@ -425,6 +542,12 @@ void Network::crash(std::string_view name) {
   for (const auto& weak : connections) {
     if (auto transport = weak.lock()) transport->crash();
   }
+  std::vector<std::shared_ptr<SimDatagramTransport>> endpoints;
+  for (auto& [port, weak] : host.datagram_ports_) {
+    if (auto endpoint = weak.lock()) endpoints.push_back(std::move(endpoint));
+  }
+  for (const auto& endpoint : endpoints) endpoint->close();
+  host.datagram_ports_.clear();
 }
 
 void Network::restart(std::string_view name) {

@@ -5,6 +5,7 @@
 #include <asim/asim.hpp>
 #include <asim/sim/sim.hpp>
 
+#include <algorithm>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -464,6 +465,94 @@ TEST(SimNetwork, ASweepFindsAClientAssumingReplyOrderAcrossConnectionsAndShrinks
   EXPECT_NE(result.failure.find("replies out of order: reply 2 came first"), std::string::npos) << result.failure;
   EXPECT_LE(result.shrunk.size(), 3U) << result.message();
   EXPECT_NE(result.message().find("net_latency"), std::string::npos) << result.message();
+}
+
+// -- datagrams -----------------------------------------------------------------------
+
+// db1 collects what arrives on port 9000 until nothing came for a second.
+Coro<void> collect(std::shared_ptr<std::vector<std::string>> arrived) {
+  asim::DatagramOptions options;
+  options.local_addr = asim::SocketAddress{"0.0.0.0", 9000, asim::SocketAddress::Family::ipv4};
+  auto socket = co_await asim::DatagramSocket::create(options);
+  while (true) {
+    try {
+      auto [data, from] = co_await asim::wait_for(socket->recvfrom(), 1.0);
+      arrived->push_back(data + " from " + from.host);
+      socket->sendto("ack " + data, from);
+    } catch (const asim::TimeoutError&) {
+      break;
+    }
+  }
+  socket->close();
+}
+
+Coro<void> send_numbered(int count, std::shared_ptr<std::vector<std::string>> acks) {
+  asim::DatagramOptions options;
+  options.remote_addr = asim::SocketAddress{"db1", 9000, asim::SocketAddress::Family::ipv4};
+  auto socket = co_await asim::DatagramSocket::create(options);
+  for (int i = 0; i < count; ++i) socket->sendto(std::to_string(i));
+  while (true) {
+    try {
+      auto [data, from] = co_await asim::wait_for(socket->recvfrom(), 1.0);
+      acks->push_back(data + " from " + from.host + ":" + std::to_string(from.port));
+    } catch (const asim::TimeoutError&) {
+      break;
+    }
+  }
+  socket->close();
+}
+
+Coro<void> datagrams(SimLoop& loop, int count, std::shared_ptr<std::vector<std::string>> arrived,
+                     std::shared_ptr<std::vector<std::string>> acks) {
+  auto& network = loop.network();
+  network.add_host("web1");
+  network.add_host("db1");
+  auto server = network.host("db1").spawn(collect(arrived));
+  co_await asim::sleep(0);
+  co_await network.host("web1").spawn(send_numbered(count, acks));
+  co_await server;
+}
+
+TEST(SimNetwork, DatagramsTravelBetweenHostsWithTheirSourceAddress) {
+  SimLoop loop(9, SimOptions::cpython());
+  auto arrived = std::make_shared<std::vector<std::string>>();
+  auto acks = std::make_shared<std::vector<std::string>>();
+  loop.run_until_complete(datagrams(loop, 2, arrived, acks));
+  const std::vector<std::string> expected_arrived = {"0 from 10.0.0.1", "1 from 10.0.0.1"};
+  const std::vector<std::string> expected_acks = {"ack 0 from 10.0.0.2:9000", "ack 1 from 10.0.0.2:9000"};
+  EXPECT_EQ(*arrived, expected_arrived);
+  EXPECT_EQ(*acks, expected_acks);
+  EXPECT_EQ(loop.network().datagrams_lost(), 0U);
+}
+
+TEST(SimNetwork, SeedsExploreDatagramLossDuplicationAndReordering) {
+  bool lost = false;
+  bool duplicated = false;
+  bool reordered = false;
+  // Only the network's choices: a stall of the whole machine could outlast the
+  // receivers' one-second silence and close them early (a legal schedule, not this test's).
+  SimOptions network_only = SimOptions::cpython();
+  network_only.choose_network = true;
+  for (std::uint64_t seed = 0; seed < 200; ++seed) {
+    SimLoop loop(seed, network_only);
+    auto arrived = std::make_shared<std::vector<std::string>>();
+    auto acks = std::make_shared<std::vector<std::string>>();
+    loop.run_until_complete(datagrams(loop, 8, arrived, acks));
+    std::vector<int> numbers;
+    for (const std::string& line : *arrived) numbers.push_back(std::stoi(line));
+    lost = lost || loop.network().datagrams_lost() > 0;
+    duplicated = duplicated || loop.network().datagrams_duplicated() > 0;
+    reordered = reordered || !std::is_sorted(numbers.begin(), numbers.end());
+    // Every datagram sent (8, and an ack per arrival) arrived, less the lost, plus the copies.
+    const auto& network = loop.network();
+    EXPECT_EQ(network.datagrams_sent(), 8 + arrived->size()) << "seed " << seed;
+    EXPECT_EQ(arrived->size() + acks->size(),
+              network.datagrams_sent() - network.datagrams_lost() + network.datagrams_duplicated())
+        << "seed " << seed;
+  }
+  EXPECT_TRUE(lost);
+  EXPECT_TRUE(duplicated);
+  EXPECT_TRUE(reordered);
 }
 
 }  // namespace

@@ -22,6 +22,7 @@ namespace asim::sim {
 class SimLoop;
 class Network;
 class SimTransport;
+class SimDatagramTransport;
 struct Pipe;
 
 /// How long a segment takes between two hosts. Latency = base + extra, where extra is
@@ -31,6 +32,11 @@ struct LinkOptions {
   double base_latency = 0.0;
   double max_extra_latency = 0.001;
   double extra_latency_probability = 0.1;
+  /// Datagrams only: the chance that one is lost (a `net_loss` choice) and that one is
+  /// duplicated (a `net_duplicate` choice); each copy draws its own latency, so
+  /// datagrams also arrive out of order.
+  double datagram_loss_probability = 0.05;
+  double datagram_duplicate_probability = 0.02;
 };
 
 /// One simulated machine: a name, an address, its tasks, listeners and connections.
@@ -65,6 +71,7 @@ class Host {
  private:
   friend class Network;
   friend class SimTransport;
+  friend class SimDatagramTransport;
   friend class HostScope;
   Network* network_;
   std::string name_;
@@ -76,6 +83,8 @@ class Host {
   std::map<std::uint16_t, std::weak_ptr<Server>> servers_;
   // Connections in creation order (a crash resets them in this order).
   std::vector<std::weak_ptr<SimTransport>> connections_;
+  // Bound datagram endpoints.
+  std::map<std::uint16_t, std::weak_ptr<SimDatagramTransport>> datagram_ports_;
   std::uint16_t next_port_ = 40000;
   std::uint32_t crashes_ = 0;
   bool up_ = true;
@@ -108,6 +117,9 @@ class HostScope {
 /// - A partition holds segments (TCP retransmits) until healed; a connect across a
 ///   partition, or to a host that is down, retries SYNs at 1, 3, 7, 15, 31, 63 s and
 ///   then raises TimeoutError (ETIMEDOUT), as Linux does.
+/// - Datagrams may be lost, duplicated and reordered (chosen); across a partition, to
+///   a host that is down or to a port nobody bound they are dropped (a connected
+///   sender hears ConnectionRefusedError through error_received for the latter).
 /// - crash(host) cancels its tasks, closes its servers and resets its connections
 ///   (the peers' reads raise ConnectionResetError); restart(host) runs its entry again.
 class Network final : public asim::Network {
@@ -169,6 +181,12 @@ class Network final : public asim::Network {
   void listen(Host& host, std::uint16_t port, const std::shared_ptr<Server>& server);
   void unlisten(Host& host, std::uint16_t port) noexcept;
   [[nodiscard]] std::uint64_t next_connection_id() noexcept { return next_connection_id_++; }
+  void send_datagram(SimDatagramTransport& sender, const SocketAddress& target, std::string data);
+  void unbind_datagram(Host& host, std::uint16_t port, const SimDatagramTransport* endpoint) noexcept;
+  /// Datagrams sent, lost and duplicated so far.
+  [[nodiscard]] std::uint64_t datagrams_sent() const noexcept { return datagrams_sent_; }
+  [[nodiscard]] std::uint64_t datagrams_lost() const noexcept { return datagrams_lost_; }
+  [[nodiscard]] std::uint64_t datagrams_duplicated() const noexcept { return datagrams_duplicated_; }
 
  private:
   friend class HostScope;
@@ -194,6 +212,9 @@ class Network final : public asim::Network {
   LinkOptions link_;
   std::uint64_t next_connection_id_ = 0;
   std::uint64_t delivered_ = 0;
+  std::uint64_t datagrams_sent_ = 0;
+  std::uint64_t datagrams_lost_ = 0;
+  std::uint64_t datagrams_duplicated_ = 0;
 };
 
 template <class T>
