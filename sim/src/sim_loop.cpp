@@ -264,6 +264,10 @@ std::vector<PendingTask> SimLoop::pending_tasks() const {
     PendingTask entry;
     entry.name = task.get_name();
     if (const FutureBase* awaited = task.awaiting()) entry.awaiting = awaited->describe();
+    // Simulated hosts: name the machine the wait is on ("StreamReader.read on host web1").
+    if (const Host* host = network_.host_of(task); host != nullptr && !entry.awaiting.empty()) {
+      entry.awaiting += " on host " + host->name();
+    }
     entry.since_ns = task.suspended_since_ns();
     pending.push_back(std::move(entry));
   }

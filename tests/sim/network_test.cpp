@@ -316,6 +316,34 @@ TEST(SimNetwork, AConnectAcrossAPartitionTimesOutAfterLinuxsSynRetries) {
   EXPECT_EQ(*log, expected);
 }
 
+Coro<void> read_forever_across_a_partition(SimLoop& loop) {
+  auto& network = loop.network();
+  network.add_host("web1");
+  network.add_host("db1");
+  auto server = network.host("db1").spawn(echo_server(), "db1.server");
+  co_await asim::sleep(0);
+  auto client = [](asim::sim::Network& net) -> Coro<void> {
+    auto [reader, writer] = co_await asim::open_connection("db1", 7000);
+    net.partition({"web1"}, {"db1"});
+    writer->write("lost\n");
+    (void)co_await reader->readline();
+  };
+  co_await network.host("web1").spawn(client(network), "web1.client");
+  co_await stop(server);
+}
+
+TEST(SimNetwork, ADeadlockReportNamesTheHostOfEachNetworkWait) {
+  SimLoop loop(10, SimOptions::cpython());
+  try {
+    loop.run_until_complete(read_forever_across_a_partition(loop));
+    ADD_FAILURE() << "no deadlock";
+  } catch (const asim::sim::DeadlockError& e) {
+    const std::string report = e.what();
+    EXPECT_NE(report.find("StreamReader.read on host web1"), std::string::npos) << report;
+    EXPECT_NE(report.find("on host db1"), std::string::npos) << report;
+  }
+}
+
 // -- crash and restart ---------------------------------------------------------------
 
 Coro<void> crash_and_restart(SimLoop& loop, Log log) {

@@ -136,6 +136,11 @@ class Network final : public asim::Network {
   /// when there is none.
   [[nodiscard]] Host& host(std::string_view name);
   [[nodiscard]] Host* find_host(std::string_view name_or_address) noexcept;
+  /// The host `task` runs on (nullptr: none).
+  [[nodiscard]] const Host* host_of(const TaskBase& task) const noexcept {
+    auto found = task_hosts_.find(&task);
+    return found != task_hosts_.end() ? found->second : nullptr;
+  }
   /// The host the running code is on (nullptr: none).
   [[nodiscard]] Host* current_host() const noexcept;
   [[nodiscard]] std::size_t host_count() const noexcept { return hosts_.size(); }
