@@ -159,6 +159,18 @@ void Network::heal() {
   }
 }
 
+std::string Network::describe_held() const {
+  std::string out;
+  for (const auto& weak : held_) {
+    auto pipe = weak.lock();
+    if (!pipe || pipe->segments.empty()) continue;
+    const Segment& head = pipe->segments.front();
+    out += "\n  held by a partition: " + describe(*pipe, head.kind, head.bytes.size());
+    if (pipe->segments.size() > 1) out += " (+" + std::to_string(pipe->segments.size() - 1) + " more)";
+  }
+  return out.empty() ? out : "\nsimulated network:" + out;
+}
+
 bool Network::reachable(const Host& from, const Host& to) const noexcept {
   if (!from.up_ || !to.up_) return false;
   return std::find(cut_.begin(), cut_.end(), std::make_pair(&from, &to)) == cut_.end();

@@ -279,6 +279,7 @@ DeadlockError SimLoop::deadlock_error() const {
   const std::int64_t now = time_ns();
   std::string message = "deadlock: nothing is ready and no timer is armed " + where(seed_, now, step_) + "\n";
   message += pending.empty() ? "no pending tasks (the awaited future is never completed)" : describe_pending(pending);
+  message += network_.describe_held();
   return DeadlockError(message, seed_, now, step_, std::move(pending));
 }
 

@@ -341,6 +341,8 @@ TEST(SimNetwork, ADeadlockReportNamesTheHostOfEachNetworkWait) {
     const std::string report = e.what();
     EXPECT_NE(report.find("StreamReader.read on host web1"), std::string::npos) << report;
     EXPECT_NE(report.find("on host db1"), std::string::npos) << report;
+    EXPECT_NE(report.find("held by a partition: data (5 B) web1 -> db1 on connection 0"), std::string::npos)
+        << report;
   }
 }
 

@@ -141,6 +141,8 @@ class Network final : public asim::Network {
     auto found = task_hosts_.find(&task);
     return found != task_hosts_.end() ? found->second : nullptr;
   }
+  /// Lines naming the segments a partition holds ("" when none), for deadlock reports.
+  [[nodiscard]] std::string describe_held() const;
   /// The host the running code is on (nullptr: none).
   [[nodiscard]] Host* current_host() const noexcept;
   [[nodiscard]] std::size_t host_count() const noexcept { return hosts_.size(); }
