@@ -477,6 +477,7 @@ void SimLoop::on_task_created(const TaskBase& task) noexcept {
   try {
     task_ids_[&task] = id;
     trace_.name_task(id, task.get_name());
+    if (const Host* host = network_.host_of(task)) trace_.set_task_process(id, host->name());
   } catch (...) {
     std::terminate();
   }

@@ -427,6 +427,24 @@ TEST(SimNetwork, TheSameSeedGivesTheSameTraceAndLatencyChoicesAreRecorded) {
   EXPECT_NE(first.find("data (6 B) web1 -> db1 on connection 0 delivered"), std::string::npos) << first;
 }
 
+TEST(SimNetwork, TheChromeTraceShowsOneProcessPerHost) {
+  SimOptions options;
+  options.trace = true;
+  SimLoop loop(12, options);
+  auto log = std::make_shared<std::vector<std::string>>();
+  loop.run_until_complete(two_host_echo(loop, log));
+  const std::string json = loop.trace().chrome_json();
+  // db1's server task is created first: db1 is pid 2, web1 pid 3; the main task stays in the loop's.
+  EXPECT_NE(json.find(R"("ph":"M","pid":2,"tid":0,"name":"process_name","args":{"name":"host db1"})"),
+            std::string::npos);
+  EXPECT_NE(json.find(R"("ph":"M","pid":3,"tid":0,"name":"process_name","args":{"name":"host web1"})"),
+            std::string::npos);
+  EXPECT_NE(json.find(R"("pid":3,"tid":3,"name":"thread_name","args":{"name":"task#3 web1.client"})"),
+            std::string::npos)
+      << json.substr(0, 2000);
+  EXPECT_NE(json.find(R"("pid":1,"tid":1,"name":"thread_name")"), std::string::npos);
+}
+
 // Two requests on two connections; each reply is recorded when it arrives. The buggy
 // client assumes the replies come back in request order.
 Coro<void> handle_request(std::shared_ptr<StreamReader> reader, std::shared_ptr<StreamWriter> writer) {
