@@ -241,6 +241,10 @@ void Network::deliver(const std::shared_ptr<Pipe>& pipe) {
       }
       return;
     }
+    if (!crash_plans_.empty()) {
+      const Segment& head = pipe->segments.front();
+      if (maybe_crash(*pipe->to, describe(*pipe, head.kind, head.bytes.size()))) continue;  // now dropped
+    }
     Segment segment = std::move(pipe->segments.front());
     pipe->segments.pop_front();
     ++delivered_;
@@ -316,7 +320,9 @@ Coro<std::pair<std::shared_ptr<Transport>, std::shared_ptr<Protocol>>> Network::
   Future<void> connected = loop.create_future<void>();
   EventLoop* loop_ptr = &loop;
   Host* server_ptr = server_host;
-  auto do_accept = [loop_ptr, accepted, server_ptr] {
+  auto do_accept = [this, loop_ptr, accepted, server_ptr, id] {
+    if (!crash_plans_.empty() && maybe_crash(*server_ptr, "the SYN of connection " + std::to_string(id))) return;
+    if (!server_ptr->up_) return;  // crashed meanwhile: the reset reaches the client
     HostScope scope(*server_ptr);
     loop_ptr->create_task(accept(*loop_ptr, accepted));
   };
@@ -560,6 +566,35 @@ void Network::crash(std::string_view name) {
   }
   for (const auto& endpoint : endpoints) endpoint->close();
   host.datagram_ports_.clear();
+}
+
+void Network::enable_crashes(std::string_view name, double probability, double restart_after) {
+  Host& host = require_host(name);
+  for (CrashPlan& plan : crash_plans_) {
+    if (plan.host == &host) {
+      plan.chance = chance(probability);
+      plan.restart_after = restart_after;
+      return;
+    }
+  }
+  crash_plans_.push_back(CrashPlan{&host, chance(probability), restart_after});
+}
+
+bool Network::maybe_crash(Host& host, const std::string& what) {
+  if (crash_plans_.empty() || !host.up_) return false;
+  for (const CrashPlan& plan : crash_plans_) {
+    if (plan.host != &host || plan.chance == 0) continue;
+    const bool labels = loop_->options().label_choices || loop_->options().trace;
+    const std::string label = labels ? "crash " + host.name_ + " before " + what : std::string();
+    if (loop_->choose(Choice{ChoiceKind::crash, 2, plan.chance, label}) == 0) return false;
+    crash(host.name_);
+    if (plan.restart_after >= 0) {
+      Host* target = &host;
+      events_->call_later(plan.restart_after, [this, target] { restart(target->name_); });
+    }
+    return true;
+  }
+  return false;
 }
 
 void Network::restart(std::string_view name) {

@@ -150,7 +150,8 @@ std::uint64_t SimLoop::choose(const Choice& choice) noexcept {
     case ChoiceKind::random: enabled = options_.choose_random; break;
     case ChoiceKind::net_latency:
     case ChoiceKind::net_loss:
-    case ChoiceKind::net_duplicate: enabled = options_.choose_network; break;
+    case ChoiceKind::net_duplicate:
+    case ChoiceKind::crash: enabled = options_.choose_network; break;
     case ChoiceKind::buggify_enable:
     case ChoiceKind::buggify_fire: enabled = options_.buggify; break;
     default: break;

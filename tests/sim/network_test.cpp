@@ -515,6 +515,43 @@ TEST(SimNetwork, ASweepFindsAClientAssumingReplyOrderAcrossConnectionsAndShrinks
   EXPECT_NE(result.message().find("net_latency"), std::string::npos) << result.message();
 }
 
+// A client that assumes db1 never crashes: the sweep finds the crash point.
+Coro<void> request_reply(SimLoop& loop) {
+  auto& network = loop.network();
+  network.add_host("web1");
+  auto& db = network.add_host("db1");
+  db.set_entry([] { return echo_server(); });
+  network.enable_crashes("db1", 0.05, 1.0);
+  db.start();
+  co_await asim::sleep(0);
+  auto client = []() -> Coro<void> {
+    auto [reader, writer] = co_await asim::open_connection("db1", 7000);
+    for (int i = 0; i < 5; ++i) {
+      writer->write("ping\n");
+      co_await writer->drain();
+      std::string reply = co_await reader->readline();
+      if (reply != "ping\n") throw std::logic_error("bad reply");
+    }
+    writer->close();
+    co_await writer->wait_closed();
+  };
+  co_await network.host("web1").spawn(client());
+  network.crash("db1");
+}
+
+TEST(SimNetwork, ASweepFindsAndShrinksACrashPointChosenByTheLoop) {
+  // In CPython's order db1 never crashes.
+  SimLoop idle(0, SimOptions::cpython());
+  idle.run_until_complete(request_reply(idle));
+
+  const auto result =
+      asim::sim::run_sweep({.seeds = 500, .use_environment = false, .quiet = true}, &request_reply);
+  ASSERT_FALSE(result.passed);
+  EXPECT_NE(result.failure.find("Connection reset by peer"), std::string::npos) << result.failure;
+  EXPECT_LE(result.shrunk.size(), 3U) << result.message();
+  EXPECT_NE(result.message().find("crash = 1: crash db1 before"), std::string::npos) << result.message();
+}
+
 // -- datagrams -----------------------------------------------------------------------
 
 // db1 collects what arrives on port 9000 until nothing came for a second.

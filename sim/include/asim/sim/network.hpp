@@ -164,6 +164,12 @@ class Network final : public asim::Network {
   /// Brings `name` up again and spawns its entry coroutine, if it has one.
   void restart(std::string_view name);
 
+  /// Lets the chooser crash `name` just before a segment or connection reaches it (a
+  /// `crash` choice per arrival, non-zero with `probability`; answer 0: no crash); a
+  /// crashed host restarts `restart_after` seconds later (negative: never). A sweep
+  /// then explores crash points and shrinks a failure to the crash that caused it.
+  void enable_crashes(std::string_view name, double probability = 0.02, double restart_after = 1.0);
+
   /// Segments delivered, and connections made, so far.
   [[nodiscard]] std::uint64_t segments_delivered() const noexcept { return delivered_; }
   [[nodiscard]] std::uint64_t connections_made() const noexcept { return next_connection_id_; }
@@ -219,6 +225,15 @@ class Network final : public asim::Network {
   LinkOptions link_;
   std::uint64_t next_connection_id_ = 0;
   std::uint64_t delivered_ = 0;
+  // Hosts the chooser may crash, with each one's chance and restart delay.
+  struct CrashPlan {
+    Host* host = nullptr;
+    std::uint32_t chance = 0;
+    double restart_after = 1.0;
+  };
+  std::vector<CrashPlan> crash_plans_;
+  /// Asks the chooser whether `host` crashes now (before `what` reaches it).
+  bool maybe_crash(Host& host, const std::string& what);
   std::uint64_t datagrams_sent_ = 0;
   std::uint64_t datagrams_lost_ = 0;
   std::uint64_t datagrams_duplicated_ = 0;

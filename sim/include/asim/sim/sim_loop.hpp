@@ -61,8 +61,9 @@ struct SimOptions {
   double timeout_race_probability = 0.02;
   /// Deliver the I/O events of one poll (and executor completions) in a chosen order.
   bool choose_io_order = true;
-  /// The simulated network's latency (and later loss, duplication) come from the
-  /// chooser (off: every segment takes the link's base latency).
+  /// The simulated network's latency, datagram loss and duplication, and the crash
+  /// points of Network::enable_crashes come from the chooser (off: base latency only,
+  /// no loss, no crash).
   bool choose_network = true;
   /// `asim::random` draws come from the chooser (off: always 0, the low end).
   bool choose_random = true;
