@@ -183,9 +183,11 @@ std::int64_t Network::latency_ns(const Host& from, const Host& to, std::uint64_t
   const auto max_extra = static_cast<std::int64_t>(link_.max_extra_latency * 1e9);
   if (max_extra <= 0) return base;
   const bool labels = loop_->options().label_choices || loop_->options().trace;
-  const std::string label = labels ? std::string("latency of ") + what + " " + from.name_ + " -> " + to.name_ +
-                                         " (connection " + std::to_string(connection) + ")"
-                                   : std::string();
+  std::string label;
+  if (labels) {
+    label = std::string("latency of ") + what + " " + from.name_ + " -> " + to.name_;
+    if (connection != no_connection) label += " (connection " + std::to_string(connection) + ")";
+  }
   const std::uint64_t rung = loop_->choose(
       Choice{ChoiceKind::net_latency, SimLoop::ladder_size, chance(link_.extra_latency_probability), label});
   return base + SimLoop::ladder_ns(max_extra, rung);
@@ -502,7 +504,7 @@ void Network::send_datagram(SimDatagramTransport& sender, const SocketAddress& t
   std::weak_ptr<SimDatagramTransport> weak_sender = sender.shared_from_this();
   auto payload = std::make_shared<const std::string>(std::move(data));
   for (int copy = 0; copy < copies; ++copy) {
-    const std::int64_t delay = latency_ns(from, *to, 0, "datagram");
+    const std::int64_t delay = latency_ns(from, *to, no_connection, "datagram");
     if (trace) loop_->record_network(what + (copy == 0 ? " sent" : " duplicated") + ", arrives at " +
                                      std::to_string(double(events_->time_ns() + delay) * 1e-9));
     Host* from_ptr = &from;

@@ -206,6 +206,7 @@ class Network final : public asim::Network {
   /// The host for a name as seen from `from` (nullptr: unknown).
   [[nodiscard]] Host* resolve(const Host& from, std::string_view name) noexcept;
   [[nodiscard]] Host& require_host(std::string_view name);
+  static constexpr std::uint64_t no_connection = ~std::uint64_t{0};
   [[nodiscard]] std::int64_t latency_ns(const Host& from, const Host& to, std::uint64_t connection, const char* what);
   void arm(const std::shared_ptr<Pipe>& pipe);
   [[nodiscard]] static std::string describe(const Pipe& pipe, int kind, std::size_t bytes);
