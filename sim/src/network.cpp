@@ -345,7 +345,7 @@ Coro<std::pair<std::shared_ptr<Transport>, std::shared_ptr<Protocol>>> Network::
   try {
     co_await connected;
   } catch (...) {
-    client->abort();
+    client->discard();
     throw;
   }
   Future<void> waiter = loop.create_future<void>();

@@ -130,6 +130,18 @@ class SimTransport final : public FlowControl<Transport>, public std::enable_sha
     network_->send(out_, Segment::reset, {});
     schedule_connection_lost(nullptr);
   }
+  // A connect cancelled before the transport started (asyncio: create_connection's
+  // `sock.close()`): the peer sees EOF; the protocol never hears of the transport.
+  void discard() {
+    if (lost_scheduled_) return;
+    closing_ = true;
+    lost_scheduled_ = true;
+    protocol_.reset();
+    if (!eof_sent_) {
+      eof_sent_ = true;
+      network_->send(out_, Segment::eof, {});
+    }
+  }
   // The host crashed: the peer sees a reset, this end is gone.
   void crash() {
     if (lost_scheduled_) return;
