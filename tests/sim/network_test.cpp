@@ -168,6 +168,98 @@ TEST(SimNetwork, AnExchangeWithZeroLatencyLogsTheSameEventsAsRealLoopAndCPython)
   EXPECT_EQ(*simulated, cpython);
 }
 
+// Half-close over a link with latency: the server reads to EOF, then answers.
+Coro<void> count_until_eof(std::shared_ptr<StreamReader> reader, std::shared_ptr<StreamWriter> writer) {
+  int lines = 0;
+  while (true) {
+    std::string line = co_await reader->readline();
+    if (line.empty()) break;
+    ++lines;
+  }
+  writer->write("got " + std::to_string(lines) + " lines\n");
+  writer->close();
+  co_await writer->wait_closed();
+}
+
+Coro<void> half_close(SimLoop& loop, Log log) {
+  auto& network = loop.network();
+  network.add_host("web1");
+  network.add_host("db1");
+  auto server = network.host("db1").spawn([]() -> Coro<void> {
+    auto listening = co_await asim::start_server(&count_until_eof, "0.0.0.0", 7000);
+    co_await listening->serve_forever();
+  }());
+  co_await asim::sleep(0);
+  auto client = [](Log out) -> Coro<void> {
+    auto [reader, writer] = co_await asim::open_connection("db1", 7000);
+    writer->write("a\nb\n");
+    writer->write("c\n");
+    writer->write_eof();
+    std::string answer = co_await reader->read();
+    out->push_back(answer.substr(0, answer.size() - 1));
+    out->push_back(std::string("at_eof ") + (reader->at_eof() ? "yes" : "no"));
+    writer->close();
+    co_await writer->wait_closed();
+  };
+  co_await network.host("web1").spawn(client(log));
+  co_await stop(server);
+}
+
+TEST(SimNetwork, WriteEofHalfClosesAcrossALinkWithLatency) {
+  SimLoop loop(13);
+  loop.network().set_link_options({.base_latency = 0.005, .max_extra_latency = 0.005, .extra_latency_probability = 0.5});
+  auto log = std::make_shared<std::vector<std::string>>();
+  loop.run_until_complete(half_close(loop, log));
+  const std::vector<std::string> expected = {"got 3 lines", "at_eof yes"};
+  EXPECT_EQ(*log, expected);
+}
+
+// A peer that aborts: the next drain raises ConnectionResetError, later writes vanish.
+Coro<void> abort_after_a_line(std::shared_ptr<StreamReader> reader, std::shared_ptr<StreamWriter> writer) {
+  (void)co_await reader->readline();
+  writer->transport().abort();
+}
+
+Coro<void> drain_after_reset(SimLoop& loop, Log log) {
+  auto& network = loop.network();
+  network.add_host("web1");
+  network.add_host("db1");
+  auto server = network.host("db1").spawn([]() -> Coro<void> {
+    auto listening = co_await asim::start_server(&abort_after_a_line, "0.0.0.0", 7000);
+    co_await listening->serve_forever();
+  }());
+  co_await asim::sleep(0);
+  auto client = [](Log out) -> Coro<void> {
+    auto [reader, writer] = co_await asim::open_connection("db1", 7000);
+    writer->write("bye\n");
+    co_await asim::sleep(0.1);  // the reset has arrived
+    writer->write("ignored\n");
+    try {
+      co_await writer->drain();
+      out->push_back("drained");
+    } catch (const asim::ConnectionResetError& e) {
+      out->push_back(std::string("drain: ") + e.what());
+    }
+    try {
+      (void)co_await reader->read();
+      out->push_back("read");
+    } catch (const asim::ConnectionResetError& e) {
+      out->push_back(std::string("read: ") + e.what());
+    }
+  };
+  co_await network.host("web1").spawn(client(log));
+  co_await stop(server);
+}
+
+TEST(SimNetwork, AfterThePeerAbortsDrainAndReadRaiseConnectionResetError) {
+  SimLoop loop(14);
+  auto log = std::make_shared<std::vector<std::string>>();
+  loop.run_until_complete(drain_after_reset(loop, log));
+  const std::vector<std::string> expected = {"drain: [Errno 104] Connection reset by peer",
+                                             "read: [Errno 104] Connection reset by peer"};
+  EXPECT_EQ(*log, expected);
+}
+
 // -- errors ----------------------------------------------------------------------
 
 Coro<std::string> connect_error(std::string host, std::uint16_t port) {
