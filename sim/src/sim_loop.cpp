@@ -148,6 +148,10 @@ std::uint64_t SimLoop::choose(const Choice& choice) noexcept {
     case ChoiceKind::executor:
     case ChoiceKind::net_reorder: enabled = options_.choose_io_order; break;
     case ChoiceKind::random: enabled = options_.choose_random; break;
+    case ChoiceKind::net_latency:
+    case ChoiceKind::net_loss:
+    case ChoiceKind::net_duplicate:
+    case ChoiceKind::crash: enabled = options_.choose_network; break;
     case ChoiceKind::buggify_enable:
     case ChoiceKind::buggify_fire: enabled = options_.buggify; break;
     default: break;
@@ -260,6 +264,10 @@ std::vector<PendingTask> SimLoop::pending_tasks() const {
     PendingTask entry;
     entry.name = task.get_name();
     if (const FutureBase* awaited = task.awaiting()) entry.awaiting = awaited->describe();
+    // Simulated hosts: name the machine the wait is on ("StreamReader.read on host web1").
+    if (const Host* host = network_.host_of(task); host != nullptr && !entry.awaiting.empty()) {
+      entry.awaiting += " on host " + host->name();
+    }
     entry.since_ns = task.suspended_since_ns();
     pending.push_back(std::move(entry));
   }
@@ -271,6 +279,7 @@ DeadlockError SimLoop::deadlock_error() const {
   const std::int64_t now = time_ns();
   std::string message = "deadlock: nothing is ready and no timer is armed " + where(seed_, now, step_) + "\n";
   message += pending.empty() ? "no pending tasks (the awaited future is never completed)" : describe_pending(pending);
+  message += network_.describe_held();
   return DeadlockError(message, seed_, now, step_, std::move(pending));
 }
 
@@ -452,6 +461,7 @@ bool SimLoop::buggify(std::string_view site) noexcept {
 
 void SimLoop::on_task_created(const TaskBase& task) noexcept {
   ++tasks_created_;
+  network_.on_task_created(task, running_task_);
   const CancelPoint& point = options_.cancel_point;
   if (point.active() && point.task.empty() && point.task_index == tasks_created_) {
     cancel_target_ = &task;
@@ -466,6 +476,7 @@ void SimLoop::on_task_created(const TaskBase& task) noexcept {
   try {
     task_ids_[&task] = id;
     trace_.name_task(id, task.get_name());
+    if (const Host* host = network_.host_of(task)) trace_.set_task_process(id, host->name());
   } catch (...) {
     std::terminate();
   }
@@ -523,6 +534,7 @@ void SimLoop::on_task_step_end(const TaskBase& task) noexcept {
 }
 
 void SimLoop::on_future_done(const FutureBase& future) noexcept {
+  network_.on_future_done(future);
   if (&future == cancel_target_) cancel_target_ = nullptr;  // the address may be reused
   for (ScopedInvariant& entry : invariants_) {
     if (entry.owner == &future && !entry.removed) {
@@ -540,6 +552,12 @@ void SimLoop::on_future_done(const FutureBase& future) noexcept {
            future.describe() + " " + describe_done(future));
   } catch (...) {
     std::terminate();
+  }
+}
+
+void SimLoop::record_network(std::string detail) noexcept {
+  if (options_.trace) {
+    record(TraceEventKind::network, running_task_ != nullptr ? task_id(*running_task_) : 0, 0, 0, std::move(detail));
   }
 }
 

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <fstream>
 #include <iterator>
 #include <string>
@@ -87,6 +88,8 @@ std::string_view trace_event_name(TraceEventKind kind) noexcept {
       return "choice";
     case TraceEventKind::failure:
       return "failure";
+    case TraceEventKind::network:
+      return "network";
   }
   return "unknown";
 }
@@ -95,6 +98,12 @@ void Trace::name_task(std::uint32_t id, std::string name) {
   if (id == 0) return;
   if (task_names_.size() < id) task_names_.resize(id);
   task_names_[id - 1] = std::move(name);
+}
+
+void Trace::set_task_process(std::uint32_t id, std::string process) {
+  if (id == 0) return;
+  if (task_processes_.size() < id) task_processes_.resize(id);
+  task_processes_[id - 1] = std::move(process);
 }
 
 const std::string& Trace::task_name(std::uint32_t id) const {
@@ -118,10 +127,22 @@ std::string Trace::chrome_json() const {
     if (!first) out += ",\n";
     first = false;
   };
+  // Processes: 1 is the loop; each simulated host seen gets the next pid.
+  std::vector<std::string> processes;
+  std::vector<std::uint32_t> pids(task_names_.size() + 1, 1);
+  for (std::uint32_t id = 1; id <= task_processes_.size(); ++id) {
+    const std::string& process = task_processes_[id - 1];
+    if (process.empty()) continue;
+    auto found = std::find(processes.begin(), processes.end(), process);
+    if (found == processes.end()) found = processes.insert(processes.end(), process);
+    if (id < pids.size()) pids[id] = static_cast<std::uint32_t>(2 + (found - processes.begin()));
+  }
+  auto pid_of = [&](std::uint32_t tid) { return tid < pids.size() ? pids[tid] : 1U; };
   auto metadata = [&](std::uint32_t tid, const char* what, const std::string& key, const std::string& value,
-                      bool quoted) {
+                      bool quoted, std::uint32_t pid = 0) {
     begin();
-    fmt::format_to(it, "{{\"ph\":\"M\",\"pid\":1,\"tid\":{},\"name\":\"{}\",\"args\":{{\"{}\":", tid, what, key);
+    fmt::format_to(it, "{{\"ph\":\"M\",\"pid\":{},\"tid\":{},\"name\":\"{}\",\"args\":{{\"{}\":",
+                   pid != 0 ? pid : pid_of(tid), tid, what, key);
     if (quoted) {
       append_json_string(out, value);
     } else {
@@ -132,6 +153,11 @@ std::string Trace::chrome_json() const {
   metadata(0, "process_name", "name", fmt::format("asim SimLoop seed {}", seed_), true);
   metadata(0, "thread_name", "name", "loop", true);
   metadata(0, "thread_sort_index", "sort_index", "0", false);
+  for (std::size_t index = 0; index < processes.size(); ++index) {
+    const auto pid = static_cast<std::uint32_t>(2 + index);
+    metadata(0, "process_name", "name", "host " + processes[index], true, pid);
+    metadata(0, "process_sort_index", "sort_index", fmt::format("{}", pid), false, pid);
+  }
   for (std::uint32_t id = 1; id <= task_names_.size(); ++id) {
     metadata(id, "thread_name", "name", fmt::format("task#{} {}", id, task_names_[id - 1]), true);
     metadata(id, "thread_sort_index", "sort_index", fmt::format("{}", id), false);
@@ -143,15 +169,15 @@ std::string Trace::chrome_json() const {
   auto slice = [&](std::uint32_t tid, const std::string& name, std::int64_t ts, std::int64_t dur,
                    std::uint64_t step) {
     begin();
-    fmt::format_to(it, "{{\"ph\":\"X\",\"pid\":1,\"tid\":{},\"ts\":{},\"dur\":{},\"name\":", tid, micros(ts),
-                   micros(dur));
+    fmt::format_to(it, "{{\"ph\":\"X\",\"pid\":{},\"tid\":{},\"ts\":{},\"dur\":{},\"name\":", pid_of(tid), tid,
+                   micros(ts), micros(dur));
     append_json_string(out, name);
     fmt::format_to(it, ",\"args\":{{\"step\":{}}}}}", step);
   };
   auto instant = [&](std::uint32_t tid, const std::string& name, const TraceEvent& event) {
     begin();
-    fmt::format_to(it, "{{\"ph\":\"i\",\"s\":\"t\",\"pid\":1,\"tid\":{},\"ts\":{},\"name\":", tid,
-                   micros(event.time_ns));
+    fmt::format_to(it, "{{\"ph\":\"i\",\"s\":\"t\",\"pid\":{},\"tid\":{},\"ts\":{},\"name\":", pid_of(tid),
+                   tid, micros(event.time_ns));
     append_json_string(out, name);
     fmt::format_to(it, ",\"args\":{{\"step\":{}", event.step);
     if (event.timer != 0) fmt::format_to(it, ",\"when_us\":{}", micros(event.when_ns));
@@ -183,6 +209,7 @@ std::string Trace::chrome_json() const {
         break;
       case TraceEventKind::choice:
       case TraceEventKind::failure:
+      case TraceEventKind::network:
         instant(tid, std::string(trace_event_name(event.kind)) + ": " + event.detail, event);
         break;
       case TraceEventKind::future_done:

@@ -10,6 +10,7 @@
 #include <asim/sim/chooser.hpp>
 #include <asim/sim/errors.hpp>
 #include <asim/sim/invariants.hpp>
+#include <asim/sim/network.hpp>
 #include <asim/sim/trace.hpp>
 
 #include <cstdint>
@@ -63,6 +64,10 @@ struct SimOptions {
   /// An executor job (run_in_executor, to_thread) completes after a chosen rung of the
   /// ladder up to this many seconds (uniformly: the completion order of jobs varies).
   double max_executor_delay = 0.005;
+  /// The simulated network's latency, datagram loss and duplication, and the crash
+  /// points of Network::enable_crashes come from the chooser (off: base latency only,
+  /// no loss, no crash).
+  bool choose_network = true;
   /// `asim::random` draws come from the chooser (off: always 0, the low end).
   bool choose_random = true;
   /// `asim::buggify` sites: each is enabled for a run with the first probability and
@@ -95,6 +100,7 @@ struct SimOptions {
     options.choose_timeout_races = false;
     options.choose_io_order = false;
     options.choose_random = false;
+    options.choose_network = false;
     options.buggify = false;
     return options;
   }
@@ -201,6 +207,14 @@ class SimLoop final : private detail::SimLoopParts, public EventLoop, private as
   [[nodiscard]] const std::string& cancel_point_site() const noexcept { return cancel_point_site_; }
   /// The name of the task a CancelPoint by index resolved to ("" before it exists).
   [[nodiscard]] const std::string& cancel_point_task() const noexcept { return cancel_point_task_; }
+
+  /// The simulated network: hosts, connections, partitions, crashes
+  /// (<asim/sim/network.hpp>). asim::open_connection and asim::start_server use it.
+  Network& network() override { return network_; }
+
+  /// Records a network event in the trace (when tracing; the simulated network names
+  /// hosts, connections and segments in `detail`).
+  void record_network(std::string detail) noexcept;
 
   /// Ends the trace with the run's failure (sweeps call it before exporting).
   void record_failure(const std::string& failure) noexcept;
@@ -310,6 +324,7 @@ class SimLoop final : private detail::SimLoopParts, public EventLoop, private as
   std::unordered_map<const TaskBase*, std::uint32_t> task_ids_;
   std::unordered_map<const void*, std::uint64_t> timer_ids_;
   std::uint32_t tasks_seen_ = 0;
+  Network network_{*this};
 };
 
 }  // namespace asim::sim

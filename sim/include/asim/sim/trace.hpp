@@ -23,6 +23,7 @@ enum class TraceEventKind : std::uint8_t {
   cancel_delivered,
   choice,   // a choice answered other than CPython's: `detail` names it and the answer
   failure,  // the run's failure (the last event of a failing run): `detail`
+  network,  // the simulated network: a segment sent, delivered, held; a partition, crash: `detail`
 };
 
 /// The name used in the text export ("task_step_start", ...).
@@ -55,9 +56,13 @@ class Trace {
   /// The name of task `id` as last seen.
   [[nodiscard]] const std::string& task_name(std::uint32_t id) const;
   [[nodiscard]] std::size_t task_count() const noexcept { return task_names_.size(); }
+  /// Puts task `id` in a process of the Chrome export (a simulated host's name; tasks
+  /// without one stay in the loop's process).
+  void set_task_process(std::uint32_t id, std::string process);
   void clear() noexcept {
     events_.clear();
     task_names_.clear();
+    task_processes_.clear();
   }
 
   /// One line per event: `<time s> #<step> <kind> [task#N 'name'] [timer#K when=<s>] [detail]`.
@@ -65,7 +70,8 @@ class Trace {
   /// Chrome Trace Event JSON (opens in Perfetto and chrome://tracing): one track
   /// (tid) per task, named after it, plus a "loop" track for timers; `ts` is virtual
   /// time in microseconds. A task's steps are zero-length "step" slices and its waits
-  /// are "await <what>" slices spanning the virtual time it was suspended.
+  /// are "await <what>" slices spanning the virtual time it was suspended. Tasks of a
+  /// simulated host are in one process per host (pid 2, 3, ... in order of appearance).
   [[nodiscard]] std::string chrome_json() const;
   /// Writes chrome_json() if `path` ends in ".json", else text(). Throws
   /// RuntimeError when the file cannot be written.
@@ -74,6 +80,7 @@ class Trace {
  private:
   std::vector<TraceEvent> events_;
   std::vector<std::string> task_names_;  // index id - 1
+  std::vector<std::string> task_processes_;  // index id - 1; "" = the loop's process
   std::uint64_t seed_ = 0;
 };
 

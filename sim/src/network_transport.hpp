@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: MIT
+// SimTransport: one end of a simulated TCP connection. It keeps the contract of the
+// socket transport (runtime/src/selector_events.cpp) that the stream classes rely on;
+// bytes leave through a Pipe (one direction of the connection) whose segments the
+// Network delivers in order at their arrival times.
+#pragma once
+
+#include <asim/loop.hpp>
+#include <asim/server.hpp>
+#include <asim/sim/network.hpp>
+#include <asim/streams_errors.hpp>
+#include <asim/transports.hpp>
+
+#include <cerrno>
+#include <deque>
+#include <memory>
+#include <string>
+#include <utility>
+
+namespace asim::sim {
+
+/// A segment in flight.
+struct Segment {
+  enum Kind : int { data = 0, eof = 1, reset = 2 };
+  Kind kind = data;
+  std::string bytes;
+  std::int64_t arrival_ns = 0;
+};
+
+/// One direction of a connection: its segments in flight, in order.
+struct Pipe {
+  Host* from = nullptr;
+  Host* to = nullptr;
+  std::uint64_t connection = 0;
+  std::weak_ptr<SimTransport> receiver;
+  std::deque<Segment> segments;
+  bool armed = false;  // a delivery callback is scheduled
+  bool held = false;   // held by a partition until heal()
+};
+
+class SimTransport final : public FlowControl<Transport>, public std::enable_shared_from_this<SimTransport> {
+ public:
+  SimTransport(Network& network, Host& host, Host& peer_host, std::uint64_t connection,
+               std::shared_ptr<Protocol> protocol, std::shared_ptr<Server> server, SocketAddress sockname,
+               SocketAddress peername)
+      : network_(&network),
+        host_(&host),
+        protocol_(std::move(protocol)),
+        server_(std::move(server)),
+        sockname_(std::move(sockname)),
+        peername_(std::move(peername)),
+        out_(std::make_shared<Pipe>()) {
+    out_->from = &host;
+    out_->to = &peer_host;
+    out_->connection = connection;
+    if (server_) server_->attach();
+  }
+
+  static void connect(const std::shared_ptr<SimTransport>& a, const std::shared_ptr<SimTransport>& b) {
+    a->out_->receiver = b;
+    b->out_->receiver = a;
+  }
+
+  // asyncio: _SelectorSocketTransport.__init__'s three call_soons, in order.
+  void start(Future<void> waiter) {
+    auto self = shared_from_this();
+    EventLoop& loop = network_->event_loop();
+    loop.call_soon([self] {
+      HostScope scope(*self->host_);
+      if (self->protocol_) self->protocol_->connection_made(self);
+    });
+    loop.call_soon([self] {
+      HostScope scope(*self->host_);
+      self->started_ = true;
+      self->flush();
+    });
+    loop.call_soon([waiter]() mutable {
+      if (!waiter.done()) waiter.set_result();
+    });
+  }
+
+  [[nodiscard]] EventLoop& get_loop() const noexcept override { return network_->event_loop(); }
+  [[nodiscard]] bool is_closing() const noexcept override { return closing_; }
+  [[nodiscard]] std::optional<SocketAddress> get_extra_info(std::string_view name) const override {
+    if (name == "peername") return peername_;
+    if (name == "sockname") return sockname_;
+    return std::nullopt;
+  }
+  [[nodiscard]] bool is_reading() const noexcept override { return !closing_ && !paused_; }
+  void pause_reading() override {
+    if (is_reading()) paused_ = true;
+  }
+  void resume_reading() override {
+    if (closing_ || !paused_) return;
+    paused_ = false;
+    flush();
+  }
+
+  void write(std::string_view data) override {
+    if (eof_sent_) throw RuntimeError("Cannot call write() after write_eof()");
+    if (data.empty() || lost_scheduled_) return;
+    network_->send(out_, Segment::data, std::string(data));
+  }
+  void write_eof() override {
+    if (closing_ || eof_sent_) return;
+    eof_sent_ = true;
+    network_->send(out_, Segment::eof, {});
+  }
+  [[nodiscard]] bool can_write_eof() const noexcept override { return true; }
+  // Writes never block: the simulated socket has no send buffer, drain() never waits.
+  [[nodiscard]] std::size_t get_write_buffer_size() const noexcept override { return 0; }
+  void set_write_buffer_limits(std::optional<std::size_t> high, std::optional<std::size_t> low) override {
+    FlowControl::set_write_buffer_limits(high, low);
+  }
+  [[nodiscard]] std::pair<std::size_t, std::size_t> get_write_buffer_limits() const noexcept override {
+    return FlowControl::get_write_buffer_limits();
+  }
+
+  // asyncio: _SelectorTransport.close; the FIN leaves when the connection is released.
+  void close() override {
+    if (closing_) return;
+    closing_ = true;
+    schedule_connection_lost(nullptr);
+  }
+  // asyncio: abort; the peer sees a reset.
+  void abort() override {
+    if (lost_scheduled_) return;
+    closing_ = true;
+    eof_sent_ = true;
+    network_->send(out_, Segment::reset, {});
+    schedule_connection_lost(nullptr);
+  }
+  // A connect cancelled before the transport started (asyncio: create_connection's
+  // `sock.close()`): the peer sees EOF; the protocol never hears of the transport.
+  void discard() {
+    if (lost_scheduled_) return;
+    closing_ = true;
+    lost_scheduled_ = true;
+    protocol_.reset();
+    if (!eof_sent_) {
+      eof_sent_ = true;
+      network_->send(out_, Segment::eof, {});
+    }
+  }
+  // The host crashed: the peer sees a reset, this end is gone.
+  void crash() {
+    if (lost_scheduled_) return;
+    closing_ = true;
+    eof_sent_ = true;
+    pending_.clear();
+    network_->send(out_, Segment::reset, {});
+    schedule_connection_lost(make_os_error(ECONNABORTED, "Software caused connection abort"));
+  }
+
+  // A segment arrived (called by the Network in the receiving host's scope).
+  void receive(Segment& segment) {
+    if (lost_scheduled_) return;
+    switch (segment.kind) {
+      case Segment::data:
+        pending_ += segment.bytes;
+        flush();
+        break;
+      case Segment::eof:
+        eof_pending_ = true;
+        flush();
+        break;
+      case Segment::reset:
+        closing_ = true;
+        pending_.clear();
+        schedule_connection_lost(make_os_error(ECONNRESET, "Connection reset by peer"));
+        break;
+    }
+  }
+
+ private:
+  [[nodiscard]] BaseProtocol* flow_protocol() const noexcept override { return protocol_.get(); }
+
+  // Delivers what arrived while not reading, then a pending EOF.
+  void flush() {
+    if (!started_ || paused_ || lost_scheduled_ || !protocol_) return;
+    if (!pending_.empty() && !closing_) {
+      std::string data = std::exchange(pending_, {});
+      protocol_->data_received(data);
+    }
+    if (eof_pending_ && pending_.empty() && !paused_ && protocol_) {
+      eof_pending_ = false;
+      if (!protocol_->eof_received()) close();
+    }
+  }
+  void schedule_connection_lost(std::exception_ptr error) {
+    if (lost_scheduled_) return;
+    lost_scheduled_ = true;
+    auto self = shared_from_this();
+    network_->event_loop().call_soon([self, error] {
+      HostScope scope(*self->host_);
+      std::shared_ptr<Protocol> protocol = std::move(self->protocol_);
+      if (protocol) protocol->connection_lost(error);
+      if (!error && !self->eof_sent_ && self->host_->is_up()) {
+        self->eof_sent_ = true;
+        self->network_->send(self->out_, Segment::eof, {});
+      }
+      if (std::shared_ptr<Server> server = std::move(self->server_)) server->detach();
+    });
+  }
+
+  Network* network_;
+  Host* host_;
+  std::shared_ptr<Protocol> protocol_;
+  std::shared_ptr<Server> server_;
+  SocketAddress sockname_;
+  SocketAddress peername_;
+  std::shared_ptr<Pipe> out_;
+  std::string pending_;
+  bool started_ = false;
+  bool paused_ = false;
+  bool closing_ = false;
+  bool eof_sent_ = false;
+  bool eof_pending_ = false;
+  bool lost_scheduled_ = false;
+};
+
+}  // namespace asim::sim
