@@ -3,6 +3,8 @@
 // in-memory network on VirtualTimeLoop) behaves as over real loopback sockets,
 // and a request/response exchange records the same events on both.
 #include <gtest/gtest.h>
+
+#include "support/line_protocol.hpp"
 #include <asim/asim.hpp>
 
 #include <memory>
@@ -22,65 +24,13 @@ using asim::testing::port_of;
 
 using Log = std::shared_ptr<std::vector<std::string>>;
 
-// A line protocol: the server answers each line with its length, then closes at EOF.
-Coro<void> count_lines(Log log, std::shared_ptr<StreamReader> reader, std::shared_ptr<StreamWriter> writer) {
-  log->push_back("server: connection from " + writer->get_extra_info("peername").value().host);
-  while (true) {
-    std::string line = co_await reader->readline();
-    if (line.empty()) break;
-    log->push_back("server: got " + line.substr(0, line.size() - 1));
-    writer->write(std::to_string(line.size() - 1) + "\n");
-    co_await writer->drain();
-  }
-  log->push_back("server: eof, closing");
-  writer->close();
-  co_await writer->wait_closed();
-  log->push_back("server: closed");
-}
-
-Coro<void> exchange(Log log) {
-  asim::ClientConnectedCallback handler = [log](std::shared_ptr<StreamReader> r, std::shared_ptr<StreamWriter> w) {
-    return count_lines(log, std::move(r), std::move(w));
-  };
-  auto server = co_await asim::start_server(std::move(handler), "127.0.0.1", 0);
-  log->push_back(std::string("client: server is serving: ") + (server->is_serving() ? "yes" : "no"));
-  auto [reader, writer] = co_await asim::open_connection("127.0.0.1", port_of(server));
-  log->push_back("client: connected");
-  for (const char* word : {"a", "bb", "ccc"}) {
-    writer->write(std::string(word) + "\n");
-    co_await writer->drain();
-    std::string answer = co_await reader->readline();
-    log->push_back("client: " + std::string(word) + " -> " + answer.substr(0, answer.size() - 1));
-  }
-  writer->write_eof();
-  std::string rest = co_await reader->read();
-  log->push_back("client: eof after '" + rest + "', at_eof " + (reader->at_eof() ? "yes" : "no"));
-  writer->close();
-  co_await writer->wait_closed();
-  server->close();
-  co_await server->wait_closed();
-  log->push_back(std::string("client: done, sockets left ") + std::to_string(server->sockets().size()));
-}
+using asim::testing::line_protocol::exchange;
 
 // The expected trace is what CPython 3.11.7 prints for the same program (asyncio
 // streams over loopback): the socket world must match it, and the in-memory world,
 // which models one poll per hop, must too.
 TEST(TransportSeam, ARequestResponseExchangeLogsCPythonsEventsOnSocketsAndInMemory) {
-  const std::vector<std::string> cpython = {
-      "client: server is serving: yes",
-      "server: connection from 127.0.0.1",
-      "client: connected",
-      "server: got a",
-      "client: a -> 1",
-      "server: got bb",
-      "client: bb -> 2",
-      "server: got ccc",
-      "client: ccc -> 3",
-      "server: eof, closing",
-      "server: closed",
-      "client: eof after '', at_eof yes",
-      "client: done, sockets left 0",
-  };
+  const std::vector<std::string>& cpython = asim::testing::line_protocol::cpython_events();
   auto on_sockets = std::make_shared<std::vector<std::string>>();
   asim::run(exchange(on_sockets));
   EXPECT_EQ(*on_sockets, cpython);

@@ -2,6 +2,8 @@
 // The simulated network: asyncio streams between named hosts of a SimLoop, with
 // chosen latency, partitions, crashes and restarts, explored by sweeps.
 #include <gtest/gtest.h>
+
+#include "support/line_protocol.hpp"
 #include <asim/asim.hpp>
 #include <asim/sim/sim.hpp>
 
@@ -21,7 +23,6 @@ using asim::sim::SimOptions;
 
 using Log = std::shared_ptr<std::vector<std::string>>;
 
-std::uint16_t port_of(const std::shared_ptr<asim::Server>& server) { return server->sockets().at(0).port; }
 
 // Cancels a server task and waits until it is done.
 Coro<void> stop(asim::Task<void> task) {
@@ -98,67 +99,14 @@ TEST(SimNetwork, BaseLatencyDelaysEachHopAndKeepsTheExchange) {
   EXPECT_DOUBLE_EQ(loop.time(), 0.060);
 }
 
-// The stream half of the sim-vs-real property: the line protocol of
-// streams_memory_network_test logs CPython 3.11.7's event order on SimLoop too.
-Coro<void> count_lines(Log log, std::shared_ptr<StreamReader> reader, std::shared_ptr<StreamWriter> writer) {
-  log->push_back("server: connection from " + writer->get_extra_info("peername").value().host);
-  while (true) {
-    std::string line = co_await reader->readline();
-    if (line.empty()) break;
-    log->push_back("server: got " + line.substr(0, line.size() - 1));
-    writer->write(std::to_string(line.size() - 1) + "\n");
-    co_await writer->drain();
-  }
-  log->push_back("server: eof, closing");
-  writer->close();
-  co_await writer->wait_closed();
-  log->push_back("server: closed");
-}
-
-Coro<void> exchange(Log log) {
-  asim::ClientConnectedCallback handler = [log](std::shared_ptr<StreamReader> r, std::shared_ptr<StreamWriter> w) {
-    return count_lines(log, std::move(r), std::move(w));
-  };
-  auto server = co_await asim::start_server(std::move(handler), "127.0.0.1", 0);
-  log->push_back(std::string("client: server is serving: ") + (server->is_serving() ? "yes" : "no"));
-  auto [reader, writer] = co_await asim::open_connection("127.0.0.1", port_of(server));
-  log->push_back("client: connected");
-  for (const char* word : {"a", "bb", "ccc"}) {
-    writer->write(std::string(word) + "\n");
-    co_await writer->drain();
-    std::string answer = co_await reader->readline();
-    log->push_back("client: " + std::string(word) + " -> " + answer.substr(0, answer.size() - 1));
-  }
-  writer->write_eof();
-  std::string rest = co_await reader->read();
-  log->push_back("client: eof after '" + rest + "', at_eof " + (reader->at_eof() ? "yes" : "no"));
-  writer->close();
-  co_await writer->wait_closed();
-  server->close();
-  co_await server->wait_closed();
-  log->push_back(std::string("client: done, sockets left ") + std::to_string(server->sockets().size()));
-}
+using asim::testing::line_protocol::exchange;
 
 Coro<void> exchange_on_a_host(SimLoop& loop, Log log) {
   co_await loop.network().add_host("local").spawn(exchange(log));
 }
 
 TEST(SimNetwork, AnExchangeWithZeroLatencyLogsTheSameEventsAsRealLoopAndCPython) {
-  const std::vector<std::string> cpython = {
-      "client: server is serving: yes",
-      "server: connection from 127.0.0.1",
-      "client: connected",
-      "server: got a",
-      "client: a -> 1",
-      "server: got bb",
-      "client: bb -> 2",
-      "server: got ccc",
-      "client: ccc -> 3",
-      "server: eof, closing",
-      "server: closed",
-      "client: eof after '', at_eof yes",
-      "client: done, sockets left 0",
-  };
+  const std::vector<std::string>& cpython = asim::testing::line_protocol::cpython_events();
   auto on_sockets = std::make_shared<std::vector<std::string>>();
   asim::run(exchange(on_sockets));
   EXPECT_EQ(*on_sockets, cpython);
