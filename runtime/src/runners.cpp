@@ -57,6 +57,9 @@ void run_main_task(EventLoop& loop, TaskBase& main) {
     ~Settle() { settle_main_frame(loop, main); }
   } settle{loop, main};
   run_until_done(loop, main);
+  if (LoopInstrument* instrument = loop.instrument(); instrument != nullptr && loop.all_tasks().size() != 0) {
+    instrument->on_main_done_with_leftovers();
+  }
   cancel_all_tasks(loop);
 }
 

@@ -439,6 +439,15 @@ void SimLoop::on_run_end() noexcept {
   drop_removed_invariants();
 }
 
+void SimLoop::on_main_done_with_leftovers() noexcept {
+  try {
+    leftover_tasks_.clear();
+    for (const AnyTask& task : all_tasks()) leftover_tasks_.push_back(task.task().get_name());
+  } catch (...) {
+    std::terminate();  // out of memory inside a noexcept hook
+  }
+}
+
 std::uint64_t SimLoop::random_draw(std::uint64_t bound, std::uint32_t nonzero_chance, std::string_view label) noexcept {
   return choose({ChoiceKind::random, bound, nonzero_chance, label});
 }

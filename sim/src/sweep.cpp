@@ -5,6 +5,7 @@
 #include "sweep_plan.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <atomic>
@@ -83,6 +84,7 @@ struct Outcome {
   bool cancel_reached = false;
   std::string cancel_task;
   std::string cancel_site;
+  std::vector<std::string> leftovers;
 };
 
 // Runs the body on fresh loops with the plan's options.
@@ -112,6 +114,7 @@ class Runner {
       outcome.cancel_reached = loop.cancel_point_reached();
       outcome.cancel_task = loop.cancel_point_task();
       outcome.cancel_site = loop.cancel_point_site();
+      outcome.leftovers = loop.leftover_tasks();
       if (trace_path != nullptr) loop.trace().write(*trace_path);
     } catch (...) {
       // The loop's own construction or teardown failed, or the trace could not be written.
@@ -278,6 +281,11 @@ std::string SweepResult::summary() const {
   if (regressions_replayed != 0) text += ", " + std::to_string(regressions_replayed) + " regressions replayed first";
   if (exhausted) text += "; explored all " + std::to_string(seeds_run) + " schedules within the bound";
   if (budget_exhausted) text += "; stopped by the time budget";
+  if (runs_with_leftovers != 0) {
+    text += fmt::format(
+        "\nnote: {} run{} ended with tasks the body left running (cancelled then, as asyncio.run does): '{}'",
+        runs_with_leftovers, runs_with_leftovers == 1 ? "" : "s", fmt::join(leftover_tasks, "', '"));
+  }
   if (seeds_run > 1 && max_choices == 0) {
     text += "\nwarning: " + std::to_string(seeds_run) + " runs, 1 schedule: this body makes no choices";
   } else if (seeds_run > 1 && distinct_schedules == 1) {
@@ -352,10 +360,15 @@ SweepResult run_sweep(const SweepOptions& options, void* body, RunBody run) {
   CancelPoint failing_point;
   bool shrinkable = true;
   std::unordered_set<std::uint64_t> hashes;
+  const auto note_leftovers = [&](const std::vector<std::string>& leftovers) {
+    if (leftovers.empty()) return;
+    if (result.runs_with_leftovers++ == 0) result.leftover_tasks = leftovers;
+  };
   const auto count = [&](const Outcome& outcome) {
     ++result.seeds_run;
     hashes.insert(outcome.hash);
     result.max_choices = std::max(result.max_choices, outcome.choices);
+    note_leftovers(outcome.leftovers);
   };
   const auto fail = [&](std::uint64_t seed, Outcome outcome, const CancelPoint& point) {
     result.passed = false;
@@ -462,6 +475,7 @@ SweepResult run_sweep(const SweepOptions& options, void* body, RunBody run) {
     std::vector<std::uint64_t> run_hashes(chunk);
     std::vector<std::uint64_t> run_choices(chunk);
     std::vector<char> done(chunk);
+    std::vector<std::vector<std::string>> run_leftovers(chunk);
     const unsigned jobs = std::max(1U, plan.jobs);
     for (std::uint64_t base = 0; base < total && result.passed && !result.budget_exhausted; base += chunk) {
       const std::size_t size = static_cast<std::size_t>(std::min<std::uint64_t>(chunk, total - base));
@@ -483,6 +497,7 @@ SweepResult run_sweep(const SweepOptions& options, void* body, RunBody run) {
           Outcome outcome = runner.run_seed(start + (base + i) * stride, {}, pct_span);
           run_hashes[i] = outcome.hash;
           run_choices[i] = outcome.choices;
+          run_leftovers[i] = std::move(outcome.leftovers);
           done[i] = 1;
           if (outcome.failed) {
             std::lock_guard<std::mutex> lock(failure_mutex);
@@ -512,6 +527,7 @@ SweepResult run_sweep(const SweepOptions& options, void* body, RunBody run) {
         ++result.seeds_run;
         hashes.insert(run_hashes[i]);
         result.max_choices = std::max(result.max_choices, run_choices[i]);
+        note_leftovers(run_leftovers[i]);
       }
       result.budget_exhausted = out_of_time.load() && failing_index == size;
       if (failing_index < size) fail(start + (base + failing_index) * stride, std::move(first_failure), {});

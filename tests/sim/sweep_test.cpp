@@ -446,4 +446,23 @@ TEST(SweepGtest, AFailureIsReportedOnceUnderGoogleTest) {
   EXPECT_EQ(printed.find("seed seven is unlucky"), std::string::npos) << "printed besides the test failure";
 }
 
+TEST(SweepEngine, ASweepNamesTheTasksABodyLeftRunning) {
+  const SweepResult result = asim::sim::run_sweep({.seeds = 5, .quiet = true}, [](SimLoop&) -> asim::Coro<void> {
+    (void)asim::create_task(
+        []() -> asim::Coro<void> {
+          for (;;) co_await asim::sleep(1.0);
+        }(),
+        "ticker");
+    co_await asim::sleep(0.5);
+  });
+  EXPECT_TRUE(result.passed) << result.message();
+  EXPECT_EQ(result.runs_with_leftovers, 5U);
+  EXPECT_EQ(result.leftover_tasks, (std::vector<std::string>{"ticker"}));
+  EXPECT_NE(result.summary().find("left running (cancelled then, as asyncio.run does): 'ticker'"), std::string::npos)
+      << result.summary();
+  const SweepResult tidy = asim::sim::run_sweep({.seeds = 5, .quiet = true}, &record_seed_only);
+  EXPECT_EQ(tidy.runs_with_leftovers, 0U);
+  EXPECT_EQ(tidy.summary().find("left running"), std::string::npos);
+}
+
 }  // namespace

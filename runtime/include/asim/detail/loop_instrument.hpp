@@ -52,6 +52,9 @@ class LoopInstrument {
 
   /// run_forever (and so run_until_complete) is returning.
   virtual void on_run_end() noexcept {}
+  /// run_until_complete(coro)'s main coroutine is done and tasks it left are still
+  /// pending (they are cancelled next, as asyncio.run does).
+  virtual void on_main_done_with_leftovers() noexcept {}
 
   /// A draw of `asim::random`: an answer in [0, bound) (bound >= 2); 0 is the low
   /// end, false, the first element. `nonzero_chance` as sim::Choice (0: uniform).

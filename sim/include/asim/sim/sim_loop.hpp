@@ -216,6 +216,10 @@ class SimLoop final : private detail::SimLoopParts, public EventLoop, private as
   /// hosts, connections and segments in `detail`).
   void record_network(std::string detail) noexcept;
 
+  /// The tasks still pending when run_until_complete(coro)'s main coroutine finished
+  /// (asyncio.run then cancels them), by name, in creation order; empty if none.
+  [[nodiscard]] const std::vector<std::string>& leftover_tasks() const noexcept { return leftover_tasks_; }
+
   /// Ends the trace with the run's failure (sweeps call it before exporting).
   void record_failure(const std::string& failure) noexcept;
 
@@ -252,6 +256,7 @@ class SimLoop final : private detail::SimLoopParts, public EventLoop, private as
   void on_cancel_requested(const TaskBase& task) noexcept override;
   void on_cancel_delivered(const TaskBase& task) noexcept override;
   void on_run_end() noexcept override;
+  void on_main_done_with_leftovers() noexcept override;
   std::uint64_t random_draw(std::uint64_t bound, std::uint32_t nonzero_chance,
                             std::string_view label) noexcept override;
   bool buggify(std::string_view site) noexcept override;
@@ -320,6 +325,7 @@ class SimLoop final : private detail::SimLoopParts, public EventLoop, private as
   bool cancel_point_reached_ = false;
   std::string cancel_point_site_;
   std::string cancel_point_task_;
+  std::vector<std::string> leftover_tasks_;
   // Trace bookkeeping (only filled when tracing): stable ids for tasks and timers.
   std::unordered_map<const TaskBase*, std::uint32_t> task_ids_;
   std::unordered_map<const void*, std::uint64_t> timer_ids_;

@@ -14,6 +14,7 @@
 #include <string>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 namespace asim::sim {
 
@@ -96,6 +97,10 @@ struct SweepResult {
   bool budget_exhausted = false;
   /// Regression schedules replayed before the sweep.
   std::uint64_t regressions_replayed = 0;
+  /// Runs whose body returned while tasks it created were still running (they were
+  /// cancelled then, as asyncio.run does), and the names of those of the first such run.
+  std::uint64_t runs_with_leftovers = 0;
+  std::vector<std::string> leftover_tasks;
 
   /// The first failing seed, its failure ("DeadlockError: ..." etc.).
   std::uint64_t failing_seed = 0;
