@@ -30,6 +30,22 @@ namespace asim {
 
 namespace {
 
+// asyncio: the tail of _create_connection_transport (and of create_datagram_endpoint):
+// wait until the transport has started; if that fails, close it and raise.
+template <class SomeTransport>
+Coro<void> wait_until_started(std::shared_ptr<SomeTransport> transport, Future<void> waiter) {
+  std::exception_ptr error;
+  try {
+    co_await waiter;
+  } catch (...) {
+    error = std::current_exception();
+  }
+  if (error) {
+    transport->close();
+    std::rethrow_exception(error);
+  }
+}
+
 // asyncio: _SelectorTransport.max_size, the most one recv() takes.
 constexpr std::size_t max_recv_size = 256 * 1024;
 
@@ -619,16 +635,7 @@ Coro<void> accept_connection2(EventLoop& loop, std::shared_ptr<Server> server, i
   Future<void> waiter = loop.create_future<void>();
   auto transport = std::make_shared<SocketTransport>(loop, guard.release(), protocol, std::move(server));
   transport->start(waiter);
-  std::exception_ptr error;
-  try {
-    co_await waiter;
-  } catch (...) {
-    error = std::current_exception();
-  }
-  if (error) {
-    transport->close();
-    std::rethrow_exception(error);
-  }
+  co_await wait_until_started(transport, std::move(waiter));
 }
 
 /// A bound TCP socket that accepts for a Server once started.
@@ -695,6 +702,7 @@ class SocketListener final : public Listener {
   SocketAddress sockname_;
 };
 
+
 }  // namespace
 
 SocketNetwork& socket_network() noexcept {
@@ -732,16 +740,7 @@ Coro<std::pair<std::shared_ptr<Transport>, std::shared_ptr<Protocol>>> SocketNet
   Future<void> waiter = loop.create_future<void>();
   auto transport = std::make_shared<SocketTransport>(loop, sock.release(), protocol, nullptr);
   transport->start(waiter);
-  std::exception_ptr error;
-  try {
-    co_await waiter;
-  } catch (...) {
-    error = std::current_exception();
-  }
-  if (error) {
-    transport->close();
-    std::rethrow_exception(error);
-  }
+  co_await wait_until_started(transport, std::move(waiter));
   co_return std::make_pair(std::shared_ptr<Transport>(transport), std::move(protocol));
 }
 
@@ -798,16 +797,7 @@ SocketNetwork::create_datagram_endpoint(EventLoop& loop, DatagramProtocolFactory
   Future<void> waiter = loop.create_future<void>();
   auto transport = std::make_shared<SocketDatagramTransport>(loop, sock.release(), protocol, remote);
   transport->start(waiter);
-  std::exception_ptr error;
-  try {
-    co_await waiter;
-  } catch (...) {
-    error = std::current_exception();
-  }
-  if (error) {
-    transport->close();
-    std::rethrow_exception(error);
-  }
+  co_await wait_until_started(transport, std::move(waiter));
   co_return std::make_pair(std::shared_ptr<DatagramTransport>(transport), std::move(protocol));
 }
 

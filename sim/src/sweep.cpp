@@ -13,7 +13,6 @@
 #include <cstdio>
 #include <fstream>
 #include <mutex>
-#include <set>
 #include <string>
 #include <thread>
 #include <unordered_set>
