@@ -64,7 +64,7 @@ void EventLoop::shutdown() noexcept {
   if (shut_down_) return;
   stop_default_executor();
   shut_down_ = true;
-  closed_ = true;
+  mark_closed();
   drop_scheduled();
   // Destroy what pending tasks still hold; frames may release futures and handles,
   // which only drops work now that the loop is shut down. Reported in creation
@@ -297,8 +297,15 @@ void EventLoop::close() {
   if (running_) throw RuntimeError("Cannot close a running event loop");
   if (closed_) return;
   stop_default_executor();
-  closed_ = true;
+  mark_closed();
   drop_scheduled();
+}
+
+// Another thread may be in post_threadsafe, which reads closed_ under the same lock:
+// once this returns, every later post raises and no posted callback is lost silently.
+void EventLoop::mark_closed() noexcept {
+  std::lock_guard<std::mutex> lock(threadsafe_mutex_);
+  closed_ = true;
 }
 
 void EventLoop::call_exception_handler(const ExceptionContext& context) noexcept {

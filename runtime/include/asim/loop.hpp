@@ -351,6 +351,7 @@ class EventLoop {
   void move_due_group() noexcept;
   void post_threadsafe(std::function<void()> fn);
   void drain_threadsafe() noexcept;
+  void mark_closed() noexcept;
   [[noreturn]] void throw_nested_task(TaskBase& task) const;
   void check_running() const;
   void drop_scheduled() noexcept;
