@@ -37,7 +37,8 @@ class Connection {
   explicit Connection(Peer primary) : primary_(std::move(primary)) {}
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
-  ~Connection() { close(); }
+  // No destructor of our own: a StreamWriter nobody closed closes its transport when
+  // it goes (unless the loop is gone), as asyncio's StreamWriter.__del__ does.
 
   /// Sends `line` and returns the reply line without its '\n'; nullopt when there was
   /// none within `timeout` seconds (connecting included) or the connection failed.
@@ -98,6 +99,7 @@ inline Coro<std::vector<Write>> write_keys(Peer primary, int count, double pause
     writes.push_back(std::move(write));
     if (pause > 0) co_await asim::sleep(pause);
   }
+  connection.close();
   co_return writes;
 }
 
@@ -118,6 +120,7 @@ inline Coro<std::string> read_key(Connection& connection, std::string key, doubl
 inline Coro<void> wait_until_serving(Peer primary, double timeout) {
   Connection connection(std::move(primary));
   (void)co_await read_key(connection, "probe", timeout, 0.01, 1000);
+  connection.close();
 }
 
 /// Checks that every acknowledged write reads back; throws asim::RuntimeError naming
@@ -135,6 +138,7 @@ inline Coro<void> check_writes(Peer primary, std::vector<Write> writes, double t
                                " answers '" + got + "' once the cluster has healed");
     }
   }
+  connection.close();
 }
 
 /// What a fault-free run did: the client's writes and what each key read back.
@@ -153,6 +157,7 @@ inline Coro<ClientRun> write_then_read(Peer primary, int count, double timeout) 
   for (const Write& write : run.writes) {
     run.reads.push_back(co_await read_key(connection, write.key, timeout, 0.01, 3));
   }
+  connection.close();
   co_await check_writes(primary, run.writes, timeout, 0.01, 3);
   co_return run;
 }

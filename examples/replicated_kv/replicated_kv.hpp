@@ -108,6 +108,14 @@ inline std::vector<std::string> split(const std::string& line) {
   return words;
 }
 
+/// A sequence number, or nullopt when `word` is not one.
+inline std::optional<std::uint64_t> parse_seq(const std::string& word) {
+  if (word.empty() || word.size() > 18 || word.find_first_not_of("0123456789") != std::string::npos) {
+    return std::nullopt;
+  }
+  return std::stoull(word);
+}
+
 /// A replica's memory: each key's newest value and the sequence number of the write
 /// that set it (assigned by the primary).
 class Store {
@@ -141,10 +149,11 @@ class Store {
     if (words.empty() || words[0] != "STATE") return false;
     for (std::size_t i = 1; i < words.size(); ++i) {
       const std::size_t first = words[i].find(':');
-      const std::size_t second = words[i].find(':', first + 1);
-      if (first == std::string::npos || second == std::string::npos) return false;
-      apply(words[i].substr(first + 1, second - first - 1), std::stoull(words[i].substr(0, first)),
-            words[i].substr(second + 1));
+      const std::size_t second = first == std::string::npos ? first : words[i].find(':', first + 1);
+      if (second == std::string::npos) return false;
+      const std::optional<std::uint64_t> seq = parse_seq(words[i].substr(0, first));
+      if (!seq) return false;
+      apply(words[i].substr(first + 1, second - first - 1), *seq, words[i].substr(second + 1));
     }
     return true;
   }
@@ -209,7 +218,9 @@ inline Coro<std::string> handle(std::shared_ptr<Replica> replica, std::string li
     co_return co_await put(replica, words[1], words[2]);
   }
   if (words.size() == 4 && words[0] == "REPL") {
-    replica->store.apply(words[2], std::stoull(words[1]), words[3]);
+    const std::optional<std::uint64_t> seq = parse_seq(words[1]);
+    if (!seq) co_return "ERR bad sequence number";
+    replica->store.apply(words[2], *seq, words[3]);
     co_return "OK";
   }
   if (words.size() == 1 && words[0] == "DUMP") co_return replica->store.dump();
