@@ -132,12 +132,15 @@ inline Coro<ClientRun> run_on_hosts(Variant variant, int count) {
 
 /// The whole run: the cluster, the client's writes under the nemesis, healing, the
 /// check (throws asim::RuntimeError on a lost acknowledged write), power off. Returns
-/// the client's writes.
-inline Coro<std::vector<Write>> scenario_writes(Variant variant) {
+/// the client's writes. With `crash_points` > 0 the loop may also crash db1 just
+/// before anything reaches it (Network::enable_crashes, that probability per arrival,
+/// a restart 20 ms later), which puts crashes between any two messages.
+inline Coro<std::vector<Write>> scenario_writes(Variant variant, double crash_points = 0) {
   asim::sim::Network& network = sim_network();
   std::vector<Fault> plan = plan_faults();
   network.set_link_options({.base_latency = 0.0005, .max_extra_latency = 0.002, .extra_latency_probability = 0.1});
   add_cluster(network, variant);
+  if (crash_points > 0) network.enable_crashes("db1", crash_points, 0.02);
   asim::sim::Host& client = network.add_host("client");
   const Peer primary{"db1", sim_port};
   asim::Task<void> ready = client.spawn(wait_until_serving(primary, sim_client_timeout), "client.wait");
@@ -152,6 +155,7 @@ inline Coro<std::vector<Write>> scenario_writes(Variant variant) {
   co_await asim::sleep(sim_write_after_faults);
   *stop = true;
   std::vector<Write> writes = co_await writer;
+  if (crash_points > 0) network.enable_crashes("db1", 0);  // the check runs on a healed, quiet cluster
   network.heal();
   network.restart("db1");  // does nothing when it is up
   // After healing the primary answers within a recovery or two: 100 tries are ample.
