@@ -93,8 +93,9 @@ void network_echo_1e5(benchmark::State& state) {
   }
   report.finish(state);
   state.counters["virtual_s"] = virtual_seconds / static_cast<double>(state.iterations());
-  state.SetLabel(mode == 0 ? "zero latency (cpython options)"
-                           : mode == 1 ? "default options (10% of segments late)" : "every segment's latency chosen");
+  state.SetLabel(mode == 0   ? "zero latency (cpython options)"
+                 : mode == 1 ? "default options (10% of segments late)"
+                             : "every segment's latency chosen");
 }
 BENCHMARK(network_echo_1e5)->Arg(0)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond);
 
@@ -120,8 +121,8 @@ void replicated_kv_sweep(benchmark::State& state) {
     if (!result.passed) throw std::logic_error(result.message());
   }
   report.finish(state);
-  state.counters["seeds_per_s"] =
-      benchmark::Counter(static_cast<double>(seeds) * static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+  state.counters["seeds_per_s"] = benchmark::Counter(
+      static_cast<double>(seeds) * static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
   state.counters["virtual_s_per_s"] = benchmark::Counter(virtual_seconds, benchmark::Counter::kIsRate);
 }
 BENCHMARK(replicated_kv_sweep)->Unit(benchmark::kMillisecond);

@@ -87,7 +87,7 @@ class Connection {
 /// without an answer within `timeout` is given up (not retried: it counts as
 /// unacknowledged).
 inline Coro<std::vector<Write>> write_keys(Peer primary, int count, double pause, double timeout,
-                                          std::shared_ptr<const bool> stop = nullptr) {
+                                           std::shared_ptr<const bool> stop = nullptr) {
   Connection connection(std::move(primary));
   std::vector<Write> writes;
   for (int i = 0; i < count && !(stop && *stop); ++i) {
@@ -105,15 +105,13 @@ inline Coro<std::vector<Write>> write_keys(Peer primary, int count, double pause
 
 /// Reads `key` on `connection`, retrying every `retry` seconds (the primary may be
 /// down or recovering) at most `attempts` times; "VALUE v" or "NONE".
-inline Coro<std::string> read_key(Connection& connection, std::string key, double timeout, double retry,
-                                  int attempts) {
+inline Coro<std::string> read_key(Connection& connection, std::string key, double timeout, double retry, int attempts) {
   for (int attempt = 0; attempt < attempts; ++attempt) {
     std::optional<std::string> reply = co_await connection.call("GET " + key + "\n", timeout);
     if (reply) co_return *reply;
     co_await asim::sleep(retry);
   }
-  throw asim::RuntimeError("the primary did not answer GET " + key + " in " + std::to_string(attempts) +
-                           " attempts");
+  throw asim::RuntimeError("the primary did not answer GET " + key + " in " + std::to_string(attempts) + " attempts");
 }
 
 /// Waits until the primary answers (it recovers from its backups before it serves).
@@ -134,8 +132,8 @@ inline Coro<void> check_writes(Peer primary, std::vector<Write> writes, double t
       char at[32];
       std::snprintf(at, sizeof at, "%.4f", write.at);
       throw asim::RuntimeError("acknowledged write lost: PUT " + write.key + " " + write.value +
-                               " was acknowledged (OK at " + at + " s) but GET " + write.key +
-                               " answers '" + got + "' once the cluster has healed");
+                               " was acknowledged (OK at " + at + " s) but GET " + write.key + " answers '" + got +
+                               "' once the cluster has healed");
     }
   }
   connection.close();

@@ -181,7 +181,7 @@ struct Replica {
 /// Sends one write to one backup; true once the backup confirmed it.
 inline Coro<bool> replicate_to(Peer backup, std::string line, double timeout) {
   std::optional<std::string> reply = co_await try_request(std::move(backup), std::move(line), timeout);
-  co_return reply && *reply == "OK\n";
+  co_return reply&&* reply == "OK\n";
 }
 
 /// The primary's PUT: a sequence number, its own memory, then the backups.

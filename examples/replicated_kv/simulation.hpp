@@ -67,7 +67,8 @@ inline std::vector<Fault> plan_faults() {
   for (std::size_t slot = 0; slot < nemesis_slots; ++slot) {
     quiet += 0.001 * static_cast<double>(asim::random::uniform_int(5, 30, "nemesis: quiet ms"));
     const bool strike = asim::random::bernoulli(0.5, "nemesis: strike");
-    const std::size_t kind = asim::random::index(4, "nemesis: fault (crash db1, isolate db1, cut db1-db2, cut db1-db3)");
+    const std::size_t kind =
+        asim::random::index(4, "nemesis: fault (crash db1, isolate db1, cut db1-db2, cut db1-db3)");
     const double hold = 0.001 * static_cast<double>(asim::random::uniform_int(1, 50, "nemesis: fault lasts ms"));
     if (!strike) continue;
     plan.push_back({quiet, kind, hold});

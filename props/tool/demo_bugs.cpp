@@ -34,8 +34,7 @@ Report run_example_bug(const Options& options, const examples::bugs::Example& ex
   const bool replay = options.single_seed || options.has_schedule;
   const std::string source =
       example.source.empty() ? fmt::format("examples/bugs/{}.hpp", example.name) : std::string(example.source);
-  fmt::format_to(it, "asim demo: {}, {} ({} variant)\n", source, example.summary,
-                 fixed ? "fixed" : "buggy");
+  fmt::format_to(it, "asim demo: {}, {} ({} variant)\n", source, example.summary, fixed ? "fixed" : "buggy");
   if (replay) {
     fmt::format_to(it, "replaying seed {} with schedule '{}'\n", options.first_seed, options.schedule);
   } else {

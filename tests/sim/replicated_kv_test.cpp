@@ -116,8 +116,8 @@ TEST(ReplicatedKv, CrashPointsAtEveryArrivalFindTheBugAndTheFixedStoreSurvivesTh
       sweep_options(2000), [](SimLoop& /*loop*/) { return with_crash_points(kv::Variant::buggy); });
   ASSERT_FALSE(buggy.passed);
   EXPECT_NE(buggy.failure.find("acknowledged write lost"), std::string::npos) << buggy.failure;
-  const SweepResult fixed = asim::sim::run_sweep(
-      sweep_options(100), [](SimLoop& /*loop*/) { return with_crash_points(kv::Variant::fixed); });
+  const SweepResult fixed =
+      asim::sim::run_sweep(sweep_options(100), [](SimLoop& /*loop*/) { return with_crash_points(kv::Variant::fixed); });
   EXPECT_TRUE(fixed.passed) << fixed.message();
 }
 
