@@ -13,6 +13,8 @@
 #include "session_keepalive.hpp"
 #include "worker_scale_down.hpp"
 
+#include "../replicated_kv/simulation.hpp"
+
 #include <array>
 #include <coroutine>
 #include <string_view>
@@ -31,6 +33,11 @@ struct Example {
   /// Runs the component under its workload; `fixed` picks the variant. Throws when
   /// the bug shows.
   asim::Coro<void> (*scenario)(bool fixed);
+  /// Where its code is, when not examples/bugs/<name>.hpp.
+  std::string_view source = {};
+  /// The seeds tests/sim/example_bugs_test.cpp sweeps the fixed variant over (fewer
+  /// for the costly network services).
+  std::uint64_t test_seeds = 10000;
 };
 
 namespace detail {
@@ -41,7 +48,7 @@ asim::Coro<void> run(bool fixed) {
 }
 }  // namespace detail
 
-inline constexpr std::array<Example, 9> catalog = {{
+inline constexpr std::array<Example, 10> catalog = {{
     {"session_keepalive", "a client renewing its session on a coordination server before the TTL runs out",
      "two timers 1 ms apart: the renewal is sent at 95 % of the TTL, so a loop that wakes a little over 1 ms "
      "late delivers it after the server's expiry timer fired",
@@ -81,6 +88,13 @@ inline constexpr std::array<Example, 9> catalog = {{
      "release takes the connection before the woken waiter, which then takes one that is not there",
      "re-check the predicate after every wake-up (Condition::wait_for)",
      &detail::run<connection_pool::Variant, &connection_pool::scenario>},
+    {"replicated_kv",
+     "a key-value store on three hosts over streams: a primary replicating to two backups, all memory only, the "
+     "primary recovering from the backups after a crash; a nemesis crashes it and cuts its links",
+     "the primary answers OK before any backup has the write; when it crashes in the millisecond before the "
+     "copy leaves, it recovers without the acknowledged write",
+     "answer OK only once a backup confirmed the write (a majority of three), ERR when none can",
+     &detail::run<replicated_kv::Variant, &replicated_kv::scenario>, "examples/replicated_kv/replicated_kv.hpp", 300},
 }};
 
 /// The example named `name`, or nullptr.

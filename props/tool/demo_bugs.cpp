@@ -32,8 +32,9 @@ Report run_example_bug(const Options& options, const examples::bugs::Example& ex
   auto it = std::back_inserter(out);
   const bool fixed = options.variant == stale_cache::Variant::fixed;
   const bool replay = options.single_seed || options.has_schedule;
-  fmt::format_to(it, "asim demo: examples/bugs/{}.hpp, {} ({} variant)\n", example.name, example.summary,
-                 fixed ? "fixed" : "buggy");
+  const std::string source =
+      example.source.empty() ? fmt::format("examples/bugs/{}.hpp", example.name) : std::string(example.source);
+  fmt::format_to(it, "asim demo: {}, {} ({} variant)\n", source, example.summary, fixed ? "fixed" : "buggy");
   if (replay) {
     fmt::format_to(it, "replaying seed {} with schedule '{}'\n", options.first_seed, options.schedule);
   } else {

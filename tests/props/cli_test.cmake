@@ -58,7 +58,7 @@ expect(2 stderr "--seed excludes --seeds" demo --seed 1 --seeds 0:4)
 expect(2 stderr "--seeds: A:B needs A < B" demo --seeds 4:4)
 
 # What works.
-expect(0 stdout "^stale_cache\nsession_keepalive\noversell\n.*connection_pool\n$" demo --list)
+expect(0 stdout "^stale_cache\nsession_keepalive\noversell\n.*connection_pool\nreplicated_kv\n$" demo --list)
 # An example bug: found, shrunk, labelled, and a replay line that reproduces it.
 expect(1 stdout "RuntimeError: oversold.*lateness = 6 \\(late by 500 us\\).*replay: [^\n]* demo oversell --seed 16 --schedule '1:lateness=6'\n$"
        demo oversell)
@@ -66,6 +66,18 @@ expect(1 stdout "replaying seed 16 with schedule '1:lateness=6'.*RuntimeError: o
        demo oversell --seed 16 --schedule 1:lateness=6)
 expect(0 stdout "asim sweep passed: 2000 seeds of \\[0, 2000\\)" demo oversell --fixed --seeds 0:2000)
 expect(2 stderr "--schedule: malformed schedule entry 'bad'" demo oversell --schedule bad)
+# The replicated store on three simulated hosts: the nemesis's strike is found and
+# replayed, and the replay's Chrome trace has one process per host.
+expect(1 stdout "RuntimeError: acknowledged write lost.*nemesis: strike.*replay: [^\n]* demo replicated_kv --seed [0-9]+ --schedule '[^']+'\n$"
+       demo replicated_kv)
+expect(1 stdout "replaying seed 3 with schedule '9:random=1'.*acknowledged write lost"
+       demo replicated_kv --seed 3 --schedule 9:random=1 --trace ${WORK_DIR}/replicated_kv.json)
+file(READ ${WORK_DIR}/replicated_kv.json kv_trace)
+foreach(host db1 db2 db3 client)
+  if(NOT kv_trace MATCHES "\"process_name\",\"args\":{\"name\":\"host ${host}\"}")
+    set(failures "${failures}\nasim demo replicated_kv --trace: no process for host ${host}")
+  endif()
+endforeach()
 expect(2 stderr "--schedule: the stale_cache demo replays by --seed alone" demo stale_cache --schedule 1:lateness=1)
 expect(0 stdout "seed 3 passes" demo stale_cache --seed 3 --fixed)
 expect(0 stdout "^checked 5 scenarios \\(seeds 0:5; determinism, invariants\\): 5 passed, 0 failed" check --seeds 0:5)
