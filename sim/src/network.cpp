@@ -113,9 +113,18 @@ void Network::on_task_created(const TaskBase& task, const TaskBase* creator) noe
   try {
     task_hosts_.emplace(&task, host);
     host->tasks_.push_back(const_cast<TaskBase*>(&task));
-    // A callback queued before a crash may still create a task on the host: it is
-    // cancelled before its first step, so none of its code runs on a machine that is down.
-    if (!host->up_) const_cast<TaskBase&>(task).cancel("host " + host->name_ + " is down");
+  } catch (...) {
+    std::terminate();  // out of memory inside a noexcept hook
+  }
+}
+
+void Network::cancel_if_host_down(const TaskBase& task) noexcept {
+  // A callback queued before a crash may still create a task on the host: it is
+  // cancelled before its first step, so none of its code runs on a machine that is down.
+  auto found = task_hosts_.find(&task);
+  if (found == task_hosts_.end() || found->second->up_) return;
+  try {
+    const_cast<TaskBase&>(task).cancel("host " + found->second->name_ + " is down");
   } catch (...) {
     std::terminate();  // out of memory inside a noexcept hook
   }

@@ -486,7 +486,10 @@ void SimLoop::on_task_created(const TaskBase& task) noexcept {
       std::terminate();
     }
   }
-  if (!options_.trace) return;
+  if (!options_.trace) {
+    network_.cancel_if_host_down(task);
+    return;
+  }
   const std::uint32_t id = ++tasks_seen_;
   try {
     task_ids_[&task] = id;
@@ -496,6 +499,7 @@ void SimLoop::on_task_created(const TaskBase& task) noexcept {
     std::terminate();
   }
   record(TraceEventKind::task_created, id, 0, 0, {});
+  network_.cancel_if_host_down(task);
 }
 
 void SimLoop::on_task_step_start(const TaskBase& task) noexcept {

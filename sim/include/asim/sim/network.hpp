@@ -266,6 +266,9 @@ class Network final : public asim::Network {
 
   // Called by SimLoop's instrument hooks.
   void on_task_created(const TaskBase& task, const TaskBase* creator) noexcept;
+  /// Cancels a task just created on a host that is down (SimLoop calls it once the
+  /// trace knows the task).
+  void cancel_if_host_down(const TaskBase& task) noexcept;
   void on_future_done(const FutureBase& future) noexcept;
 
   // Used by transports, listeners and HostScope.
