@@ -361,16 +361,22 @@ Coro<std::pair<std::shared_ptr<Transport>, std::shared_ptr<Protocol>>> Network::
   } else {
     loop.call_at_ns(now + syn + syn_ack, std::move(do_connected));
   }
-  // Listed while it waits, so that reports can name the wait (network_waits.cpp).
-  connecting_.push_back(PendingConnect{&connected.base(), client_host, server_host, port});
-  try {
-    co_await connected;
-  } catch (...) {
-    forget_connect(connected.base());
-    client->discard();
-    throw;
+  {
+    // Listed while it waits, so that reports can name the wait (network_waits.cpp); the
+    // guard also unlists it when the frame is destroyed (a power cut, loop teardown).
+    struct Listed {
+      Network* network;
+      const FutureBase* future;
+      ~Listed() { network->forget_connect(*future); }
+    } listed{this, &connected.base()};
+    connecting_.push_back(PendingConnect{&connected.base(), client_host, server_host, port});
+    try {
+      co_await connected;
+    } catch (...) {
+      client->discard();
+      throw;
+    }
   }
-  forget_connect(connected.base());
   Future<void> waiter = loop.create_future<void>();
   client->start(waiter);
   try {
@@ -614,10 +620,8 @@ void Network::vanish_tasks(Host& host) {
       }
     }
     if (victim == nullptr) break;
-    if (!victim->vanish(message)) {
-      // Done already but still listed (cannot happen: done tasks leave the list).
-      host.tasks_.erase(std::find(host.tasks_.begin(), host.tasks_.end(), victim));
-    }
+    victim->vanish(message);
+    std::erase(host.tasks_, victim);  // on_future_done took it off already; never loop on it
   }
   if (running != nullptr && task_hosts_.count(running) != 0 && task_hosts_.at(running) == &host) {
     vanish_after_step_ = running;  // it cannot vanish while its own step runs
@@ -660,7 +664,10 @@ bool Network::maybe_crash(Host& host, const std::string& what) {
     crash(host.name_, plan.mode);
     if (plan.restart_after >= 0) {
       Host* target = &host;
-      events_->call_later(plan.restart_after, [this, target] { restart(target->name_); });
+      // In the loop's own time: a host's clock does not decide when its power returns.
+      events_->call_at_ns(asim::detail::add_saturating(events_->time_ns(),
+                                                       asim::detail::seconds_to_ns(plan.restart_after, "restart_after")),
+                          [this, target] { restart(target->name_); });
     }
     return true;
   }
