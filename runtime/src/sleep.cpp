@@ -13,7 +13,7 @@ void SleepAwaiter::await_suspend(std::coroutine_handle<> caller) {
   future_.emplace(loop);
   EmbeddedFuture<void>* future = &*future_;
   // asyncio: loop.call_later(delay, futures._set_result_unless_cancelled, future, result)
-  timer_ = loop.call_at_ns(add_saturating(loop.time_ns(), delay_ns_),
+  timer_ = loop.call_at_ns(loop.deadline_after_ns(delay_ns_),
                            [future]() noexcept { future->set_result_unless_cancelled(); });
   suspend_task_on(*future, caller);
 }

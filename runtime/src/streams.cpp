@@ -281,6 +281,14 @@ void StreamReaderProtocol::resume_writing() {
   }
 }
 
+const char* StreamReaderProtocol::wait_name(const FutureBase& future) const noexcept {
+  if (reader_ && reader_->waiter_future() == &future) return "read";
+  for (detail::Waiter* w = drain_waiters_.front(); w != nullptr; w = detail::WaiterList::next(*w)) {
+    if (&w->future() == &future) return "drain";
+  }
+  return nullptr;
+}
+
 // asyncio: FlowControlMixin._drain_helper
 Coro<void> StreamReaderProtocol::drain_helper() {
   if (connection_lost_) throw ConnectionResetError("Connection lost");

@@ -290,6 +290,26 @@ void TaskBase::destroy_pending() noexcept {
   get_loop().unregister_task(*this);
 }
 
+bool TaskBase::vanish(std::string_view msg) noexcept {
+  if (done()) return false;
+  detail::Ref<FutureBase> keep_alive(this);
+  EventLoop& loop = get_loop();
+  if (fut_waiter_ != nullptr) {
+    // Waiting: the wake-up is in the future's callbacks, or queued if it is done.
+    if (!fut_waiter_->remove_done_node(wakeup_node())) (void)loop.unschedule(wakeup_node());
+    fut_waiter_ = nullptr;
+  }
+  (void)loop.unschedule(step_node());  // a first step, a bare yield or a cancellation
+  must_cancel_ = false;
+  step_error_ = nullptr;
+  // The frame goes first: its destructors may still look at the task (a TaskGroup
+  // unhooks its children), which is pending until the frame is gone.
+  if (coro_) std::exchange(coro_, {}).destroy();
+  cancel_future(msg);
+  loop.unregister_task(*this);
+  return true;
+}
+
 void TaskBase::release_frame() noexcept {
   keep_frame_ = false;
   if (done() && coro_) std::exchange(coro_, {}).destroy();

@@ -12,6 +12,7 @@ constexpr std::array<std::string_view, choice_kind_count> kind_names = {
     "timer_tie", "lateness",      "stall",          "timeout_race", "io_order",
     "executor",  "random",        "buggify_enable", "buggify_fire", "net_latency",
     "net_loss",  "net_duplicate", "net_reorder",    "crash",        "cancel_point",
+    "clock",
 };
 
 }  // namespace

@@ -23,11 +23,18 @@ void Host::start() {
   spawn(entry_(), name_ + ".main");
 }
 
-HostScope::HostScope(Host& host) noexcept : network_(host.network_), previous_(host.network_->scope_host_) {
+HostScope::HostScope(Host& host) noexcept
+    : network_(host.network_),
+      previous_(host.network_->scope_host_),
+      previous_frame_(host.network_->events_->clock_frame()) {
   network_->scope_host_ = &host;
+  if (network_->clocks_in_use_) network_->events_->set_clock_frame(host.clock_frame());
 }
 
-HostScope::~HostScope() { network_->scope_host_ = previous_; }
+HostScope::~HostScope() {
+  network_->scope_host_ = previous_;
+  network_->events_->set_clock_frame(previous_frame_);
+}
 
 Network::Network(SimLoop& loop) noexcept : loop_(&loop), events_(&loop) {}
 
@@ -106,6 +113,18 @@ void Network::on_task_created(const TaskBase& task, const TaskBase* creator) noe
   try {
     task_hosts_.emplace(&task, host);
     host->tasks_.push_back(const_cast<TaskBase*>(&task));
+  } catch (...) {
+    std::terminate();  // out of memory inside a noexcept hook
+  }
+}
+
+void Network::cancel_if_host_down(const TaskBase& task) noexcept {
+  // A callback queued before a crash may still create a task on the host: it is
+  // cancelled before its first step, so none of its code runs on a machine that is down.
+  auto found = task_hosts_.find(&task);
+  if (found == task_hosts_.end() || found->second->up_) return;
+  try {
+    const_cast<TaskBase&>(task).cancel("host " + found->second->name_ + " is down");
   } catch (...) {
     std::terminate();  // out of memory inside a noexcept hook
   }
@@ -342,11 +361,21 @@ Coro<std::pair<std::shared_ptr<Transport>, std::shared_ptr<Protocol>>> Network::
   } else {
     loop.call_at_ns(now + syn + syn_ack, std::move(do_connected));
   }
-  try {
-    co_await connected;
-  } catch (...) {
-    client->discard();
-    throw;
+  {
+    // Listed while it waits, so that reports can name the wait (network_waits.cpp); the
+    // guard also unlists it when the frame is destroyed (a power cut, loop teardown).
+    struct Listed {
+      Network* network;
+      const FutureBase* future;
+      ~Listed() { network->forget_connect(*future); }
+    } listed{this, &connected.base()};
+    connecting_.push_back(PendingConnect{&connected.base(), client_host, server_host, port});
+    try {
+      co_await connected;
+    } catch (...) {
+      client->discard();
+      throw;
+    }
   }
   Future<void> waiter = loop.create_future<void>();
   client->start(waiter);
@@ -540,17 +569,20 @@ void Network::send_datagram(SimDatagramTransport& sender, const SocketAddress& t
 
 // -- faults --------------------------------------------------------------------
 
-void Network::crash(std::string_view name) {
+void Network::crash(std::string_view name, CrashMode mode) {
   Host& host = require_host(name);
   if (!host.up_) return;
   host.up_ = false;
   ++host.crashes_;
-  if (loop_->options().trace) loop_->record_network("crash " + host.name_);
+  const bool power_cut = mode == CrashMode::power_cut;
+  if (loop_->options().trace) loop_->record_network((power_cut ? "power cut " : "crash ") + host.name_);
   HostScope scope(host);
-  // Its tasks are cancelled (they run their handlers, as a killed process's finally
-  // blocks would not; the power-cut variant is not implemented).
-  std::vector<TaskBase*> tasks = host.tasks_;
-  for (TaskBase* task : tasks) task->cancel("host " + host.name_ + " crashed");
+  if (!power_cut) {
+    // Its tasks are cancelled and run their handlers, as a process that is killed
+    // gracefully; CrashMode::power_cut makes them vanish (below, once the sockets are gone).
+    std::vector<TaskBase*> tasks = host.tasks_;
+    for (TaskBase* task : tasks) task->cancel("host " + host.name_ + " crashed");
+  }
   std::vector<std::shared_ptr<Server>> servers;
   for (auto& [port, weak] : host.servers_) {
     if (auto server = weak.lock()) servers.push_back(std::move(server));
@@ -568,18 +600,56 @@ void Network::crash(std::string_view name) {
   }
   for (const auto& endpoint : endpoints) endpoint->close();
   host.datagram_ports_.clear();
+  // After the sockets: a writer destroyed with its task's frame finds its connection
+  // reset already, so no FIN leaves a host without power.
+  if (power_cut) vanish_tasks(host);
 }
 
-void Network::enable_crashes(std::string_view name, double probability, double restart_after) {
+void Network::vanish_tasks(Host& host) {
+  const std::string message = "host " + host.name_ + " lost power";
+  TaskBase* running = events_->current_task();
+  // Newest first, as at loop teardown: a task's locals may be used by the destructors
+  // of the tasks it created. A task that is gone already (destroyed by an earlier
+  // frame's destructors) has left the list.
+  while (true) {
+    TaskBase* victim = nullptr;
+    for (auto it = host.tasks_.rbegin(); it != host.tasks_.rend(); ++it) {
+      if (*it != running && *it != vanish_after_step_) {
+        victim = *it;
+        break;
+      }
+    }
+    if (victim == nullptr) break;
+    victim->vanish(message);
+    std::erase(host.tasks_, victim);  // on_future_done took it off already; never loop on it
+  }
+  if (running != nullptr && task_hosts_.count(running) != 0 && task_hosts_.at(running) == &host) {
+    vanish_after_step_ = running;  // it cannot vanish while its own step runs
+  }
+}
+
+void Network::on_task_step_end(TaskBase& task) noexcept {
+  if (&task != vanish_after_step_) return;
+  vanish_after_step_ = nullptr;
+  Host* host = task_hosts_.count(&task) != 0 ? task_hosts_.at(&task) : nullptr;
+  try {
+    task.vanish(host != nullptr ? "host " + host->name_ + " lost power" : std::string("lost power"));
+  } catch (...) {
+    task.vanish({});
+  }
+}
+
+void Network::enable_crashes(std::string_view name, double probability, double restart_after, CrashMode mode) {
   Host& host = require_host(name);
   for (CrashPlan& plan : crash_plans_) {
     if (plan.host == &host) {
       plan.chance = chance(probability);
       plan.restart_after = restart_after;
+      plan.mode = mode;
       return;
     }
   }
-  crash_plans_.push_back(CrashPlan{&host, chance(probability), restart_after});
+  crash_plans_.push_back(CrashPlan{&host, chance(probability), restart_after, mode});
 }
 
 bool Network::maybe_crash(Host& host, const std::string& what) {
@@ -587,12 +657,17 @@ bool Network::maybe_crash(Host& host, const std::string& what) {
   for (const CrashPlan& plan : crash_plans_) {
     if (plan.host != &host || plan.chance == 0) continue;
     const bool labels = loop_->options().label_choices || loop_->options().trace;
-    const std::string label = labels ? "crash " + host.name_ + " before " + what : std::string();
+    const std::string label =
+        labels ? (plan.mode == CrashMode::power_cut ? "power cut " : "crash ") + host.name_ + " before " + what
+               : std::string();
     if (loop_->choose(Choice{ChoiceKind::crash, 2, plan.chance, label}) == 0) return false;
-    crash(host.name_);
+    crash(host.name_, plan.mode);
     if (plan.restart_after >= 0) {
       Host* target = &host;
-      events_->call_later(plan.restart_after, [this, target] { restart(target->name_); });
+      // In the loop's own time: a host's clock does not decide when its power returns.
+      events_->call_at_ns(asim::detail::add_saturating(events_->time_ns(),
+                                                       asim::detail::seconds_to_ns(plan.restart_after, "restart_after")),
+                          [this, target] { restart(target->name_); });
     }
     return true;
   }

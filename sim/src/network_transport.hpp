@@ -54,7 +54,14 @@ class SimTransport final : public FlowControl<Transport>, public std::enable_sha
     out_->to = &peer_host;
     out_->connection = connection;
     if (server_) server_->attach();
+    accepted_ = server_ != nullptr;
   }
+
+  // For deadlock reports (network_waits.cpp): the protocol (nullptr once the
+  // connection is lost) and which end this is.
+  [[nodiscard]] const Protocol* protocol() const noexcept { return protocol_.get(); }
+  [[nodiscard]] bool accepted() const noexcept { return accepted_; }
+  [[nodiscard]] const Host* peer_host() const noexcept { return out_->to; }
 
   static void connect(const std::shared_ptr<SimTransport>& a, const std::shared_ptr<SimTransport>& b) {
     a->out_->receiver = b;
@@ -67,7 +74,8 @@ class SimTransport final : public FlowControl<Transport>, public std::enable_sha
     EventLoop& loop = network_->event_loop();
     loop.call_soon([self] {
       HostScope scope(*self->host_);
-      if (self->protocol_) self->protocol_->connection_made(self);
+      // A host that crashed meanwhile runs no more protocol code.
+      if (self->protocol_ && !self->crashed_) self->protocol_->connection_made(self);
     });
     loop.call_soon([self] {
       HostScope scope(*self->host_);
@@ -144,6 +152,7 @@ class SimTransport final : public FlowControl<Transport>, public std::enable_sha
   }
   // The host crashed: the peer sees a reset, this end is gone.
   void crash() {
+    crashed_ = true;
     if (lost_scheduled_) return;
     closing_ = true;
     eof_sent_ = true;
@@ -211,6 +220,8 @@ class SimTransport final : public FlowControl<Transport>, public std::enable_sha
   SocketAddress peername_;
   std::shared_ptr<Pipe> out_;
   std::string pending_;
+  bool accepted_ = false;  // the server's end
+  bool crashed_ = false;   // its host crashed
   bool started_ = false;
   bool paused_ = false;
   bool closing_ = false;

@@ -151,7 +151,8 @@ std::uint64_t SimLoop::choose(const Choice& choice) noexcept {
     case ChoiceKind::net_latency:
     case ChoiceKind::net_loss:
     case ChoiceKind::net_duplicate:
-    case ChoiceKind::crash: enabled = options_.choose_network; break;
+    case ChoiceKind::crash:
+    case ChoiceKind::clock: enabled = options_.choose_network; break;
     case ChoiceKind::buggify_enable:
     case ChoiceKind::buggify_fire: enabled = options_.buggify; break;
     default: break;
@@ -263,10 +264,15 @@ std::vector<PendingTask> SimLoop::pending_tasks() const {
     const TaskBase& task = handle.task();
     PendingTask entry;
     entry.name = task.get_name();
-    if (const FutureBase* awaited = task.awaiting()) entry.awaiting = awaited->describe();
-    // Simulated hosts: name the machine the wait is on ("StreamReader.read on host web1").
-    if (const Host* host = network_.host_of(task); host != nullptr && !entry.awaiting.empty()) {
-      entry.awaiting += " on host " + host->name();
+    const FutureBase* awaited = task.awaiting();
+    // A network wait names its connection ("read on db1:7000 ← web1 (client end)").
+    std::string network_wait = awaited != nullptr ? network_.describe_wait(*awaited) : std::string();
+    if (!network_wait.empty()) {
+      entry.awaiting = std::move(network_wait);
+    } else if (awaited != nullptr) {
+      entry.awaiting = awaited->describe();
+      // Simulated hosts: name the machine the wait is on ("Lock.acquire on host web1").
+      if (const Host* host = network_.host_of(task)) entry.awaiting += " on host " + host->name();
     }
     entry.since_ns = task.suspended_since_ns();
     pending.push_back(std::move(entry));
@@ -480,7 +486,10 @@ void SimLoop::on_task_created(const TaskBase& task) noexcept {
       std::terminate();
     }
   }
-  if (!options_.trace) return;
+  if (!options_.trace) {
+    network_.cancel_if_host_down(task);
+    return;
+  }
   const std::uint32_t id = ++tasks_seen_;
   try {
     task_ids_[&task] = id;
@@ -490,6 +499,7 @@ void SimLoop::on_task_created(const TaskBase& task) noexcept {
     std::terminate();
   }
   record(TraceEventKind::task_created, id, 0, 0, {});
+  network_.cancel_if_host_down(task);
 }
 
 void SimLoop::on_task_step_start(const TaskBase& task) noexcept {
@@ -498,6 +508,7 @@ void SimLoop::on_task_step_start(const TaskBase& task) noexcept {
             "task '" + task.get_name() + "' stepped while task '" + running_task_->get_name() + "' was running");
   }
   running_task_ = &task;
+  if (network_.clocks_in_use()) set_clock_frame(network_.clock_frame_for(task));
   if (!options_.trace) return;
   const std::uint32_t id = task_id(task);
   try {
@@ -510,6 +521,9 @@ void SimLoop::on_task_step_start(const TaskBase& task) noexcept {
 
 void SimLoop::on_task_step_end(const TaskBase& task) noexcept {
   running_task_ = nullptr;
+  // The hook sees a const task; the network vanishes it only if it listed it itself.
+  network_.on_task_step_end(const_cast<TaskBase&>(task));
+  if (network_.clocks_in_use()) set_clock_frame(network_.clock_frame_outside_steps());
   const CancelPoint& point = options_.cancel_point;
   if (point.active() && !cancel_point_reached_ && !task.done()) {
     try {

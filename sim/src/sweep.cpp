@@ -249,6 +249,12 @@ std::string explain_answer(const RecordedChoice& choice, const SimOptions& sim) 
     case ChoiceKind::timeout_race: text += " (the timeout expires with the result)"; break;
     case ChoiceKind::buggify_enable: text += " (site enabled)"; break;
     case ChoiceKind::buggify_fire: text += " (site fires)"; break;
+    case ChoiceKind::clock:
+      // Network::choose_clock's signed ladder: 1..9 ahead or fast, 10..18 behind or slow.
+      text += choice.answer < SimLoop::ladder_size
+                  ? " (+ rung " + std::to_string(choice.answer) + " of the ladder)"
+                  : " (- rung " + std::to_string(choice.answer - (SimLoop::ladder_size - 1)) + " of the ladder)";
+      break;
     default: break;
   }
   if (!choice.label.empty()) text += ": " + choice.label;

@@ -4,6 +4,7 @@
 
 #include <asim/clock.hpp>
 #include <asim/detail/callback_node.hpp>
+#include <asim/detail/clock_frame.hpp>
 #include <asim/detail/context_data.hpp>
 #include <asim/detail/loop_instrument.hpp>
 #include <asim/detail/runnable.hpp>
@@ -80,10 +81,33 @@ class EventLoop {
 
   // -- time -------------------------------------------------------------------
 
-  /// The loop's clock in seconds. asyncio: loop.time.
-  [[nodiscard]] double time() const noexcept { return static_cast<double>(clock_.now()) / 1e9; }
-  /// The loop's clock in nanoseconds.
+  /// The clock of the running code in seconds: the loop's clock, or on SimLoop the
+  /// clock of the simulated host the code runs on (its skew and drift). asyncio: loop.time.
+  [[nodiscard]] double time() const noexcept { return static_cast<double>(local_time_ns()) / 1e9; }
+  /// time() in nanoseconds.
+  [[nodiscard]] std::int64_t local_time_ns() const noexcept {
+    const std::int64_t now = clock_.now();
+    return clock_frame_ == nullptr ? now : clock_frame_->to_local(now);
+  }
+  /// The loop's own clock in nanoseconds, whatever host the code runs on: the timer
+  /// heap, call_at_ns, traces and reports use it (global virtual time on SimLoop).
   [[nodiscard]] std::int64_t time_ns() const noexcept { return clock_.now(); }
+  /// The loop time (ns) at which time() will have advanced by `delay_ns` from now.
+  [[nodiscard]] std::int64_t deadline_after_ns(std::int64_t delay_ns) const noexcept {
+    const std::int64_t now = clock_.now();
+    if (clock_frame_ == nullptr) [[likely]]
+      return detail::add_saturating(now, delay_ns);
+    return clock_frame_->to_loop(detail::add_saturating(clock_frame_->to_local(now), delay_ns));
+  }
+  /// The loop time (ns) at which time() reads `when_ns`.
+  [[nodiscard]] std::int64_t deadline_at_ns(std::int64_t when_ns) const noexcept {
+    return clock_frame_ == nullptr ? when_ns : clock_frame_->to_loop(when_ns);
+  }
+  /// Makes time(), call_later, call_at and sleep read `frame` (nullptr: the loop's own
+  /// clock). The simulated loop sets it for the steps and scopes of a host with its own
+  /// clock; RealLoop never does, so it pays one predictable branch.
+  void set_clock_frame(const detail::ClockFrame* frame) noexcept { clock_frame_ = frame; }
+  [[nodiscard]] const detail::ClockFrame* clock_frame() const noexcept { return clock_frame_; }
 
   // -- scheduling -------------------------------------------------------------
 
@@ -103,22 +127,21 @@ class EventLoop {
   template <class F, class... Args>
   TimerHandle call_later(double delay, F&& fn, Args&&... args) {
     const std::int64_t delay_ns = detail::seconds_to_ns(delay, "delay");
-    return call_at_ns(detail::add_saturating(time_ns(), delay_ns), std::forward<F>(fn),
-                      std::forward<Args>(args)...);
+    return call_at_ns(deadline_after_ns(delay_ns), std::forward<F>(fn), std::forward<Args>(args)...);
   }
   template <class Rep, class Period, class F, class... Args>
   TimerHandle call_later(std::chrono::duration<Rep, Period> delay, F&& fn, Args&&... args) {
     return call_later(detail::to_seconds(delay), std::forward<F>(fn), std::forward<Args>(args)...);
   }
 
-  /// Schedules `fn(args...)` to run at loop time `when` (seconds). asyncio: loop.call_at.
+  /// Schedules `fn(args...)` to run when time() reads `when` (seconds). asyncio: loop.call_at.
   template <class F, class... Args>
   TimerHandle call_at(double when, F&& fn, Args&&... args) {
-    return call_at_ns(detail::seconds_to_ns(when, "when"), std::forward<F>(fn),
+    return call_at_ns(deadline_at_ns(detail::seconds_to_ns(when, "when")), std::forward<F>(fn),
                       std::forward<Args>(args)...);
   }
 
-  /// call_at with a deadline in loop nanoseconds.
+  /// call_at with a deadline in the loop's own nanoseconds (time_ns(), not time()).
   template <class F, class... Args>
   TimerHandle call_at_ns(std::int64_t when_ns, F&& fn, Args&&... args) {
     check_closed();
@@ -264,6 +287,9 @@ class EventLoop {
   /// Appends `node` to the ready queue; the queue owns one claim on it. noexcept:
   /// on a closed loop the claim is dropped at once.
   void schedule(detail::Runnable& node) noexcept;
+  /// Takes `node` off the ready queue if it is there (a linear search: for rare
+  /// events such as a simulated power cut, never on a hot path).
+  bool unschedule(detail::Runnable& node) noexcept { return ready_.remove(&node); }
   /// A pooled node holding `fn` (called with no arguments) and one reference.
   template <class F, class... Args>
   detail::CallbackNode* make_node(F&& fn, Args&&... args) {
@@ -383,6 +409,7 @@ class EventLoop {
   std::vector<TaskBase*> kept_main_tasks_;  // each holds one reference
   ExceptionHandler exception_handler_;
   detail::LoopInstrument* instrument_ = nullptr;
+  const detail::ClockFrame* clock_frame_ = nullptr;
   std::mutex threadsafe_mutex_;
   std::vector<std::function<void()>> threadsafe_queue_;
   std::vector<std::function<void()>> threadsafe_draining_;  // loop thread only

@@ -47,6 +47,10 @@ class Server : public std::enable_shared_from_this<Server> {
   void close();
   /// asyncio: Server.wait_closed (3.11).
   Coro<void> wait_closed();
+  /// The future serve_forever() waits on (nullptr: none), for deadlock reports.
+  [[nodiscard]] const FutureBase* serving_forever_future() const noexcept {
+    return serving_forever_ != nullptr ? &serving_forever_->future() : nullptr;
+  }
 
   // -- for listeners and transports -------------------------------------------
   [[nodiscard]] const ProtocolFactory& protocol_factory() const noexcept { return protocol_factory_; }

@@ -58,6 +58,10 @@ class StreamReader : private detail::LoopBound {
   /// True when EOF was fed and the buffer is empty. asyncio: at_eof.
   [[nodiscard]] bool at_eof() const noexcept { return eof_ && buffered() == 0; }
   [[nodiscard]] std::size_t limit() const noexcept { return limit_; }
+  /// The future a read waits on now (nullptr: none).
+  [[nodiscard]] const FutureBase* waiter_future() const noexcept {
+    return waiter_ != nullptr ? &waiter_->future() : nullptr;
+  }
   /// Bytes buffered and not yet read.
   [[nodiscard]] std::size_t buffered() const noexcept { return buffer_.size() - start_; }
   /// asyncio: StreamReader.exception.
@@ -118,6 +122,9 @@ class StreamReaderProtocol final : public Protocol, public std::enable_shared_fr
   /// Waits while writing is paused; ConnectionResetError once the connection is
   /// lost. asyncio: FlowControlMixin._drain_helper.
   Coro<void> drain_helper();
+  /// "read" when `future` is what the reader waits on, "drain" when it is a writer's
+  /// drain wait, else nullptr (deadlock reports name network waits with it).
+  [[nodiscard]] const char* wait_name(const FutureBase& future) const noexcept;
   /// Completes when the connection is lost. asyncio: _get_close_waiter.
   [[nodiscard]] const Future<void>& close_waiter() const noexcept { return closed_; }
   [[nodiscard]] EventLoop& get_loop() const noexcept { return *loop_; }

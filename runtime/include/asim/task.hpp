@@ -93,6 +93,13 @@ class TaskBase : public FutureBase, private detail::TaskStepNode, private detail
   /// Destroys the coroutine frame of a pending task without running it further
   /// (loop teardown); the task ends cancelled with no callbacks run.
   void destroy_pending() noexcept;
+  /// Ends a pending task that is not running as a power cut would: its coroutine
+  /// frame is destroyed without running further (destructors of its locals run; no
+  /// CancelledError is raised in it, no except or finally code runs), a step or
+  /// wake-up already queued is dropped, and the task ends cancelled with `msg`, its
+  /// done-callbacks scheduled, so whoever awaits it sees CancelledError. Used by the
+  /// simulated network's power-cut crash; false when the task is done.
+  bool vanish(std::string_view msg) noexcept;
 
   /// Makes the task keep its coroutine frame when the coroutine ends, until
   /// release_frame(): run_until_complete(coro) keeps the main coroutine's frame while

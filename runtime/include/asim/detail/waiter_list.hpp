@@ -40,6 +40,7 @@ class Waiter {
   /// asyncio: `fut.cancel()`; false when already done.
   bool cancel() { return future_.cancel(); }
   [[nodiscard]] FutureBase& future() noexcept { return future_; }
+  [[nodiscard]] const FutureBase& future() const noexcept { return future_; }
   [[nodiscard]] bool linked() const noexcept { return list_ != nullptr; }
 
   class Awaiter {

@@ -44,10 +44,13 @@ enum class ChoiceKind : std::uint8_t {
   /// The suspension at which a cancellation-point sweep cancels its task (a fixed
   /// answer, recorded so that reports and replays name it).
   cancel_point,
+  /// A simulated host's clock skew or drift (Network::choose_clock): a rung of the
+  /// ladder, positive for answers 1..9, negative for 10..18 (0: the loop's own clock).
+  clock,
 };
 
 /// The number of ChoiceKind values.
-inline constexpr std::size_t choice_kind_count = 15;
+inline constexpr std::size_t choice_kind_count = 16;
 
 /// The stable name of a kind ("timer_tie", ...), used in schedule strings and reports.
 [[nodiscard]] std::string_view choice_kind_name(ChoiceKind kind) noexcept;

@@ -4,6 +4,7 @@
 // the loop's Chooser, partitions, host crashes and restarts.
 #pragma once
 
+#include <asim/detail/clock_frame.hpp>
 #include <asim/network.hpp>
 #include <asim/server.hpp>
 #include <asim/task.hpp>
@@ -39,6 +40,35 @@ struct LinkOptions {
   double datagram_duplicate_probability = 0.02;
 };
 
+/// A host's clock against the simulation's virtual time t (the loop's own clock):
+/// `loop.time()` on the host reads `skew + (1 + drift) * t` seconds, and the timers it
+/// arms (call_later, call_at, sleep, wait_for, timeout) fire when its clock reaches
+/// their deadline. drift 1e-4 is a clock 100 ppm fast; drift must be in (-1, 1].
+struct ClockOptions {
+  double skew = 0.0;
+  double drift = 0.0;
+};
+
+/// The clocks Network::choose_clock draws: skew on SimLoop's ladder up to
+/// +/- `max_skew` seconds, drift up to +/- `max_drift`, each non-zero with `probability`.
+struct ClockRange {
+  double max_skew = 0.5;
+  double max_drift = 1e-3;
+  double probability = 0.5;
+};
+
+/// How a host crashes (Network::crash).
+enum class CrashMode : std::uint8_t {
+  /// Its tasks are cancelled and run their handlers (except / finally) as the host
+  /// goes down: a process killed gracefully.
+  cancel,
+  /// A power cut: its tasks vanish without running another line. Their coroutine
+  /// frames are destroyed, so C++ destructors of locals still run (RAII guards
+  /// release what they hold), but no CancelledError is raised in them and no catch or
+  /// asim::finally block runs. Other hosts' tasks awaiting one see it cancelled.
+  power_cut,
+};
+
 /// One simulated machine: a name, an address, its tasks, listeners and connections.
 /// Code runs on a host through `spawn` (or inside a HostScope); tasks a host task
 /// creates run on the same host.
@@ -68,6 +98,18 @@ class Host {
   /// Spawns the entry coroutine (named "<host>.main").
   void start();
 
+  /// Sets the host's clock (std::invalid_argument for a non-finite skew or a drift
+  /// outside (-1, 1]). Takes effect at once, also for the host's running tasks; timers
+  /// armed before keep their deadline in virtual time.
+  void set_clock(const ClockOptions& clock);
+  [[nodiscard]] const ClockOptions& clock() const noexcept { return clock_; }
+  /// What `loop.time()` reads on this host now (from anywhere).
+  [[nodiscard]] double time() const noexcept;
+  /// The host's clock as the loop core applies it; nullptr when it is the loop's own.
+  [[nodiscard]] const asim::detail::ClockFrame* clock_frame() const noexcept {
+    return own_clock_ ? &clock_frame_ : nullptr;
+  }
+
  private:
   friend class Network;
   friend class SimTransport;
@@ -88,6 +130,9 @@ class Host {
   std::uint16_t next_port_ = 40000;
   std::uint32_t crashes_ = 0;
   bool up_ = true;
+  bool own_clock_ = false;
+  ClockOptions clock_;
+  asim::detail::ClockFrame clock_frame_;
 };
 
 /// While alive, code (and the tasks it creates) runs on `host`.
@@ -101,6 +146,7 @@ class HostScope {
  private:
   Network* network_;
   Host* previous_;
+  const asim::detail::ClockFrame* previous_frame_;
 };
 
 /// The simulated world of a SimLoop (`loop.network()`).
@@ -122,7 +168,21 @@ class HostScope {
 ///   sender hears ConnectionRefusedError through error_received for the latter).
 /// - crash(host) cancels its tasks, closes its servers and resets its connections
 ///   (the peers' reads raise ConnectionResetError); restart(host) runs its entry again.
+///   crash(host, CrashMode::power_cut) makes its tasks vanish instead: no handler runs,
+///   only the destructors of their frames' locals; a task of another host awaiting one
+///   gets CancelledError.
+/// - Each host may have its own clock (Host::set_clock, Network::choose_clock):
+///   `loop.time()` and the timers armed in the host's tasks and HostScopes follow it.
+///   Plain callbacks (call_soon / call_later callables) read the loop's clock unless
+///   they open a HostScope. Latency, traces, reports and limits stay in the loop's
+///   virtual time (`loop.time_ns()`), the one global time of the simulation.
+/// - Deadlock and limit reports name network waits by their connection:
+///   "read on db1:7000 ← web1 (client end)", "drain on ...", "connect to db1:7000 ← web1",
+///   "accept on db1:7000"; they are worked out when the report is built, so reads and
+///   writes pay nothing for them.
 class Network final : public asim::Network {
+  friend class Host;
+
  public:
   explicit Network(SimLoop& loop) noexcept;
   ~Network() override;
@@ -159,8 +219,10 @@ class Network final : public asim::Network {
   [[nodiscard]] bool reachable(const Host& from, const Host& to) const noexcept;
 
   /// Crashes `name`: cancels its tasks (in creation order), closes its servers, resets
-  /// its connections. The host stays down until restart().
-  void crash(std::string_view name);
+  /// its connections. The host stays down until restart(). With CrashMode::power_cut
+  /// its tasks vanish instead of being cancelled (see CrashMode); a task of the host
+  /// that calls it vanishes when its current step ends.
+  void crash(std::string_view name, CrashMode mode = CrashMode::cancel);
   /// Brings `name` up again and spawns its entry coroutine, if it has one.
   void restart(std::string_view name);
 
@@ -168,7 +230,26 @@ class Network final : public asim::Network {
   /// `crash` choice per arrival, non-zero with `probability`; answer 0: no crash); a
   /// crashed host restarts `restart_after` seconds later (negative: never). A sweep
   /// then explores crash points and shrinks a failure to the crash that caused it.
-  void enable_crashes(std::string_view name, double probability = 0.02, double restart_after = 1.0);
+  void enable_crashes(std::string_view name, double probability = 0.02, double restart_after = 1.0,
+                      CrashMode mode = CrashMode::cancel);
+
+  /// Draws `name`'s clock from the chooser now: a `clock` choice for its skew and one
+  /// for its drift, labelled "clock skew of <host>" / "clock drift of <host>" (answer
+  /// 0: the loop's own clock). Switched off with SimOptions::choose_network.
+  void choose_clock(std::string_view name, const ClockRange& range = {});
+
+  /// Whether some host has its own clock (the loop then sets clock frames per step).
+  [[nodiscard]] bool clocks_in_use() const noexcept { return clocks_in_use_; }
+  /// The clock frame for a step of `task` / for code outside a task step.
+  [[nodiscard]] const asim::detail::ClockFrame* clock_frame_for(const TaskBase& task) const noexcept;
+  [[nodiscard]] const asim::detail::ClockFrame* clock_frame_outside_steps() const noexcept {
+    return scope_host_ != nullptr ? scope_host_->clock_frame() : nullptr;
+  }
+  /// A task that power-cut its own host vanishes when its step ends.
+  void on_task_step_end(TaskBase& task) noexcept;
+  /// What `future` is in the simulated network, when a pending task awaits it ("read
+  /// on db1:7000 ← web1 (client end)"); "" when it is nothing of the network's.
+  [[nodiscard]] std::string describe_wait(const FutureBase& future) const;
 
   /// Segments delivered, and connections made, so far.
   [[nodiscard]] std::uint64_t segments_delivered() const noexcept { return delivered_; }
@@ -185,6 +266,9 @@ class Network final : public asim::Network {
 
   // Called by SimLoop's instrument hooks.
   void on_task_created(const TaskBase& task, const TaskBase* creator) noexcept;
+  /// Cancels a task just created on a host that is down (SimLoop calls it once the
+  /// trace knows the task).
+  void cancel_if_host_down(const TaskBase& task) noexcept;
   void on_future_done(const FutureBase& future) noexcept;
 
   // Used by transports, listeners and HostScope.
@@ -231,7 +315,21 @@ class Network final : public asim::Network {
     Host* host = nullptr;
     std::uint32_t chance = 0;
     double restart_after = 1.0;
+    CrashMode mode = CrashMode::cancel;
   };
+  // Makes the host's tasks vanish (power cut); the running one at its step's end.
+  void vanish_tasks(Host& host);
+  TaskBase* vanish_after_step_ = nullptr;
+  bool clocks_in_use_ = false;
+  // Connects waiting for their SYN-ACK, for reports.
+  struct PendingConnect {
+    const FutureBase* future = nullptr;
+    const Host* client = nullptr;
+    const Host* server = nullptr;
+    std::uint16_t port = 0;
+  };
+  std::vector<PendingConnect> connecting_;
+  void forget_connect(const FutureBase& future) noexcept;
   std::vector<CrashPlan> crash_plans_;
   /// Asks the chooser whether `host` crashes now (before `what` reaches it).
   bool maybe_crash(Host& host, const std::string& what);
