@@ -4,7 +4,7 @@
 #include <asim/props/generators.hpp>
 
 #include <algorithm>
-#include <map>
+#include <array>
 #include <ostream>
 #include <string>
 #include <utility>
@@ -14,24 +14,28 @@ namespace asim::props {
 
 namespace {
 
-/// Names made so far, by kind, in generation order.
+/// The kinds of names a scenario makes, each with its own prefix and counter.
+namespace kind {
+enum Kind : std::uint8_t { task, future, gather, shield, handle, lock, semaphore, event, queue, count };
+}  // namespace kind
+using kind::Kind;
+constexpr int kind_count = kind::count;
+constexpr const char* prefixes[kind_count] = {"t", "f", "g", "s", "h", "lk", "sm", "e", "q"};
+
+/// Names made so far, by kind, in generation order. A nested body's names are forgotten
+/// by cutting the lists back to their lengths before it (bodies only append) rather
+/// than by copying the scope, a dozen allocations per body.
 struct Scope {
-  std::vector<std::string> tasks;
-  std::vector<std::string> futures;
-  std::vector<std::string> gathers;
-  std::vector<std::string> shields;
-  std::vector<std::string> handles;
-  std::vector<std::string> locks;
-  std::vector<std::string> semaphores;
-  std::vector<std::string> events;
-  std::vector<std::string> queues;
-  std::map<std::string, int> counters;
+  std::array<std::vector<std::string>, kind_count> names;
+  std::array<int, kind_count> counters{};
   int messages = 0;
 };
 
+/// P is a Picker, or a final class of one so that its picks inline.
+template <class P>
 class Builder {
  public:
-  Builder(Picker& picker, const GenOptions& options) : p_(picker), options_(options) {}
+  Builder(P& picker, const GenOptions& options) : p_(picker), options_(options) {}
 
   Scenario build() {
     Scenario scenario;
@@ -64,26 +68,27 @@ class Builder {
     if (chance(15)) return std::nullopt;
     return p_.pick(0, 99);
   }
-  std::string fresh(const char* prefix) { return prefix + std::to_string(++scope_.counters[prefix]); }
+  std::string fresh(Kind kind) { return prefixes[kind] + std::to_string(++scope_.counters[kind]); }
   std::string message() { return "m" + std::to_string(++scope_.messages); }
 
   /// One name of the given lists (concatenated), or "" when there is none.
-  std::string one_of(std::initializer_list<const std::vector<std::string>*> lists) {
+  std::string one_of(std::initializer_list<Kind> kinds) {
     std::size_t total = 0;
-    for (const auto* list : lists) total += list->size();
+    for (const Kind kind : kinds) total += scope_.names[kind].size();
     if (total == 0) return {};
     auto index = static_cast<std::size_t>(p_.pick(0, static_cast<int>(total) - 1));
-    for (const auto* list : lists) {
-      if (index < list->size()) return (*list)[index];
-      index -= list->size();
+    for (const Kind kind : kinds) {
+      const std::vector<std::string>& list = scope_.names[kind];
+      if (index < list.size()) return list[index];
+      index -= list.size();
     }
     return {};
   }
-  std::vector<std::string> some_of(std::initializer_list<const std::vector<std::string>*> lists, int max) {
+  std::vector<std::string> some_of(std::initializer_list<Kind> kinds, int max) {
     std::vector<std::string> out;
     const int n = p_.pick(1, max);
     for (int i = 0; i < n; ++i) {
-      std::string name = one_of(lists);
+      std::string name = one_of(kinds);
       if (!name.empty()) out.push_back(std::move(name));
     }
     return out;
@@ -92,9 +97,9 @@ class Builder {
   /// Every name is drawn from the names made before the statement was generated and a
   /// task's body is generated before its name exists, so no task can wait, through
   /// gathers or shields, on itself: the generator never makes a cancel cycle.
-  std::string any_future() { return one_of({&scope_.tasks, &scope_.futures, &scope_.shields, &scope_.gathers}); }
+  std::string any_future() { return one_of({kind::task, kind::future, kind::shield, kind::gather}); }
   std::vector<std::string> some_futures(int max) {
-    return some_of({&scope_.tasks, &scope_.futures, &scope_.shields, &scope_.gathers}, max);
+    return some_of({kind::task, kind::future, kind::shield, kind::gather}, max);
   }
 
   std::vector<Statement> block(int n, int depth, bool callback) {
@@ -116,14 +121,11 @@ class Builder {
   /// (a task or callback runs later) or without all of it (an exception or a timeout
   /// cuts it short), so using one of its names there could raise NameError.
   std::vector<Statement> small_block(int depth, bool callback) {
-    const Scope outer = scope_;
+    std::array<std::size_t, kind_count> lengths{};
+    for (int kind = 0; kind < kind_count; ++kind) lengths[kind] = scope_.names[kind].size();
     std::vector<Statement> out = block(p_.pick(0, depth >= 2 ? 1 : 3), depth + 1, callback);
     // Keep the counters (names stay unique), forget the body's names.
-    std::map<std::string, int> counters = std::move(scope_.counters);
-    const int messages = scope_.messages;
-    scope_ = outer;
-    scope_.counters = std::move(counters);
-    scope_.messages = messages;
+    for (int kind = 0; kind < kind_count; ++kind) scope_.names[kind].resize(lengths[kind]);
     return out;
   }
 
@@ -137,19 +139,19 @@ class Builder {
       case Op::log: s.text = message(); break;
       case Op::sleep: s.seconds = delay(); break;
       case Op::spawn: {
-        s.name = fresh("t");
+        s.name = fresh(kind::task);
         // The body is generated before the name enters the scope: no task waits on
         // itself through a gather or shield (a cancel cycle). Only a plain await may
         // name the task itself (RuntimeError at once), through `self_`.
         std::string outer_self = std::exchange(self_, *s.name);
         s.body = depth >= 2 ? std::vector<Statement>{} : small_block(depth, false);
         self_ = std::move(outer_self);
-        scope_.tasks.push_back(*s.name);
+        scope_.names[kind::task].push_back(*s.name);
         break;
       }
       case Op::future:
-        s.name = fresh("f");
-        scope_.futures.push_back(*s.name);
+        s.name = fresh(kind::future);
+        scope_.names[kind::future].push_back(*s.name);
         break;
       case Op::await_:
         if (!self_.empty() && chance(15)) return self_await();
@@ -162,8 +164,8 @@ class Builder {
         // takes the value, a task raises RuntimeError).
         // Now and then a shield's outer future: its inner still completes it later
         // (asyncio then reports InvalidStateError to the exception handler).
-        if (chance(12)) s.target = one_of({&scope_.shields});
-        if (s.target.empty()) s.target = chance(80) ? one_of({&scope_.futures}) : any_future();
+        if (chance(12)) s.target = one_of({kind::shield});
+        if (s.target.empty()) s.target = chance(80) ? one_of({kind::future}) : any_future();
         if (s.target.empty()) return std::nullopt;
         if (op == Op::set_result) {
           s.value = value();
@@ -172,7 +174,7 @@ class Builder {
         }
         break;
       case Op::cancel:
-        s.target = one_of({&scope_.tasks, &scope_.futures, &scope_.handles, &scope_.gathers, &scope_.shields});
+        s.target = one_of({kind::task, kind::future, kind::handle, kind::gather, kind::shield});
         if (s.target.empty()) return std::nullopt;
         break;
       case Op::call_soon:
@@ -182,8 +184,8 @@ class Builder {
         s.text = message();
         s.body = small_block(depth, true);
         if (chance(40)) {
-          s.name = fresh("h");
-          scope_.handles.push_back(*s.name);
+          s.name = fresh(kind::handle);
+          scope_.names[kind::handle].push_back(*s.name);
         }
         break;
       case Op::wait:
@@ -201,15 +203,15 @@ class Builder {
         s.targets = some_futures(3);
         if (chance(10)) s.targets.clear();  // gather() of nothing is done at once
         s.flag = chance(50);
-        s.name = fresh("g");
-        scope_.gathers.push_back(*s.name);
+        s.name = fresh(kind::gather);
+        scope_.names[kind::gather].push_back(*s.name);
         break;
       }
       case Op::shield:
         s.target = any_future();
         if (s.target.empty()) return std::nullopt;
-        s.name = fresh("s");
-        scope_.shields.push_back(*s.name);
+        s.name = fresh(kind::shield);
+        scope_.names[kind::shield].push_back(*s.name);
         break;
       case Op::as_completed:
         s.targets = some_futures(3);
@@ -224,8 +226,8 @@ class Builder {
         // Dense cancellation inside timeouts and shields: cancel a task or shield
         // right inside the block, then await one, racing the deadline.
         if (chance(35)) {
-          if (std::optional<Statement> c = cancel_of({&scope_.tasks, &scope_.shields})) s.body.push_back(std::move(*c));
-          if (std::string target = one_of({&scope_.shields, &scope_.tasks}); !target.empty() && chance(60)) {
+          if (std::optional<Statement> c = cancel_of({kind::task, kind::shield})) s.body.push_back(std::move(*c));
+          if (std::string target = one_of({kind::shield, kind::task}); !target.empty() && chance(60)) {
             Statement wait;
             wait.op = Op::await_;
             wait.target = std::move(target);
@@ -254,43 +256,43 @@ class Builder {
         s.text = message();
         break;
       case Op::lock:
-        s.name = fresh("lk");
-        scope_.locks.push_back(*s.name);
+        s.name = fresh(kind::lock);
+        scope_.names[kind::lock].push_back(*s.name);
         break;
       case Op::semaphore:
-        s.name = fresh("sm");
+        s.name = fresh(kind::semaphore);
         s.value = p_.pick(0, 2);
-        scope_.semaphores.push_back(*s.name);
+        scope_.names[kind::semaphore].push_back(*s.name);
         break;
       case Op::acquire:
       case Op::release:
-        s.target = one_of({&scope_.locks, &scope_.semaphores});
+        s.target = one_of({kind::lock, kind::semaphore});
         if (s.target.empty()) return std::nullopt;
         break;
       case Op::event:
-        s.name = fresh("e");
-        scope_.events.push_back(*s.name);
+        s.name = fresh(kind::event);
+        scope_.names[kind::event].push_back(*s.name);
         break;
       case Op::set:
       case Op::clear:
       case Op::wait_event:
-        s.target = one_of({&scope_.events});
+        s.target = one_of({kind::event});
         if (s.target.empty()) return std::nullopt;
         break;
       case Op::queue:
-        s.name = fresh("q");
+        s.name = fresh(kind::queue);
         s.value = p_.pick(0, 2);
-        scope_.queues.push_back(*s.name);
+        scope_.names[kind::queue].push_back(*s.name);
         break;
       case Op::put:
       case Op::put_nowait:
-        s.target = one_of({&scope_.queues});
+        s.target = one_of({kind::queue});
         if (s.target.empty()) return std::nullopt;
         s.value = value();
         break;
       case Op::get:
       case Op::get_nowait:
-        s.target = one_of({&scope_.queues});
+        s.target = one_of({kind::queue});
         if (s.target.empty()) return std::nullopt;
         break;
     }
@@ -344,15 +346,15 @@ class Builder {
     return attempt;
   }
 
-  std::optional<Statement> cancel_of(std::initializer_list<const std::vector<std::string>*> lists) {
+  std::optional<Statement> cancel_of(std::initializer_list<Kind> kinds) {
     Statement c;
     c.op = Op::cancel;
-    c.target = one_of(lists);
+    c.target = one_of(kinds);
     if (c.target.empty()) return std::nullopt;
     return c;
   }
 
-  Picker& p_;
+  P& p_;
   GenOptions options_;
   Scope scope_;
   std::string self_;  // the task whose body is being generated, "" in main
@@ -369,7 +371,47 @@ class RcPicker final : public Picker {
 
 }  // namespace
 
-Scenario build_scenario(Picker& picker, const GenOptions& options) { return Builder(picker, options).build(); }
+int SeededPicker::pick(int lo, int hi) {
+  if (lo >= hi) return lo;
+  // SplitMix64 (Steele, Lea, Flood 2014): one add and three multiply-xor steps.
+  state_ += 0x9E3779B97F4A7C15ULL;
+  std::uint64_t z = state_;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  z ^= z >> 31;
+  // The high 32 bits scaled to the range (Lemire): no division; the bias, below
+  // range / 2^32, does not matter to a generator.
+  const auto range = static_cast<std::uint64_t>(static_cast<std::int64_t>(hi) - lo + 1);
+  const auto offset = static_cast<std::uint32_t>(((z >> 32) * range) >> 32);
+  if (record_ != nullptr) record_->push_back(offset);
+  return static_cast<int>(static_cast<std::int64_t>(lo) + offset);
+}
+
+int ReplayPicker::pick(int lo, int hi) {
+  if (lo >= hi) return lo;
+  const auto range = static_cast<std::uint64_t>(static_cast<std::int64_t>(hi) - lo + 1);
+  // Past the end, the simplest answer; an answer out of range (the pick it was made
+  // for moved) wraps around.
+  const std::uint32_t offset =
+      next_ < choices_.size() ? static_cast<std::uint32_t>(choices_[next_] % range) : 0U;
+  ++next_;
+  used_.push_back(offset);
+  return static_cast<int>(static_cast<std::int64_t>(lo) + offset);
+}
+
+Scenario build_scenario(Picker& picker, const GenOptions& options) { return Builder<Picker>(picker, options).build(); }
+
+Scenario generate(std::uint64_t seed, GenOptions options, Choices* choices) {
+  SeededPicker picker(seed, choices);
+  return Builder<SeededPicker>(picker, options).build();
+}
+
+Scenario replay(const Choices& choices, GenOptions options, Choices* used) {
+  ReplayPicker picker(choices);
+  Scenario scenario = Builder<ReplayPicker>(picker, options).build();
+  if (used != nullptr) *used = picker.take_used();
+  return scenario;
+}
 
 rc::Gen<Scenario> scenario_gen(GenOptions options) {
   return rc::gen::exec([options] {
@@ -377,13 +419,6 @@ rc::Gen<Scenario> scenario_gen(GenOptions options) {
     return build_scenario(picker, options);
   });
 }
-
-rc::Shrinkable<Scenario> generate_shrinkable(std::uint64_t seed, GenOptions options) {
-  // A fixed rapidcheck size: the scenario's own size comes from `options.size`.
-  return scenario_gen(options)(rc::Random(seed), 100);
-}
-
-Scenario generate(std::uint64_t seed, GenOptions options) { return generate_shrinkable(seed, options).value(); }
 
 void showValue(const Scenario& scenario, std::ostream& out) { out << to_json(scenario); }
 

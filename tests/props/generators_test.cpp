@@ -49,6 +49,36 @@ TEST(Generators, TheSameSeedGivesTheSameScenario) {
   EXPECT_NE(to_json(generate(1)), to_json(generate(2)));
 }
 
+TEST(Generators, RecordedChoicesReplayToTheSameScenario) {
+  for (std::uint64_t seed = 0; seed < 50; ++seed) {
+    Choices choices;
+    const Scenario scenario = generate(seed, GenOptions{}, &choices);
+    EXPECT_FALSE(choices.empty());
+    Choices used;
+    EXPECT_EQ(replay(choices, GenOptions{}, &used), scenario) << seed;
+    EXPECT_EQ(used, choices) << seed;
+  }
+}
+
+TEST(Generators, NoChoicesBuildTheSimplestScenario) {
+  // Every pick at its lower bound: one statement, the first kind (log).
+  const Scenario scenario = replay({});
+  ASSERT_EQ(scenario.main.size(), 1U);
+  EXPECT_EQ(scenario.main[0].op, Op::log);
+}
+
+TEST(Generators, AReplayedOffsetBeyondItsPickWrapsAround) {
+  // The first two picks choose main's length in [1, size]: offsets wrap modulo size.
+  GenOptions options;
+  options.size = 4;
+  Choices used;
+  const Scenario scenario = replay({6, 5}, options, &used);
+  EXPECT_EQ(scenario.main.size(), 3U);  // max(1 + 6 % 4, 1 + 5 % 4)
+  ASSERT_GE(used.size(), 2U);
+  EXPECT_EQ(used[0], 2U);
+  EXPECT_EQ(used[1], 1U);
+}
+
 TEST(Generators, ABroadMixOfStatementsAppearsOverAFewHundredSeeds) {
   std::set<Op> ops;
   std::vector<double> delays;
