@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The properties: determinism, simulated against real loop, invariants, conformance.
 #include <asim/errors.hpp>
+#include <asim/props/generators.hpp>
 #include <asim/props/properties.hpp>
 
 #include <fmt/format.h>
@@ -247,22 +248,31 @@ CheckResult check_property(Property property, const Scenario& scenario, const Pr
   return {};
 }
 
-std::vector<CheckResult> check_properties(std::span<const Property> properties, const Scenario& scenario,
-                                         const PropertyOptions& options) {
+namespace {
+
+/// check_properties on a compiled scenario; `tree` is its tree when the caller has one,
+/// else it is made when a property needs it (a full re-run, the oracle's file).
+std::vector<CheckResult> check_compiled(std::span<const Property> properties, const Program& program,
+                                        const Scenario* tree, const PropertyOptions& options) {
+  std::optional<Scenario> made;
+  const auto scenario = [&]() -> const Scenario& {
+    if (tree != nullptr) return *tree;
+    if (!made) made = to_scenario(program);
+    return *made;
+  };
   const auto wants = [&](Property p) { return std::find(properties.begin(), properties.end(), p) != properties.end(); };
   const bool determinism = wants(Property::determinism);
   const bool invariants = wants(Property::invariants);
   std::optional<CheckResult> determinism_result;
   std::optional<CheckResult> invariants_result;
   if (determinism || invariants) {
-    const Program program = compile(scenario);
     const RunOptions run = seeded_sim(options);
     StreamCheck first(invariants);
     first.finish(run_program(program, run, &first));
     if (invariants) {
       // A broken rule is run again in full for the message; should that run keep the
       // rules, the two runs differed.
-      invariants_result = first.broken() ? check_invariants(scenario, options) : CheckResult{};
+      invariants_result = first.broken() ? check_invariants(scenario(), options) : CheckResult{};
       if (first.broken() && !invariants_result->failed()) {
         invariants_result = fail("a run broke an invariant and the same run, repeated, did not (nondeterminism)\n" +
                                  invariants_result->detail);
@@ -273,7 +283,7 @@ std::vector<CheckResult> check_properties(std::span<const Property> properties, 
       second.finish(run_program(program, run, &second));
       // Equal hashes: equal lines. Else the full check tells (times may differ below
       // the six printed decimals and print the same).
-      determinism_result = first.hash() == second.hash() ? CheckResult{} : check_determinism(scenario, options);
+      determinism_result = first.hash() == second.hash() ? CheckResult{} : check_determinism(scenario(), options);
     }
   }
   std::vector<CheckResult> results;
@@ -284,10 +294,22 @@ std::vector<CheckResult> check_properties(std::span<const Property> properties, 
     } else if (property == Property::invariants) {
       results.push_back(*invariants_result);
     } else {
-      results.push_back(check_property(property, scenario, options));
+      results.push_back(check_property(property, scenario(), options));
     }
   }
   return results;
+}
+
+}  // namespace
+
+std::vector<CheckResult> check_properties(std::span<const Property> properties, const Scenario& scenario,
+                                         const PropertyOptions& options) {
+  return check_compiled(properties, compile(scenario), &scenario, options);
+}
+
+std::vector<CheckResult> check_properties(std::span<const Property> properties, const Program& program,
+                                         const PropertyOptions& options) {
+  return check_compiled(properties, program, nullptr, options);
 }
 
 OracleResult run_oracle(const std::string& oracle, const Scenario& scenario) {

@@ -57,7 +57,11 @@ class Progress {
  public:
   explicit Progress(std::uint64_t total) : total_(total), start_(std::chrono::steady_clock::now()) {}
 
-  [[nodiscard]] static bool enabled() { return ::isatty(2) != 0; }
+  /// Asked once, not once per scenario (a system call each time).
+  [[nodiscard]] static bool enabled() {
+    static const bool terminal = ::isatty(2) != 0;
+    return terminal;
+  }
 
   void show(const Counters& c) const {
     if (!enabled()) return;
@@ -147,12 +151,12 @@ void report_failure(const CheckConfig& config, std::uint64_t seed, props::Proper
 }
 
 void check_seed(const CheckConfig& config, std::uint64_t seed, Counters& counters) {
-  const props::Scenario scenario = props::generate(seed, config.gen);
+  const props::Program program = props::generate_program(seed, config.gen);
   props::PropertyOptions options = config.property_options;
   options.seed = seed;
   bool any_fail = false;
   bool any_skip = false;
-  std::vector<props::CheckResult> results = props::check_properties(config.properties, scenario, options);
+  std::vector<props::CheckResult> results = props::check_properties(config.properties, program, options);
   for (std::size_t i = 0; i < results.size(); ++i) {
     const props::Property property = config.properties[i];
     props::CheckResult& result = results[i];

@@ -7,6 +7,7 @@
 #include <rapidcheck/gtest.h>
 
 #include <cmath>
+#include <filesystem>
 #include <set>
 #include <string>
 
@@ -58,6 +59,38 @@ TEST(Generators, RecordedChoicesReplayToTheSameScenario) {
     EXPECT_EQ(replay(choices, GenOptions{}, &used), scenario) << seed;
     EXPECT_EQ(used, choices) << seed;
   }
+}
+
+TEST(Generators, ASeedsProgramRunsAsItsCompiledTreeDoes) {
+  for (int size : {12, 30}) {
+    GenOptions options;
+    options.size = size;
+    for (std::uint64_t seed = 0; seed < 150; ++seed) {
+      RunOptions run;
+      run.seed = seed;
+      run.sim_choices = true;
+      const Program program = generate_program(seed, options);
+      const Scenario tree = generate(seed, options);
+      EXPECT_EQ(to_scenario(program), tree) << seed;
+      EXPECT_EQ(format_trace(run_program(program, run).lines), format_trace(run_scenario(tree, run).lines))
+          << "seed " << seed << " size " << size;
+    }
+  }
+}
+
+TEST(Generators, ToScenarioGivesTheTreeOfACompiledScenarioBack) {
+  for (std::uint64_t seed = 0; seed < 100; ++seed) {
+    const Scenario tree = generate(seed);
+    EXPECT_EQ(to_scenario(compile(tree)), tree) << seed;
+  }
+  int examples = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(ASIM_PROPS_EXAMPLES)) {
+    if (entry.path().extension() != ".json") continue;
+    const Scenario tree = load_scenario(entry.path().string());
+    EXPECT_EQ(to_scenario(compile(tree)), tree) << entry.path();
+    ++examples;
+  }
+  EXPECT_GT(examples, 10);
 }
 
 TEST(Generators, NoChoicesBuildTheSimplestScenario) {

@@ -4,6 +4,7 @@
 // rapidcheck (`scenario_gen`, in property tests).
 #pragma once
 
+#include <asim/props/program.hpp>
 #include <asim/props/scenario.hpp>
 
 #include <rapidcheck.h>
@@ -72,6 +73,9 @@ class ReplayPicker final : public Picker {
 /// order, and never makes a task wait on a gather or shield that contains the task
 /// (a cancel cycle), so runs are meaningful rather than all NameError.
 [[nodiscard]] Scenario build_scenario(Picker& picker, const GenOptions& options);
+/// The same scenario built straight into a Program (names bound to slots as they are
+/// made), without a tree: to_scenario(build_program(...)) is build_scenario(...).
+[[nodiscard]] Program build_program(Picker& picker, const GenOptions& options);
 
 /// The rapidcheck generator of scenarios; shrinks toward fewer, simpler statements.
 [[nodiscard]] rc::Gen<Scenario> scenario_gen(GenOptions options = {});
@@ -80,6 +84,15 @@ class ReplayPicker final : public Picker {
 /// build_scenario over a SeededPicker. Same seed, same scenario, on every platform.
 /// With `choices`, the picks are recorded there (replay(choices) builds it again).
 [[nodiscard]] Scenario generate(std::uint64_t seed, GenOptions options = {}, Choices* choices = nullptr);
+
+/// generate(seed) as a Program, without the tree (what `asim check` runs). Its slots
+/// are numbered in the order names are made, not as compile() numbers them; the runs
+/// and the traces are the same.
+[[nodiscard]] Program generate_program(std::uint64_t seed, GenOptions options = {}, Choices* choices = nullptr);
+
+/// The tree of a Program (its names and texts as strings): compile(to_scenario(p))
+/// runs as p does, and for a program compile() made, to_scenario gives the tree back.
+[[nodiscard]] Scenario to_scenario(const Program& program);
 
 /// The scenario that `choices` build (see ReplayPicker); `used` receives the choices
 /// actually used, which build the same scenario.

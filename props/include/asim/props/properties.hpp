@@ -67,6 +67,11 @@ struct PropertyOptions {
 [[nodiscard]] std::vector<CheckResult> check_properties(std::span<const Property> properties,
                                                         const Scenario& scenario,
                                                         const PropertyOptions& options = {});
+/// The same on a compiled scenario (generate_program's): the tree is made from it
+/// (to_scenario) only when a property needs it.
+[[nodiscard]] std::vector<CheckResult> check_properties(std::span<const Property> properties,
+                                                        const Program& program,
+                                                        const PropertyOptions& options = {});
 
 /// Output of the Python runner for a scenario.
 struct OracleResult {
