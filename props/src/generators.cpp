@@ -32,6 +32,15 @@ struct Scope {
   int messages = 0;
 };
 
+/// A thread's working memory for building: the scope's lists and the staged bodies,
+/// kept from one scenario to the next (`asim check` builds one per seed).
+struct Scratch {
+  Scope scope;
+  std::vector<std::vector<Instruction>> staging;  // by depth
+  bool busy = false;  // a picker that builds a scenario inside a build gets its own
+};
+thread_local Scratch thread_scratch;
+
 /// Up to three slots (the targets of wait, gather, as_completed).
 struct Targets {
   std::array<Slot, 3> slots{};
@@ -45,8 +54,13 @@ struct Targets {
 template <class P>
 class Builder {
  public:
-  Builder(P& picker, const GenOptions& options, Program& program)
-      : p_(picker), options_(options), program_(program) {}
+  Builder(P& picker, const GenOptions& options, Program& program, Scratch& scratch)
+      : p_(picker), options_(options), program_(program), scope_(scratch.scope), staging_(scratch.staging) {
+    for (std::vector<Slot>& names : scope_.names) names.clear();
+    scope_.counters = {};
+    scope_.messages = 0;
+    for (std::vector<Instruction>& body : staging_) body.clear();
+  }
 
   /// Builds the scenario; returns the deepest nesting of bodies (main is 1).
   int build() {
@@ -420,9 +434,9 @@ class Builder {
   P& p_;
   GenOptions options_;
   Program& program_;
-  Scope scope_;
+  Scope& scope_;
+  std::vector<std::vector<Instruction>>& staging_;  // by depth
   Slot self_ = no_slot;  // the task whose body is being generated, no_slot in main
-  std::vector<std::vector<Instruction>> staging_;  // by depth
   int deepest_ = 0;
 };
 
@@ -473,7 +487,19 @@ namespace {
 template <class P>
 Program build(P& picker, const GenOptions& options) {
   Program program;
-  if (Builder<P>(picker, options, program).build() > max_nesting_depth) (void)compile(to_scenario(program));
+  program.code.reserve(64);
+  int depth = 0;
+  if (thread_scratch.busy) {
+    Scratch own;
+    depth = Builder<P>(picker, options, program, own).build();
+  } else {
+    thread_scratch.busy = true;
+    struct Done {
+      ~Done() { thread_scratch.busy = false; }
+    } done;
+    depth = Builder<P>(picker, options, program, thread_scratch).build();
+  }
+  if (depth > max_nesting_depth) (void)compile(to_scenario(program));
   return program;
 }
 
