@@ -37,7 +37,8 @@ struct Scope {
 struct Scratch {
   Scope scope;
   std::vector<std::vector<Instruction>> staging;  // by depth
-  bool busy = false;  // a picker that builds a scenario inside a build gets its own
+  /// In use: a build inside a build (from a picker) takes its own.
+  bool busy = false;
 };
 thread_local Scratch thread_scratch;
 

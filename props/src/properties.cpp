@@ -303,12 +303,12 @@ std::vector<CheckResult> check_compiled(std::span<const Property> properties, co
 }  // namespace
 
 std::vector<CheckResult> check_properties(std::span<const Property> properties, const Scenario& scenario,
-                                         const PropertyOptions& options) {
+                                          const PropertyOptions& options) {
   return check_compiled(properties, compile(scenario), &scenario, options);
 }
 
 std::vector<CheckResult> check_properties(std::span<const Property> properties, const Program& program,
-                                         const PropertyOptions& options) {
+                                          const PropertyOptions& options) {
   return check_compiled(properties, program, nullptr, options);
 }
 

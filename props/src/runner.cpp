@@ -9,8 +9,8 @@
 #endif
 
 #include <memory>
-#include <typeinfo>
 #include <type_traits>
+#include <typeinfo>
 
 namespace asim::props {
 

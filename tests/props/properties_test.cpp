@@ -124,8 +124,8 @@ TEST(Properties, CheckedTogetherThePropertiesGiveWhatEachCheckGives) {
   for (std::uint64_t seed = 0; seed < 60; ++seed) {
     options.seed = seed;
     const Scenario scenario = generate(seed);
-    for (const std::vector<CheckResult>& together :
-         {check_properties(properties, generate_program(seed), options), check_properties(properties, scenario, options)}) {
+    for (const std::vector<CheckResult>& together : {check_properties(properties, generate_program(seed), options),
+                                                     check_properties(properties, scenario, options)}) {
       ASSERT_EQ(together.size(), properties.size());
       for (std::size_t i = 0; i < properties.size(); ++i) {
         const CheckResult alone = check_property(properties[i], scenario, options);

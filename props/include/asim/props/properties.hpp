@@ -64,13 +64,11 @@ struct PropertyOptions {
 /// determinism's first run is also the run invariants checks (the same seed and
 /// options), its rules applied line by line as the run goes (a broken one is run
 /// again in full for the message). What `asim check` calls for every seed.
-[[nodiscard]] std::vector<CheckResult> check_properties(std::span<const Property> properties,
-                                                        const Scenario& scenario,
+[[nodiscard]] std::vector<CheckResult> check_properties(std::span<const Property> properties, const Scenario& scenario,
                                                         const PropertyOptions& options = {});
 /// The same on a compiled scenario (generate_program's): the tree is made from it
 /// (to_scenario) only when a property needs it.
-[[nodiscard]] std::vector<CheckResult> check_properties(std::span<const Property> properties,
-                                                        const Program& program,
+[[nodiscard]] std::vector<CheckResult> check_properties(std::span<const Property> properties, const Program& program,
                                                         const PropertyOptions& options = {});
 
 /// Output of the Python runner for a scenario.
