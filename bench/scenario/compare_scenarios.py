@@ -8,7 +8,10 @@ wait4(2): the machine may be shared.
 
 Usage: bench/scenario/compare_scenarios.py --asim BUILD/bin/asim [--sizes 1000,10000,100000]
            [--rounds 20] [--cpython-max 10000] [--check-seeds 20000] [--oracle-seeds 200]
-           [--real-seeds 100] [--json FILE]
+           [--real-seeds 100] [--check-only] [--check-baseline OTHER/bin/asim] [--json FILE]
+
+--check-only skips the big scenario; --check-baseline runs the `asim check` rows of
+properties alone on another build too (an older commit, say) and prints the ratio.
 """
 import argparse
 import json
@@ -78,13 +81,18 @@ def big_scenarios(args, tmp):
 
 
 def check_rates(args, out_dir):
-    def rate(extra, seeds):
+    def rate(extra, seeds, asim=args.asim):
         # Failure files (a real-loop run on a busy machine can miss a timer) go to out_dir.
-        code, cpu, wall, _ = measure([args.asim, "check", "--seeds", f"0:{seeds}", "--jobs", "1",
+        code, cpu, wall, _ = measure([asim, "check", "--seeds", f"0:{seeds}", "--jobs", "1",
                                       "--out", out_dir] + extra)
         return {"seeds": seeds, "exit": code, "cpu_s": cpu, "wall_s": wall,
                 "per_cpu_s": seeds / cpu if cpu else None, "per_wall_s": seeds / wall if wall else None}
-    out = {"alone": rate([], args.check_seeds)}
+    # Size 30: the larger scenarios, whose runs outweigh generating them.
+    big_seeds = max(1, args.check_seeds // 10)
+    out = {"alone": rate([], args.check_seeds), "alone_size_30": rate(["--size", "30"], big_seeds)}
+    if args.check_baseline:
+        out["baseline_alone"] = rate([], args.check_seeds, args.check_baseline)
+        out["baseline_alone_size_30"] = rate(["--size", "30"], big_seeds, args.check_baseline)
     if args.oracle_seeds:
         out["cpython_runner"] = rate(["--oracle", ORACLE], args.oracle_seeds)
     if args.real_seeds:
@@ -111,11 +119,43 @@ def main():
     parser.add_argument("--check-seeds", type=int, default=20000)
     parser.add_argument("--oracle-seeds", type=int, default=200)
     parser.add_argument("--real-seeds", type=int, default=100)
+    parser.add_argument("--check-only", action="store_true", help="only the `asim check` rates")
+    parser.add_argument("--check-baseline", help="another asim build whose properties-only rate to compare")
     parser.add_argument("--json")
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory() as tmp:
-        rows = big_scenarios(args, tmp)
+    rows = []
+    if not args.check_only:
+        with tempfile.TemporaryDirectory() as tmp:
+            rows = big_scenarios(args, tmp)
+        print_big(args, rows)
+
+    with tempfile.TemporaryDirectory() as out_dir:
+        rates = check_rates(args, out_dir)
+    print("\nasim check, generated scenarios (--jobs 1)")
+    print("| against | seeds | CPU s | wall s | scenarios per CPU s | scenarios per wall s |")
+    print("|---|---|---|---|---|---|")
+    names = {"alone": "properties only (determinism, invariants)",
+             "alone_size_30": "properties only, --size 30",
+             "baseline_alone": "properties only, the baseline build",
+             "baseline_alone_size_30": "properties only, --size 30, the baseline build",
+             "cpython_runner": "the CPython runner (--oracle)",
+             "real_loop": "the real loop (--loop real --coarse)"}
+    for key, r in rates.items():
+        print(f"| {names[key]} | {r['seeds']:,} | {fmt(r['cpu_s'])} | {fmt(r['wall_s'])} |"
+              f" {fmt(r['per_cpu_s'], 0)} | {fmt(r['per_wall_s'], 0)} |")
+    print("(with --oracle the CPython subprocess's CPU time counts too; the real loop mostly waits)")
+    for key in ("alone", "alone_size_30"):
+        base = rates.get("baseline_" + key)
+        if base and base["per_cpu_s"] and rates[key]["per_cpu_s"]:
+            print(f"{names[key]}: {rates[key]['per_cpu_s'] / base['per_cpu_s']:.1f}x the baseline's scenarios per CPU s")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"big": rows, "check": rates}, f, indent=1)
+    return 0
+
+
+def print_big(args, rows):
     print(f"big scenario: N tasks x {args.rounds} rounds of sleep -> future -> call_soon(set_result) -> await"
           " (CPU seconds, peak RSS)")
     print("| tasks | JSON MiB | trace lines | asim s | asim ns/line | asim RSS MiB (x JSON) |"
@@ -127,22 +167,6 @@ def main():
               f" {fmt(r['asim_ns_per_line'], 0)} | {r['asim_rss_mib']:.0f} ({r['asim_rss_mib'] / r['json_mib']:.1f}x) |"
               f" {fmt(p)} | {fmt(r.get('cpython_rss_mib'), 0)} |"
               f" {fmt(p / r['asim_cpu_s'], 0) + 'x' if p else '-'} |")
-
-    with tempfile.TemporaryDirectory() as out_dir:
-        rates = check_rates(args, out_dir)
-    print("\nasim check, generated scenarios (--jobs 1)")
-    print("| against | seeds | CPU s | wall s | scenarios per CPU s | scenarios per wall s |")
-    print("|---|---|---|---|---|---|")
-    names = {"alone": "properties only (determinism, invariants)", "cpython_runner": "the CPython runner (--oracle)",
-             "real_loop": "the real loop (--loop real --coarse)"}
-    for key, r in rates.items():
-        print(f"| {names[key]} | {r['seeds']:,} | {fmt(r['cpu_s'])} | {fmt(r['wall_s'])} |"
-              f" {fmt(r['per_cpu_s'], 0)} | {fmt(r['per_wall_s'], 0)} |")
-    print("(with --oracle the CPython subprocess's CPU time counts too; the real loop mostly waits)")
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump({"big": rows, "check": rates}, f, indent=1)
-    return 0
 
 
 if __name__ == "__main__":

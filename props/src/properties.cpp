@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The properties: determinism, simulated against real loop, invariants, conformance.
 #include <asim/errors.hpp>
+#include <asim/props/generators.hpp>
 #include <asim/props/properties.hpp>
 
 #include <fmt/format.h>
@@ -8,6 +9,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <iterator>
 #include <map>
@@ -130,6 +132,76 @@ CheckResult check_conformance(const Scenario& scenario, const PropertyOptions& o
   return {};
 }
 
+/// A TraceSink that keeps no line: it hashes each (for determinism) and, when asked,
+/// applies the invariants' rules to it as it comes.
+class StreamCheck final : public TraceSink {
+ public:
+  explicit StreamCheck(bool invariants) : invariants_(invariants) {}
+
+  void line(double time, std::string_view who, std::string_view event) override {
+    std::uint64_t bits = 0;
+    static_assert(sizeof bits == sizeof time);
+    std::memcpy(&bits, &time, sizeof bits);
+    mix(bits);
+    mix(who);
+    mix(event);
+    if (!invariants_ || broken_) return;
+    if (time < last_time_) broken_ = true;
+    last_time_ = time;
+    if (event.size() > 5 && event.compare(0, 5, "done ") == 0) {
+      const std::string_view name = event.substr(5, event.find(' ', 5) - 5);
+      if (name == "main") ++main_done_;
+      for (const std::string& seen : done_) broken_ = broken_ || seen == name;
+      done_.emplace_back(name);
+    }
+  }
+
+  /// The end of the run: its loop error, if any, counts as a line.
+  void finish(const RunResult& run) {
+    if (run.loop_error) {
+      mix(*run.loop_error);
+      broken_ = broken_ || invariants_;
+    }
+    if (invariants_ && !run.deadlock && main_done_ != 1) broken_ = true;
+  }
+
+  [[nodiscard]] std::uint64_t hash() const noexcept { return hash_; }
+  [[nodiscard]] bool broken() const noexcept { return broken_; }
+
+ private:
+  // Multiply-xor over 8-byte words: a line costs a few multiplications.
+  void mix(std::uint64_t word) noexcept {
+    hash_ = (hash_ ^ word) * 0x9E3779B97F4A7C15ULL;
+    hash_ ^= hash_ >> 29;
+  }
+  void mix(std::string_view text) noexcept {
+    std::size_t i = 0;
+    for (; i + 8 <= text.size(); i += 8) {
+      std::uint64_t word = 0;
+      std::memcpy(&word, text.data() + i, 8);
+      mix(word);
+    }
+    std::uint64_t tail = 0;
+    if (i < text.size()) std::memcpy(&tail, text.data() + i, text.size() - i);
+    mix(tail ^ (static_cast<std::uint64_t>(text.size()) << 56));
+  }
+
+  bool invariants_;
+  std::uint64_t hash_ = 0x243F6A8885A308D3ULL;
+  bool broken_ = false;
+  double last_time_ = 0.0;
+  int main_done_ = 0;
+  std::vector<std::string> done_;
+};
+
+RunOptions seeded_sim(const PropertyOptions& options) {
+  RunOptions run;
+  run.loop = LoopKind::sim;
+  run.seed = options.seed;
+  run.sim_choices = true;
+  return run;
+}
+
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
@@ -174,6 +246,70 @@ CheckResult check_property(Property property, const Scenario& scenario, const Pr
     case Property::conformance: return check_conformance(scenario, options);
   }
   return {};
+}
+
+namespace {
+
+/// check_properties on a compiled scenario; `tree` is its tree when the caller has one,
+/// else it is made when a property needs it (a full re-run, the oracle's file).
+std::vector<CheckResult> check_compiled(std::span<const Property> properties, const Program& program,
+                                        const Scenario* tree, const PropertyOptions& options) {
+  std::optional<Scenario> made;
+  const auto scenario = [&]() -> const Scenario& {
+    if (tree != nullptr) return *tree;
+    if (!made) made = to_scenario(program);
+    return *made;
+  };
+  const auto wants = [&](Property p) { return std::find(properties.begin(), properties.end(), p) != properties.end(); };
+  const bool determinism = wants(Property::determinism);
+  const bool invariants = wants(Property::invariants);
+  std::optional<CheckResult> determinism_result;
+  std::optional<CheckResult> invariants_result;
+  if (determinism || invariants) {
+    const RunOptions run = seeded_sim(options);
+    StreamCheck first(invariants);
+    first.finish(run_program(program, run, &first));
+    if (invariants) {
+      // A broken rule is run again in full for the message; should that run keep the
+      // rules, the two runs differed.
+      invariants_result = first.broken() ? check_invariants(scenario(), options) : CheckResult{};
+      if (first.broken() && !invariants_result->failed()) {
+        invariants_result = fail("a run broke an invariant and the same run, repeated, did not (nondeterminism)\n" +
+                                 invariants_result->detail);
+      }
+    }
+    if (determinism) {
+      StreamCheck second(false);
+      second.finish(run_program(program, run, &second));
+      // Equal hashes: equal lines. Else the full check tells (times may differ below
+      // the six printed decimals and print the same).
+      determinism_result = first.hash() == second.hash() ? CheckResult{} : check_determinism(scenario(), options);
+    }
+  }
+  std::vector<CheckResult> results;
+  results.reserve(properties.size());
+  for (const Property property : properties) {
+    if (property == Property::determinism) {
+      results.push_back(*determinism_result);
+    } else if (property == Property::invariants) {
+      results.push_back(*invariants_result);
+    } else {
+      results.push_back(check_property(property, scenario(), options));
+    }
+  }
+  return results;
+}
+
+}  // namespace
+
+std::vector<CheckResult> check_properties(std::span<const Property> properties, const Scenario& scenario,
+                                          const PropertyOptions& options) {
+  return check_compiled(properties, compile(scenario), &scenario, options);
+}
+
+std::vector<CheckResult> check_properties(std::span<const Property> properties, const Program& program,
+                                          const PropertyOptions& options) {
+  return check_compiled(properties, program, nullptr, options);
 }
 
 OracleResult run_oracle(const std::string& oracle, const Scenario& scenario) {

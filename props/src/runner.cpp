@@ -10,6 +10,7 @@
 
 #include <memory>
 #include <type_traits>
+#include <typeinfo>
 
 namespace asim::props {
 
@@ -27,6 +28,12 @@ bool is_virtual_deadlock(const std::exception_ptr& error) {
 
 #ifdef ASIM_PROPS_HAVE_SIM
 bool is_sim_deadlock(const std::exception_ptr& error) {
+#if defined(__GLIBCXX__) && defined(__cpp_rtti)
+  // The exact class without a rethrow (a run that deadlocks ends here).
+  if (const std::type_info* type = error ? error.__cxa_exception_type() : nullptr) {
+    if (*type == typeid(sim::DeadlockError)) return true;
+  }
+#endif
   try {
     std::rethrow_exception(error);
   } catch (const sim::DeadlockError&) {

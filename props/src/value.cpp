@@ -4,6 +4,7 @@
 #include <asim/props/value.hpp>
 
 #include <charconv>
+#include <cstring>
 #include <typeinfo>
 
 namespace asim::props {
@@ -82,6 +83,10 @@ std::string exception_class(const std::exception_ptr& error) {
     if (*type == typeid(NameError)) return "NameError";
     if (*type == typeid(TypeError)) return "TypeError";
     if (*type == typeid(InvalidStateError)) return "InvalidStateError";
+    if (*type == typeid(RuntimeError)) return "RuntimeError";
+    if (*type == typeid(QueueEmpty)) return "QueueEmpty";
+    if (*type == typeid(QueueFull)) return "QueueFull";
+    if (*type == typeid(ValueError)) return "ValueError";
   }
 #endif
   try {
@@ -101,11 +106,19 @@ std::string exception_class(const std::exception_ptr& error) {
 
 std::string exception_text(const std::exception_ptr& error) {
 #if defined(__GLIBCXX__) && defined(__cpp_rtti)
-  // Only a ScenarioError's text needs the object (its message).
+  // Only a ScenarioError's text needs the object (its message): libstdc++'s
+  // exception_ptr holds the thrown object's address and nothing else.
   if (const std::type_info* type = error ? error.__cxa_exception_type() : nullptr) {
-    if (*type != typeid(ScenarioError) && (*type == typeid(CancelledError) || *type == typeid(TimeoutError) ||
-                                           *type == typeid(NameError) || *type == typeid(TypeError) ||
-                                           *type == typeid(InvalidStateError))) {
+    if (*type == typeid(ScenarioError)) {
+      static_assert(sizeof(std::exception_ptr) == sizeof(void*));
+      const void* object = nullptr;
+      std::memcpy(&object, &error, sizeof object);
+      return std::string("ScenarioError:") + static_cast<const ScenarioError*>(object)->what();
+    }
+    if (*type != typeid(ScenarioError) &&
+        (*type == typeid(CancelledError) || *type == typeid(TimeoutError) || *type == typeid(NameError) ||
+         *type == typeid(TypeError) || *type == typeid(InvalidStateError) || *type == typeid(RuntimeError) ||
+         *type == typeid(QueueEmpty) || *type == typeid(QueueFull) || *type == typeid(ValueError))) {
       return exception_class(error);
     }
   }

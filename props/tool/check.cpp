@@ -5,6 +5,7 @@
 
 #include <asim/props/generators.hpp>
 #include <asim/props/properties.hpp>
+#include <asim/props/shrink.hpp>
 
 #include <fmt/format.h>
 
@@ -14,6 +15,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -37,9 +39,7 @@ struct CheckConfig {
   std::size_t max_shrink_checks = 400;
 };
 
-/// Guards rapidcheck generation (its implicit parameters are not meant for threads)
-/// and the output.
-std::mutex gen_mutex;
+/// Guards the output.
 std::mutex out_mutex;
 
 struct Counters {
@@ -57,7 +57,11 @@ class Progress {
  public:
   explicit Progress(std::uint64_t total) : total_(total), start_(std::chrono::steady_clock::now()) {}
 
-  [[nodiscard]] static bool enabled() { return ::isatty(2) != 0; }
+  /// Asked once, not once per scenario (a system call each time).
+  [[nodiscard]] static bool enabled() {
+    static const bool terminal = ::isatty(2) != 0;
+    return terminal;
+  }
 
   void show(const Counters& c) const {
     if (!enabled()) return;
@@ -91,48 +95,39 @@ class Progress {
   std::chrono::steady_clock::time_point start_;
 };
 
+/// `text` as one shell word: as it is when it is plain, else in single quotes.
+std::string shell_word(const std::string& text) {
+  const bool plain = !text.empty() && text.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                                             "0123456789_-./:=+,@%") == std::string::npos;
+  if (plain) return text;
+  std::string out = "'";
+  for (const char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
 std::string replay_line(const CheckConfig& config, std::uint64_t seed, props::Property property) {
   std::string line = fmt::format("{} check --seeds {}:{} --property {} --size {}", program_path, seed, seed + 1,
                                  props::property_name(property), config.gen.size);
   if (config.gen.coarse) line += " --coarse";
-  if (!config.property_options.oracle.empty()) line += fmt::format(" --oracle {}", config.property_options.oracle);
+  if (!config.property_options.oracle.empty()) {
+    line += fmt::format(" --oracle {}", shell_word(config.property_options.oracle));
+  }
   return line;
 }
 
-/// Greedy shrinking: take the first simpler scenario that still fails, until none does.
+/// Shrinks the failing scenario of `seed` through the choices it was built from (see
+/// props/shrink.hpp); `result` becomes the shrunk scenario's failure.
 props::Scenario shrink(const CheckConfig& config, std::uint64_t seed, props::Property property,
                        props::CheckResult& result) {
-  std::unique_lock<std::mutex> lock(gen_mutex);
-  rc::Shrinkable<props::Scenario> current = props::generate_shrinkable(seed, config.gen);
-  lock.unlock();
-  std::size_t checks = 0;
-  bool progressed = true;
-  while (progressed && checks < config.max_shrink_checks) {
-    progressed = false;
-    lock.lock();
-    rc::Seq<rc::Shrinkable<props::Scenario>> candidates = current.shrinks();
-    lock.unlock();
-    while (checks < config.max_shrink_checks) {
-      lock.lock();
-      rc::Maybe<rc::Shrinkable<props::Scenario>> next = candidates.next();
-      if (!next) {
-        lock.unlock();
-        break;
-      }
-      props::Scenario candidate = next->value();
-      lock.unlock();
-      ++checks;
-      props::CheckResult r = props::check_property(property, candidate, config.property_options);
-      if (r.failed()) {
-        current = std::move(*next);
-        result = std::move(r);
-        progressed = true;
-        break;
-      }
-    }
-  }
-  lock.lock();
-  return current.value();
+  props::Choices choices;
+  (void)props::generate(seed, config.gen, &choices);
+  const std::function<bool(const props::Scenario&)> fails = [&](const props::Scenario& candidate) {
+    props::CheckResult r = std::move(props::check_properties({&property, 1}, candidate, config.property_options)[0]);
+    if (!r.failed()) return false;
+    result = std::move(r);
+    return true;
+  };
+  return props::shrink_choices(choices, config.gen, fails, config.max_shrink_checks).scenario;
 }
 
 void report_failure(const CheckConfig& config, std::uint64_t seed, props::Property property,
@@ -156,17 +151,15 @@ void report_failure(const CheckConfig& config, std::uint64_t seed, props::Proper
 }
 
 void check_seed(const CheckConfig& config, std::uint64_t seed, Counters& counters) {
-  props::Scenario scenario;
-  {
-    std::lock_guard<std::mutex> lock(gen_mutex);
-    scenario = props::generate(seed, config.gen);
-  }
+  const props::Program program = props::generate_program(seed, config.gen);
   props::PropertyOptions options = config.property_options;
   options.seed = seed;
   bool any_fail = false;
   bool any_skip = false;
-  for (props::Property property : config.properties) {
-    props::CheckResult result = props::check_property(property, scenario, options);
+  std::vector<props::CheckResult> results = props::check_properties(config.properties, program, options);
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    const props::Property property = config.properties[i];
+    props::CheckResult& result = results[i];
     if (result.status == props::CheckResult::Status::skip) {
       any_skip = true;
       if (result.detail.find("tie") != std::string::npos) ++counters.skipped_ties;

@@ -92,18 +92,21 @@ CallbackPool& CallbackPool::of(const CallbackNode& node) noexcept {
   return *reinterpret_cast<const SlabHeader*>(slab)->pool;
 }
 
-// Carves a new slab into blocks of one size and puts them on that size's free list,
-// first block first, so consecutive acquisitions walk the slab forwards.
+// Carves the next block of its size's current slab (a new slab once that one is used
+// up), so consecutive acquisitions walk a slab forwards and a short-lived loop that
+// schedules a few callbacks constructs a few nodes, not a slab's 254.
 void CallbackPool::grow(bool large) {
-  auto* slab = static_cast<std::byte*>(take_slab());
-  const std::size_t block = large ? CallbackNode::large_block : CallbackNode::small_block;
-  Runnable*& head = large ? free_large_ : free_small_;
-  for (std::size_t offset = slab_size - block; offset >= slab_header_size; offset -= block) {
-    auto* node = ::new (slab + offset) CallbackNode();
-    node->large_ = large;
-    node->next_ = head;
-    head = node;
+  std::byte*& next = large ? carve_large_ : carve_small_;
+  std::byte*& end = large ? carve_large_end_ : carve_small_end_;
+  if (next == end) {
+    auto* slab = static_cast<std::byte*>(take_slab());
+    next = slab + slab_header_size;
+    end = slab + slab_size;
   }
+  auto* node = ::new (next) CallbackNode();
+  node->large_ = large;
+  next += large ? CallbackNode::large_block : CallbackNode::small_block;
+  (large ? free_large_ : free_small_) = node;
 }
 
 void* CallbackPool::take_slab() {

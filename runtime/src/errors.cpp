@@ -6,6 +6,7 @@
 #include <asim/streams_errors.hpp>
 
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <typeinfo>
 
@@ -178,6 +179,13 @@ bool is_cancelled_error(const std::exception_ptr& error) noexcept {
         *type == typeid(ExceptionGroup)) {
       return false;
     }
+    // Any other class (a user's error): ask the type info what `catch (const
+    // CancelledError&)` would ask the unwinder, on the thrown object itself, which
+    // libstdc++'s exception_ptr holds (and nothing else).
+    static_assert(sizeof(std::exception_ptr) == sizeof(void*));
+    void* object = nullptr;
+    std::memcpy(&object, &error, sizeof object);
+    return typeid(CancelledError).__do_catch(type, &object, 1);
   }
 #endif
   try {

@@ -83,6 +83,20 @@ expect(0 stdout "seed 3 passes" demo stale_cache --seed 3 --fixed)
 expect(0 stdout "^checked 5 scenarios \\(seeds 0:5; determinism, invariants\\): 5 passed, 0 failed" check --seeds 0:5)
 expect(0 stdout "^\\{\"version\": ?1" gen --seed 7 --size 12)
 
+# A runner that differs from asim on `cancel` lines only (asim itself, through sed): the
+# failure is shrunk to the two statements that make a thing and cancel it, written to
+# --out, and its replay line (the runner quoted) finds it again.
+file(WRITE ${WORK_DIR}/tampered_runner.sh "\"${ASIM}\" run \"$1\" | sed 's/ cancel / CANCEL /'\n")
+set(tampered "sh ${WORK_DIR}/tampered_runner.sh")
+set(shrunk_failure "FAIL seed 2 property conformance\n.*shrunk scenario \\(2 statements\\): [^\n]*asim-failure-conformance-2.json\n")
+expect(1 stdout "${shrunk_failure}replay: [^\n]* check --seeds 2:3 --property conformance --size 12 --oracle 'sh [^\n]*tampered_runner.sh'\n.*1 failed"
+       check --seeds 2:3 --oracle ${tampered})
+expect(1 stdout "${shrunk_failure}" check --seeds 2:3 --property conformance --size 12 --oracle ${tampered})
+file(READ ${WORK_DIR}/asim-failure-conformance-2.json shrunk_json)
+if(NOT shrunk_json MATCHES "\"do\": ?\"cancel\"")
+  set(failures "${failures}\nthe shrunk failure lost its cancel:\n${shrunk_json}")
+endif()
+
 # README's generated scenario is a valid program: no NameError anywhere in its run.
 execute_process(COMMAND ${ASIM} gen --seed 7 --size 12 OUTPUT_FILE ${WORK_DIR}/gen7.json)
 execute_process(COMMAND ${ASIM} run ${WORK_DIR}/gen7.json RESULT_VARIABLE status OUTPUT_VARIABLE out)

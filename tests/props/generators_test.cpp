@@ -7,6 +7,7 @@
 #include <rapidcheck/gtest.h>
 
 #include <cmath>
+#include <filesystem>
 #include <set>
 #include <string>
 
@@ -47,6 +48,68 @@ TEST(Generators, TheSameSeedGivesTheSameScenario) {
     EXPECT_EQ(to_json(generate(seed)), to_json(generate(seed))) << seed;
   }
   EXPECT_NE(to_json(generate(1)), to_json(generate(2)));
+}
+
+TEST(Generators, RecordedChoicesReplayToTheSameScenario) {
+  for (std::uint64_t seed = 0; seed < 50; ++seed) {
+    Choices choices;
+    const Scenario scenario = generate(seed, GenOptions{}, &choices);
+    EXPECT_FALSE(choices.empty());
+    Choices used;
+    EXPECT_EQ(replay(choices, GenOptions{}, &used), scenario) << seed;
+    EXPECT_EQ(used, choices) << seed;
+  }
+}
+
+TEST(Generators, ASeedsProgramRunsAsItsCompiledTreeDoes) {
+  for (int size : {12, 30}) {
+    GenOptions options;
+    options.size = size;
+    for (std::uint64_t seed = 0; seed < 150; ++seed) {
+      RunOptions run;
+      run.seed = seed;
+      run.sim_choices = true;
+      const Program program = generate_program(seed, options);
+      const Scenario tree = generate(seed, options);
+      EXPECT_EQ(to_scenario(program), tree) << seed;
+      EXPECT_EQ(format_trace(run_program(program, run).lines), format_trace(run_scenario(tree, run).lines))
+          << "seed " << seed << " size " << size;
+    }
+  }
+}
+
+TEST(Generators, ToScenarioGivesTheTreeOfACompiledScenarioBack) {
+  for (std::uint64_t seed = 0; seed < 100; ++seed) {
+    const Scenario tree = generate(seed);
+    EXPECT_EQ(to_scenario(compile(tree)), tree) << seed;
+  }
+  int examples = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(ASIM_PROPS_EXAMPLES)) {
+    if (entry.path().extension() != ".json") continue;
+    const Scenario tree = load_scenario(entry.path().string());
+    EXPECT_EQ(to_scenario(compile(tree)), tree) << entry.path();
+    ++examples;
+  }
+  EXPECT_GT(examples, 10);
+}
+
+TEST(Generators, NoChoicesBuildTheSimplestScenario) {
+  // Every pick at its lower bound: one statement, the first kind (log).
+  const Scenario scenario = replay({});
+  ASSERT_EQ(scenario.main.size(), 1U);
+  EXPECT_EQ(scenario.main[0].op, Op::log);
+}
+
+TEST(Generators, AReplayedOffsetBeyondItsPickWrapsAround) {
+  // The first two picks choose main's length in [1, size]: offsets wrap modulo size.
+  GenOptions options;
+  options.size = 4;
+  Choices used;
+  const Scenario scenario = replay({6, 5}, options, &used);
+  EXPECT_EQ(scenario.main.size(), 3U);  // max(1 + 6 % 4, 1 + 5 % 4)
+  ASSERT_GE(used.size(), 2U);
+  EXPECT_EQ(used[0], 2U);
+  EXPECT_EQ(used[1], 1U);
 }
 
 TEST(Generators, ABroadMixOfStatementsAppearsOverAFewHundredSeeds) {

@@ -117,6 +117,28 @@ TEST(Properties, AFailingRunnerIsAFailureAndAnExitThreeIsASkip) {
   EXPECT_EQ(check_property(Property::conformance, scenario, options).status, CheckResult::Status::fail);
 }
 
+TEST(Properties, CheckedTogetherThePropertiesGiveWhatEachCheckGives) {
+  const std::vector<Property> properties = {Property::invariants, Property::determinism, Property::conformance};
+  PropertyOptions options;
+  options.oracle = "sh -c 'exit 1'";  // a failing runner: conformance fails, the others pass
+  for (std::uint64_t seed = 0; seed < 60; ++seed) {
+    options.seed = seed;
+    const Scenario scenario = generate(seed);
+    for (const std::vector<CheckResult>& together : {check_properties(properties, generate_program(seed), options),
+                                                     check_properties(properties, scenario, options)}) {
+      ASSERT_EQ(together.size(), properties.size());
+      for (std::size_t i = 0; i < properties.size(); ++i) {
+        const CheckResult alone = check_property(properties[i], scenario, options);
+        EXPECT_EQ(together[i].status, alone.status) << "seed " << seed << " " << property_name(properties[i]);
+        EXPECT_EQ(together[i].detail, alone.detail) << "seed " << seed << " " << property_name(properties[i]);
+      }
+      EXPECT_TRUE(together[0].passed());
+      EXPECT_TRUE(together[1].passed());
+      EXPECT_TRUE(together[2].failed());
+    }
+  }
+}
+
 TEST(Properties, NamesRoundTrip) {
   for (Property p : {Property::determinism, Property::sim_vs_real, Property::invariants, Property::conformance}) {
     EXPECT_EQ(property_from_name(property_name(p)), p);

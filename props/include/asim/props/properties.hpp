@@ -8,8 +8,10 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace asim::props {
 
@@ -54,6 +56,20 @@ struct PropertyOptions {
 /// Checks `property` on `scenario`.
 [[nodiscard]] CheckResult check_property(Property property, const Scenario& scenario,
                                          const PropertyOptions& options = {});
+
+/// Checks each of `properties` on `scenario`, with the results check_property gives,
+/// in the same order, sharing the work: the scenario is compiled once; simulated runs
+/// are compared by a hash of their lines (a pair that differs is run again in full,
+/// for the difference or for lines whose times differ below the printed precision);
+/// determinism's first run is also the run invariants checks (the same seed and
+/// options), its rules applied line by line as the run goes (a broken one is run
+/// again in full for the message). What `asim check` calls for every seed.
+[[nodiscard]] std::vector<CheckResult> check_properties(std::span<const Property> properties, const Scenario& scenario,
+                                                        const PropertyOptions& options = {});
+/// The same on a compiled scenario (generate_program's): the tree is made from it
+/// (to_scenario) only when a property needs it.
+[[nodiscard]] std::vector<CheckResult> check_properties(std::span<const Property> properties, const Program& program,
+                                                        const PropertyOptions& options = {});
 
 /// Output of the Python runner for a scenario.
 struct OracleResult {

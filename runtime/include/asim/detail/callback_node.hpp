@@ -207,6 +207,11 @@ class CallbackPool {
   EventLoop* loop_;
   Runnable* free_small_ = nullptr;
   Runnable* free_large_ = nullptr;
+  // The part of the current slab of each size not yet carved into nodes.
+  std::byte* carve_small_ = nullptr;
+  std::byte* carve_small_end_ = nullptr;
+  std::byte* carve_large_ = nullptr;
+  std::byte* carve_large_end_ = nullptr;
   void* chunks_ = nullptr;  // singly linked through each chunk's first slab header
   void* next_spare_ = nullptr;
   std::size_t spare_slabs_ = 0;

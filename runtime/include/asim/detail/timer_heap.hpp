@@ -9,6 +9,8 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <new>
+#include <type_traits>
 #include <vector>
 
 namespace asim::detail {
@@ -90,7 +92,7 @@ class TimerHeap {
   template <class Fn>
   void for_each(Fn fn) const {
     for (const Entry& entry : front_) fn(entry);
-    for (const std::vector<Entry>& bucket : buckets_) {
+    for (const Bucket& bucket : buckets_) {
       for (const Entry& entry : bucket) fn(entry);
     }
   }
@@ -124,7 +126,7 @@ class TimerHeap {
   void settle() {
     if (!front_.empty()) return;
     const unsigned lowest = static_cast<unsigned>(__builtin_ctzll(occupied_)) + 1U;
-    std::vector<Entry>& source = buckets_[lowest];
+    Bucket& source = buckets_[lowest];
     std::uint64_t minimum = ordered(source.front().when);
     for (const Entry& entry : source) minimum = std::min(minimum, ordered(entry.when));
     last_ = minimum;
@@ -145,24 +147,74 @@ class TimerHeap {
   // Which bucket a timer lands in depends on how the clock's bits change, so buckets
   // are first used one by one as time passes; a little room in each up front keeps
   // a loop that arms one timer at a time from ever allocating after its first.
+  /// The first room of the front and of every bucket, carved from one block: a fresh
+  /// loop's first timer costs one allocation, not 65 (a loop per run of a scenario
+  /// makes this show). Growth past that room comes from the heap as usual; handing a
+  /// carved piece back frees nothing (the block goes with the heap).
+  struct Room {
+    Room() = default;
+    Room(const Room&) = delete;
+    Room& operator=(const Room&) = delete;
+    ~Room() { ::operator delete(block); }  // unsized: clang needs -fsized-deallocation for the other
+    Entry* block = nullptr;
+    Entry* next = nullptr;
+    Entry* end = nullptr;
+  };
+  struct RoomAllocator {
+    using value_type = Entry;
+    using propagate_on_container_move_assignment = std::true_type;
+    template <class U>
+    struct rebind {
+      using other = RoomAllocator;  // only ever Entry
+    };
+    Room* room = nullptr;  // nullptr: the heap only
+    Entry* allocate(std::size_t n) {
+      if (room != nullptr && static_cast<std::size_t>(room->end - room->next) >= n) {
+        Entry* piece = room->next;
+        room->next += n;
+        return piece;
+      }
+      return static_cast<Entry*>(::operator new(n * sizeof(Entry)));
+    }
+    void deallocate(Entry* entries, std::size_t /*n*/) noexcept {
+      const auto at = reinterpret_cast<std::uintptr_t>(entries);
+      if (room != nullptr && at >= reinterpret_cast<std::uintptr_t>(room->block) &&
+          at < reinterpret_cast<std::uintptr_t>(room->end)) {
+        return;
+      }
+      ::operator delete(entries);
+    }
+    friend bool operator==(const RoomAllocator& a, const RoomAllocator& b) noexcept { return a.room == b.room; }
+  };
+  using Bucket = std::vector<Entry, RoomAllocator>;
+
   void reserve_buckets() {
+    constexpr std::size_t entries = initial_room * bucket_count;  // the front and buckets 1..64
+    room_.block = static_cast<Entry*>(::operator new(entries * sizeof(Entry)));
+    room_.next = room_.block;
+    room_.end = room_.block + entries;
+    front_ = Bucket(RoomAllocator{&room_});
     front_.reserve(initial_room);
-    for (unsigned bucket = 1; bucket < bucket_count; ++bucket) buckets_[bucket].reserve(initial_room);
+    for (unsigned bucket = 1; bucket < bucket_count; ++bucket) {
+      buckets_[bucket] = Bucket(RoomAllocator{&room_});
+      buckets_[bucket].reserve(initial_room);
+    }
     reserved_ = true;
   }
   static constexpr std::size_t initial_room = 4;
 
   template <class Pred>
-  static std::size_t filter(std::vector<Entry>& entries, Pred& drop) {
+  static std::size_t filter(Bucket& entries, Pred& drop) {
     entries.erase(std::remove_if(entries.begin(), entries.end(), [&drop](const Entry& entry) { return drop(entry); }),
                   entries.end());
     return entries.size();
   }
 
-  std::vector<Entry> front_;
-  std::array<std::vector<Entry>, bucket_count> buckets_;  // [0] unused: the front is bucket 0
-  std::uint64_t occupied_ = 0;                            // bit b-1 set: bucket b is not empty
-  std::uint64_t last_ = 0;                                // the last minimum taken, as a key
+  Room room_;  // before the buckets: it outlives them
+  Bucket front_;
+  std::array<Bucket, bucket_count> buckets_;  // [0] unused: the front is bucket 0
+  std::uint64_t occupied_ = 0;                // bit b-1 set: bucket b is not empty
+  std::uint64_t last_ = 0;                    // the last minimum taken, as a key
   std::size_t size_ = 0;
   bool reserved_ = false;
 };
