@@ -201,10 +201,10 @@ std::string Network::describe(const Pipe& pipe, int kind, std::size_t bytes) {
          std::to_string(pipe.connection);
 }
 
-void Network::send(const std::shared_ptr<Pipe>& pipe, int kind, std::string data) {
+void Network::send(const std::shared_ptr<Pipe>& pipe, int kind, std::string data, std::int64_t departure_ns) {
   static constexpr const char* kinds[] = {"data", "eof", "reset"};
-  const std::int64_t now = events_->time_ns();
-  std::int64_t arrival = now + latency_ns(*pipe->from, *pipe->to, pipe->connection, kinds[kind]);
+  const std::int64_t departure = departure_ns < 0 ? events_->time_ns() : departure_ns;
+  std::int64_t arrival = departure + latency_ns(*pipe->from, *pipe->to, pipe->connection, kinds[kind]);
   if (!pipe->segments.empty() && pipe->segments.back().arrival_ns > arrival) {
     arrival = pipe->segments.back().arrival_ns;  // TCP: never overtakes an earlier segment
   }
@@ -212,7 +212,7 @@ void Network::send(const std::shared_ptr<Pipe>& pipe, int kind, std::string data
     loop_->record_network(describe(*pipe, kind, data.size()) + " sent, arrives at " +
                           std::to_string(double(arrival) * 1e-9));
   }
-  pipe->segments.push_back(Segment{static_cast<Segment::Kind>(kind), std::move(data), arrival});
+  pipe->segments.push_back(Segment{static_cast<Segment::Kind>(kind), std::move(data), arrival, departure});
   if (!pipe->armed && !pipe->held) arm(pipe);
 }
 
@@ -243,6 +243,11 @@ void Network::deliver(const std::shared_ptr<Pipe>& pipe) {
       }
       return;
     }
+    if (pipe->flow) {
+      // A paused reader takes nothing: the segments stay in flight until resume_reading.
+      auto receiver = pipe->receiver.lock();
+      if (receiver && receiver->holds_segments()) return;
+    }
     if (!crash_plans_.empty()) {
       const Segment& head = pipe->segments.front();
       if (maybe_crash(*pipe->to, describe(*pipe, head.kind, head.bytes.size()))) continue;  // now dropped
@@ -258,8 +263,10 @@ void Network::deliver(const std::shared_ptr<Pipe>& pipe) {
       HostScope scope(*pipe->to);
       receiver->receive(segment);
     }
+    if (pipe->flow && segment.kind == Segment::data) landed(*pipe, segment.bytes.size());
   }
-  if (!pipe->segments.empty()) arm(pipe);
+  // A callback above may have sent on this pipe and armed it already.
+  if (!pipe->segments.empty() && !pipe->armed) arm(pipe);
 }
 
 // -- connections and listeners ---------------------------------------------------

@@ -25,6 +25,7 @@ struct Segment {
   Kind kind = data;
   std::string bytes;
   std::int64_t arrival_ns = 0;
+  std::int64_t departure_ns = 0;  // when it has left the sender (after its turn on the link)
 };
 
 /// One direction of a connection: its segments in flight, in order.
@@ -33,7 +34,12 @@ struct Pipe {
   Host* to = nullptr;
   std::uint64_t connection = 0;
   std::weak_ptr<SimTransport> receiver;
+  std::weak_ptr<SimTransport> sender;
   std::deque<Segment> segments;
+  // Flow control (a link with a bandwidth): data bytes sent and not yet taken by the
+  // receiver; the sender's write buffer.
+  std::size_t in_flight = 0;
+  bool flow = false;
   bool armed = false;  // a delivery callback is scheduled
   bool held = false;   // held by a partition until heal()
 };
@@ -53,12 +59,17 @@ class SimTransport final : public FlowControl<Transport>, public std::enable_sha
     out_->from = &host;
     out_->to = &peer_host;
     out_->connection = connection;
+    out_->flow = network.link_options().bandwidth > 0;
     if (server_) server_->attach();
   }
 
   static void connect(const std::shared_ptr<SimTransport>& a, const std::shared_ptr<SimTransport>& b) {
     a->out_->receiver = b;
     b->out_->receiver = a;
+    a->out_->sender = a;
+    b->out_->sender = b;
+    a->in_ = b->out_;
+    b->in_ = a->out_;
   }
 
   // asyncio: _SelectorSocketTransport.__init__'s three call_soons, in order.
@@ -94,12 +105,18 @@ class SimTransport final : public FlowControl<Transport>, public std::enable_sha
     if (closing_ || !paused_) return;
     paused_ = false;
     flush();
+    resume_incoming();
   }
 
   void write(std::string_view data) override {
     if (eof_sent_) throw RuntimeError("Cannot call write() after write_eof()");
     if (data.empty() || lost_scheduled_) return;
-    network_->send(out_, Segment::data, std::string(data));
+    if (!out_->flow) {
+      network_->send(out_, Segment::data, std::string(data));
+      return;
+    }
+    network_->transmit(out_, data);
+    maybe_pause_protocol();
   }
   void write_eof() override {
     if (closing_ || eof_sent_) return;
@@ -107,8 +124,9 @@ class SimTransport final : public FlowControl<Transport>, public std::enable_sha
     network_->send(out_, Segment::eof, {});
   }
   [[nodiscard]] bool can_write_eof() const noexcept override { return true; }
-  // Writes never block: the simulated socket has no send buffer, drain() never waits.
-  [[nodiscard]] std::size_t get_write_buffer_size() const noexcept override { return 0; }
+  // Bytes written and not yet taken by the peer's transport (always 0 on a link
+  // without bandwidth: writes never block there).
+  [[nodiscard]] std::size_t get_write_buffer_size() const noexcept override { return out_->in_flight; }
   void set_write_buffer_limits(std::optional<std::size_t> high, std::optional<std::size_t> low) override {
     FlowControl::set_write_buffer_limits(high, low);
   }
@@ -127,6 +145,7 @@ class SimTransport final : public FlowControl<Transport>, public std::enable_sha
     if (lost_scheduled_) return;
     closing_ = true;
     eof_sent_ = true;
+    drop_unsent();
     network_->send(out_, Segment::reset, {});
     schedule_connection_lost(nullptr);
   }
@@ -148,6 +167,7 @@ class SimTransport final : public FlowControl<Transport>, public std::enable_sha
     closing_ = true;
     eof_sent_ = true;
     pending_.clear();
+    drop_unsent();
     network_->send(out_, Segment::reset, {});
     schedule_connection_lost(make_os_error(ECONNABORTED, "Software caused connection abort"));
   }
@@ -172,8 +192,19 @@ class SimTransport final : public FlowControl<Transport>, public std::enable_sha
     }
   }
 
+  // Flow control (sim_transport_flow.cpp).
+  /// True while arriving segments must wait in flight: reading is paused (the
+  /// receiver's window is closed).
+  [[nodiscard]] bool holds_segments() const noexcept { return paused_ && !closing_ && !lost_scheduled_; }
+  /// The peer's transport took bytes of ours: resume the protocol at the low-water mark.
+  void on_delivered();
+
  private:
   [[nodiscard]] BaseProtocol* flow_protocol() const noexcept override { return protocol_.get(); }
+  /// Reading resumed: what waits in flight comes in.
+  void resume_incoming();
+  /// An abort or a crash: the segments still waiting for the link never leave.
+  void drop_unsent();
 
   // Delivers what arrived while not reading, then a pending EOF.
   void flush() {
@@ -210,6 +241,8 @@ class SimTransport final : public FlowControl<Transport>, public std::enable_sha
   SocketAddress sockname_;
   SocketAddress peername_;
   std::shared_ptr<Pipe> out_;
+  // The peer's out_: what is still in flight to us outlives the peer's transport.
+  std::shared_ptr<Pipe> in_;
   std::string pending_;
   bool started_ = false;
   bool paused_ = false;

@@ -8,6 +8,7 @@
 #include <asim/server.hpp>
 #include <asim/task.hpp>
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -37,6 +38,17 @@ struct LinkOptions {
   /// datagrams also arrive out of order.
   double datagram_loss_probability = 0.05;
   double datagram_duplicate_probability = 0.02;
+  /// Bytes per second a link carries in each direction; 0 (the default) is the ideal
+  /// link of before: writes never block and a paused reader's transport buffers what
+  /// arrives. With a bandwidth, connections made from then on have flow control: a
+  /// write is cut into segments of at most `max_segment_size` bytes, each occupies the
+  /// link for size / bandwidth seconds behind every earlier segment of that direction
+  /// (of any connection between the two hosts), and its bytes stay in the sender's
+  /// write buffer until the receiving transport takes them, so drain() waits as on a
+  /// socket; a receiver whose reading is paused leaves segments in flight. Loopback
+  /// connections have no bandwidth limit but the same buffer accounting.
+  double bandwidth = 0.0;
+  std::size_t max_segment_size = 65536;
 };
 
 /// One simulated machine: a name, an address, its tasks, listeners and connections.
@@ -113,7 +125,12 @@ class HostScope {
 ///   now + base + a chosen extra latency, never before an earlier segment of that
 ///   direction (TCP order). With zero latency a segment is a call_soon, which gives
 ///   CPython's event order over loopback.
-/// - Writes never block (no send buffer, drain returns at once).
+/// - With `LinkOptions::bandwidth` 0 writes never block (drain returns at once). With a
+///   bandwidth, bytes occupy the link in turn and count in the sender's write buffer
+///   until the receiving transport takes them: above the high-water mark the protocol
+///   is paused (drain() waits) until the buffer falls to the low one, as asyncio's
+///   transports do; a reader paused above 2 x its limit takes nothing, so its peer's
+///   drain() waits too. The receipt reaches the sender at once (no ACK latency).
 /// - A partition holds segments (TCP retransmits) until healed; a connect across a
 ///   partition, or to a host that is down, retries SYNs at 1, 3, 7, 15, 31, 63 s and
 ///   then raises TimeoutError (ETIMEDOUT), as Linux does.
@@ -190,7 +207,12 @@ class Network final : public asim::Network {
   // Used by transports, listeners and HostScope.
   [[nodiscard]] SimLoop& loop() const noexcept { return *loop_; }
   [[nodiscard]] EventLoop& event_loop() const noexcept { return *events_; }
-  void send(const std::shared_ptr<Pipe>& pipe, int kind, std::string data);
+  /// Queues a segment that leaves at `departure_ns` (-1: now) and arrives after its latency.
+  void send(const std::shared_ptr<Pipe>& pipe, int kind, std::string data, std::int64_t departure_ns = -1);
+  /// Flow control: cuts `data` into segments that occupy the link in turn and sends them.
+  void transmit(const std::shared_ptr<Pipe>& pipe, std::string_view data);
+  /// Flow control: the receiver of `pipe` reads again; deliver what waits.
+  void resume_delivery(const std::shared_ptr<Pipe>& pipe);
   void listen(Host& host, std::uint16_t port, const std::shared_ptr<Server>& server);
   void unlisten(Host& host, std::uint16_t port) noexcept;
   [[nodiscard]] std::uint64_t next_connection_id() noexcept { return next_connection_id_++; }
@@ -211,6 +233,10 @@ class Network final : public asim::Network {
   void arm(const std::shared_ptr<Pipe>& pipe);
   [[nodiscard]] static std::string describe(const Pipe& pipe, int kind, std::size_t bytes);
   void deliver(const std::shared_ptr<Pipe>& pipe);
+  /// Flow control: a data segment of `bytes` reached the receiver of `pipe`.
+  static void landed(Pipe& pipe, std::size_t bytes);
+  /// How long `bytes` occupy a link of the configured bandwidth.
+  [[nodiscard]] std::int64_t occupancy_ns(std::size_t bytes) const noexcept;
   static Coro<void> accept(EventLoop& loop, std::shared_ptr<SimTransport> transport);
 
   SimLoop* loop_;
@@ -224,6 +250,8 @@ class Network final : public asim::Network {
   // Pipes with segments held by a partition, in the order they were held.
   std::vector<std::weak_ptr<Pipe>> held_;
   LinkOptions link_;
+  // When each directed link (from, to) is free again (bandwidth only); looked up, never iterated.
+  std::map<std::pair<const Host*, const Host*>, std::int64_t> link_free_ns_;
   std::uint64_t next_connection_id_ = 0;
   std::uint64_t delivered_ = 0;
   // Hosts the chooser may crash, with each one's chance and restart delay.
