@@ -286,7 +286,7 @@ Coro<std::pair<std::shared_ptr<Transport>, std::shared_ptr<Protocol>>> Network::
                        ") outside any host: run the code with Host::spawn or in a HostScope");
   }
   Host* server_host = resolve(*client_host, host);
-  if (server_host == nullptr) throw OSError(-2, "Name or service not known");
+  if (server_host == nullptr) throw GaiError(-2, "Name or service not known");
   // Over loopback both ends are 127.0.0.1, as on a real machine.
   const std::string& client_ip = is_local_name(host) ? loopback : client_host->address_;
   const std::string& server_ip = is_local_name(host) ? loopback : server_host->address_;
@@ -447,7 +447,7 @@ Network::create_datagram_endpoint(EventLoop& loop, DatagramProtocolFactory proto
   Host* remote_host = nullptr;
   if (options.remote_addr) {
     remote_host = resolve(*on, options.remote_addr->host);
-    if (remote_host == nullptr) throw OSError(-2, "Name or service not known");
+    if (remote_host == nullptr) throw GaiError(-2, "Name or service not known");
     remote = SocketAddress{is_local_name(options.remote_addr->host) ? loopback : remote_host->address_,
                            options.remote_addr->port, SocketAddress::Family::ipv4};
     if (is_local_name(options.remote_addr->host)) local_ip = loopback;
@@ -484,7 +484,7 @@ void Network::unbind_datagram(Host& host, std::uint16_t port, const SimDatagramT
 void Network::send_datagram(SimDatagramTransport& sender, const SocketAddress& target, std::string data) {
   Host& from = sender.host();
   Host* to = resolve(from, target.host);
-  if (to == nullptr) throw OSError(-2, "Name or service not known");
+  if (to == nullptr) throw GaiError(-2, "Name or service not known");
   ++datagrams_sent_;
   const bool trace = loop_->options().trace;
   const bool labels = loop_->options().label_choices || trace;

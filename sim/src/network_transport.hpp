@@ -109,7 +109,9 @@ class SimTransport final : public FlowControl<Transport>, public std::enable_sha
   }
 
   void write(std::string_view data) override {
-    if (eof_sent_) throw RuntimeError("Cannot call write() after write_eof()");
+    // asyncio: only write_eof() makes a write an error; after close or a lost
+    // connection writes are dropped.
+    if (write_eof_called_) throw RuntimeError("Cannot call write() after write_eof()");
     if (data.empty() || lost_scheduled_) return;
     if (!out_->flow) {
       network_->send(out_, Segment::data, std::string(data));
@@ -120,6 +122,7 @@ class SimTransport final : public FlowControl<Transport>, public std::enable_sha
   }
   void write_eof() override {
     if (closing_ || eof_sent_) return;
+    write_eof_called_ = true;
     eof_sent_ = true;
     network_->send(out_, Segment::eof, {});
   }
@@ -247,7 +250,8 @@ class SimTransport final : public FlowControl<Transport>, public std::enable_sha
   bool started_ = false;
   bool paused_ = false;
   bool closing_ = false;
-  bool eof_sent_ = false;
+  bool eof_sent_ = false;  // our FIN (or reset) is on its way
+  bool write_eof_called_ = false;
   bool eof_pending_ = false;
   bool lost_scheduled_ = false;
 };
