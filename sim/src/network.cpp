@@ -301,7 +301,23 @@ Coro<std::pair<std::shared_ptr<Transport>, std::shared_ptr<Protocol>>> Network::
   }
   auto found = server_host->servers_.find(port);
   std::shared_ptr<Server> server = found == server_host->servers_.end() ? nullptr : found->second.lock();
-  if (!server || !server->is_serving()) throw ConnectionRefusedError(ECONNREFUSED, failed);
+  if (!server || !server->is_serving()) {
+    // The SYN meets a closed port and a reset comes back: the connect fails when the
+    // reset arrives, as asyncio learns it from the poller (never inside the call).
+    const std::int64_t rtt = latency_ns(*client_host, *server_host, no_connection, "SYN") +
+                             latency_ns(*server_host, *client_host, no_connection, "RST");
+    Future<void> reset = loop.create_future<void>();
+    auto refuse = [reset]() mutable {
+      if (!reset.done()) reset.set_result();
+    };
+    if (rtt == 0) {
+      loop.call_soon(std::move(refuse));
+    } else {
+      loop.call_at_ns(loop.time_ns() + rtt, std::move(refuse));
+    }
+    co_await reset;
+    throw ConnectionRefusedError(ECONNREFUSED, failed);
+  }
 
   const std::uint64_t id = next_connection_id();
   if (loop_->options().trace) {

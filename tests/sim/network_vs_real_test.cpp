@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 
 #include "support/line_protocol.hpp"
+#include "support/stream_program_generator.hpp"
 #include "support/stream_programs.hpp"
+#include "runtime/stream_test_support.hpp"
 #include <asim/asim.hpp>
 #include <asim/sim/sim.hpp>
 
@@ -56,6 +58,63 @@ TEST(StreamProgramLineProtocol, LogsCPythonsEventsOnBothLoops) {
   const auto& cpython = asim::testing::line_protocol::cpython_events();
   EXPECT_EQ(*run_real(&asim::testing::line_protocol::exchange), cpython);
   EXPECT_EQ(*run_simulated(&asim::testing::line_protocol::exchange), cpython);
+}
+
+// Counts loop iterations while a connect is under way (as tests/support/python would:
+// a task that increments and yields with sleep(0)), for a refused and an accepted one.
+Coro<void> count_iterations(std::shared_ptr<int> count) {
+  while (true) {
+    ++*count;
+    co_await asim::sleep(0);
+  }
+}
+
+Coro<void> connect_iterations(Log log) {
+  asim::testing::RefusingPort nobody;
+  auto server = co_await asim::start_server(&asim::testing::echo_lines, "127.0.0.1", 0);
+  for (const std::uint16_t port : {nobody.port(), asim::testing::port_of(server)}) {
+    auto count = std::make_shared<int>(0);
+    auto counter = asim::create_task(count_iterations(count));
+    co_await asim::sleep(0);
+    *count = 0;
+    try {
+      auto streams = co_await asim::open_connection("127.0.0.1", port);
+      log->push_back("connected after " + std::to_string(*count));
+      streams.second->close();
+      co_await streams.second->wait_closed();
+    } catch (const asim::ConnectionRefusedError&) {
+      log->push_back("refused after " + std::to_string(*count));
+    }
+    counter.cancel();
+  }
+  server->close();
+  co_await server->wait_closed();
+}
+
+TEST(StreamProgramConnect, TakesCPythonsNumberOfLoopIterationsOnBothLoops) {
+  // python3: 2 iterations for a refused connect over loopback, 4 for an accepted one.
+  const std::vector<std::string> cpython = {"refused after 2", "connected after 4"};
+  EXPECT_EQ(*run_real(&connect_iterations), cpython);
+  EXPECT_EQ(*run_simulated(&connect_iterations), cpython);
+}
+
+namespace generated = asim::testing::stream_program_generator;
+
+Coro<void> generated_on_a_host(SimLoop& loop, std::vector<generated::Step> steps, Log log) {
+  co_await loop.network().add_host("local").spawn(generated::run(std::move(steps), log), "local.main");
+}
+
+TEST(GeneratedStreamPrograms, LogTheSameEventsOnRealLoopbackAndOnTheSimulatedNetwork) {
+  for (std::uint64_t seed = 0; seed < 150; ++seed) {
+    const std::vector<generated::Step> steps = generated::generate(seed);
+    auto real = std::make_shared<std::vector<std::string>>();
+    asim::run(generated::run(steps, real));
+    auto simulated = std::make_shared<std::vector<std::string>>();
+    SimLoop loop(seed, SimOptions::cpython());
+    loop.run_until_complete(generated_on_a_host(loop, steps, simulated));
+    EXPECT_EQ(*simulated, *real) << "seed " << seed << ", program:\n" << generated::describe(steps);
+    if (::testing::Test::HasFailure()) break;
+  }
 }
 
 }  // namespace
