@@ -143,13 +143,19 @@ class SimTransport final : public FlowControl<Transport>, public std::enable_sha
     closing_ = true;
     schedule_connection_lost(nullptr);
   }
-  // asyncio: abort; the peer sees a reset.
+  // asyncio: abort closes the socket at once, and Linux then sends a FIN, or a reset
+  // when received data was left unread (asyncio reads eagerly, so only while paused).
   void abort() override {
     if (lost_scheduled_) return;
     closing_ = true;
-    eof_sent_ = true;
+    const bool unread = has_unread_data();
     drop_unsent();
-    network_->send(out_, Segment::reset, {});
+    if (unread) {
+      network_->send(out_, Segment::reset, {});
+    } else if (!eof_sent_) {
+      network_->send(out_, Segment::eof, {});
+    }
+    eof_sent_ = true;
     schedule_connection_lost(nullptr);
   }
   // A connect cancelled before the transport started (asyncio: create_connection's
@@ -208,6 +214,8 @@ class SimTransport final : public FlowControl<Transport>, public std::enable_sha
   void resume_incoming();
   /// An abort or a crash: the segments still waiting for the link never leave.
   void drop_unsent();
+  /// Bytes that arrived and were not handed to the protocol (reading paused).
+  [[nodiscard]] bool has_unread_data() const noexcept;
 
   // Delivers what arrived while not reading, then a pending EOF.
   void flush() {

@@ -55,6 +55,18 @@ void SimTransport::resume_incoming() {
   if (in_ && in_->flow) network_->resume_delivery(in_);
 }
 
+bool SimTransport::has_unread_data() const noexcept {
+  if (!pending_.empty()) return true;
+  if (!in_ || !in_->flow) return false;
+  // With flow control a paused reader leaves arrived segments in the pipe.
+  const std::int64_t now = network_->event_loop().time_ns();
+  for (const Segment& segment : in_->segments) {
+    if (segment.arrival_ns > now) break;
+    if (segment.kind == Segment::data) return true;
+  }
+  return false;
+}
+
 void SimTransport::drop_unsent() {
   if (!out_->flow) return;
   // Segments whose turn on the link had not come yet: they never leave this host.

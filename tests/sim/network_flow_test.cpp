@@ -243,4 +243,43 @@ TEST(SimNetworkFlow, WithoutBandwidthAPausedReadersTransportBuffersEverything) {
   EXPECT_TRUE(progress->intact);
 }
 
+// A receiver that aborts while data it never read waits (reading paused): the peer
+// sees a reset, not a FIN.
+Coro<void> abort_with_unread(std::shared_ptr<StreamReader> reader, std::shared_ptr<StreamWriter> writer) {
+  co_await asim::sleep(0.5);  // 1 MiB arrives meanwhile; the reader pauses at 2 x limit
+  writer->transport().abort();
+  (void)reader;
+}
+
+Coro<void> write_to_an_aborting_reader(SimLoop& loop, std::shared_ptr<std::string> outcome) {
+  auto& network = loop.network();
+  network.add_host("web1");
+  network.add_host("db1");
+  auto server = network.host("db1").spawn([]() -> Coro<void> {
+    auto listening = co_await asim::start_server(&abort_with_unread, "0.0.0.0", 7000);
+    co_await listening->serve_forever();
+  }());
+  co_await asim::sleep(0);
+  auto client = [](std::shared_ptr<std::string> out) -> Coro<void> {
+    auto [reader, writer] = co_await asim::open_connection("db1", 7000);
+    writer->write(std::string(1 << 20, 'x'));
+    try {
+      co_await writer->drain();
+      *out = "drained";
+    } catch (const asim::OSError& e) {
+      *out = std::string(e.class_name()) + ": " + e.what();
+    }
+  };
+  co_await network.host("web1").spawn(client(outcome));
+  server.cancel();
+}
+
+TEST(SimNetworkFlow, AbortingWithUnreadDataResetsThePeer) {
+  SimLoop loop(8, SimOptions::cpython());
+  loop.network().set_link_options({.max_extra_latency = 0, .bandwidth = 16 * mebibyte});
+  auto outcome = std::make_shared<std::string>();
+  loop.run_until_complete(write_to_an_aborting_reader(loop, outcome));
+  EXPECT_EQ(*outcome, "ConnectionResetError: [Errno 104] Connection reset by peer");
+}
+
 }  // namespace

@@ -162,7 +162,7 @@ TEST(SimNetwork, WriteEofHalfClosesAcrossALinkWithLatency) {
   EXPECT_EQ(*log, expected);
 }
 
-// A peer that aborts: the next drain raises ConnectionResetError, later writes vanish.
+// A peer that aborts with nothing unread: a FIN reaches us, later writes vanish.
 Coro<void> abort_after_a_line(std::shared_ptr<StreamReader> reader, std::shared_ptr<StreamWriter> writer) {
   (void)co_await reader->readline();
   writer->transport().abort();
@@ -199,12 +199,13 @@ Coro<void> drain_after_reset(SimLoop& loop, Log log) {
   co_await stop(server);
 }
 
-TEST(SimNetwork, AfterThePeerAbortsDrainAndReadRaiseConnectionResetError) {
+TEST(SimNetwork, AfterThePeerAbortsDrainReturnsAndReadSeesEofAsOnLinux) {
+  // python3 3.11 over loopback prints "drained" and b'': the aborted socket had nothing
+  // unread, so Linux sent a FIN.
   SimLoop loop(14);
   auto log = std::make_shared<std::vector<std::string>>();
   loop.run_until_complete(drain_after_reset(loop, log));
-  const std::vector<std::string> expected = {"drain: [Errno 104] Connection reset by peer",
-                                             "read: [Errno 104] Connection reset by peer"};
+  const std::vector<std::string> expected = {"drained", "read"};
   EXPECT_EQ(*log, expected);
 }
 

@@ -46,6 +46,13 @@ inline Coro<void> read_to_eof(std::shared_ptr<asim::StreamReader> reader, std::s
   writer->close();
 }
 
+// The server side reads a line, then aborts.
+inline Coro<void> abort_after_a_line(std::shared_ptr<asim::StreamReader> reader,
+                                     std::shared_ptr<asim::StreamWriter> writer) {
+  (void)co_await reader->readline();
+  writer->transport().abort();
+}
+
 inline Coro<Connection> connect_pair() {
   auto server = co_await asim::start_server(&read_to_eof, "127.0.0.1", 0);
   auto streams = co_await asim::open_connection("127.0.0.1", asim::testing::port_of(server));
@@ -107,6 +114,21 @@ inline const std::vector<StreamMisuse>& matrix() {
          co_await c.writer->wait_closed();
          c.writer->write("x");
          co_await c.writer->drain();
+       }},
+      // Linux closes an aborted socket with a FIN when nothing was left unread.
+      {"ReadWriteAndDrainAfterThePeerAborted", "None", "",
+       []() -> Coro<void> {
+         auto server = co_await asim::start_server(&abort_after_a_line, "127.0.0.1", 0);
+         auto streams = co_await asim::open_connection("127.0.0.1", asim::testing::port_of(server));
+         auto& [reader, writer] = streams;
+         writer->write("bye\n");
+         std::string data = co_await reader->read();
+         expect_result(data.empty() && reader->at_eof(), "read after the peer aborted returns b''");
+         writer->write("x");
+         co_await writer->drain();
+         writer->close();
+         co_await writer->wait_closed();
+         server->close();
        }},
       {"ReadexactlyPastEof", "IncompleteReadError", "3 bytes read on a total of 10 expected bytes",
        []() -> Coro<void> {
