@@ -19,6 +19,21 @@
 
 namespace asim::sim {
 
+/// Counts an object in one of Network::LiveCounts' fields while it exists.
+template <std::size_t Network::LiveCounts::*Field>
+class LiveToken {
+ public:
+  explicit LiveToken(std::shared_ptr<Network::LiveCounts> counts) noexcept : counts_(std::move(counts)) {
+    ++((*counts_).*Field);
+  }
+  LiveToken(const LiveToken&) = delete;
+  LiveToken& operator=(const LiveToken&) = delete;
+  ~LiveToken() { --((*counts_).*Field); }
+
+ private:
+  std::shared_ptr<Network::LiveCounts> counts_;
+};
+
 /// A segment in flight.
 struct Segment {
   enum Kind : int { data = 0, eof = 1, reset = 2 };
@@ -30,6 +45,8 @@ struct Segment {
 
 /// One direction of a connection: its segments in flight, in order.
 struct Pipe {
+  explicit Pipe(std::shared_ptr<Network::LiveCounts> counts) noexcept : live(std::move(counts)) {}
+  LiveToken<&Network::LiveCounts::pipes> live;
   Host* from = nullptr;
   Host* to = nullptr;
   std::uint64_t connection = 0;
@@ -49,13 +66,14 @@ class SimTransport final : public FlowControl<Transport>, public std::enable_sha
   SimTransport(Network& network, Host& host, Host& peer_host, std::uint64_t connection,
                std::shared_ptr<Protocol> protocol, std::shared_ptr<Server> server, SocketAddress sockname,
                SocketAddress peername)
-      : network_(&network),
+      : live_(network.live_counts()),
+        network_(&network),
         host_(&host),
         protocol_(std::move(protocol)),
         server_(std::move(server)),
         sockname_(std::move(sockname)),
         peername_(std::move(peername)),
-        out_(std::make_shared<Pipe>()) {
+        out_(std::make_shared<Pipe>(network.live_counts())) {
     out_->from = &host;
     out_->to = &peer_host;
     out_->connection = connection;
@@ -201,7 +219,7 @@ class SimTransport final : public FlowControl<Transport>, public std::enable_sha
     }
   }
 
-  // Flow control (sim_transport_flow.cpp).
+  // Flow control (sim_transport.cpp).
   /// True while arriving segments must wait in flight: reading is paused (the
   /// receiver's window is closed).
   [[nodiscard]] bool holds_segments() const noexcept { return paused_ && !closing_ && !lost_scheduled_; }
@@ -245,6 +263,7 @@ class SimTransport final : public FlowControl<Transport>, public std::enable_sha
     });
   }
 
+  LiveToken<&Network::LiveCounts::transports> live_;
   Network* network_;
   Host* host_;
   std::shared_ptr<Protocol> protocol_;

@@ -187,6 +187,18 @@ class Network final : public asim::Network {
   /// then explores crash points and shrinks a failure to the crash that caused it.
   void enable_crashes(std::string_view name, double probability = 0.02, double restart_after = 1.0);
 
+  /// Transports (stream ends and datagram endpoints) and pipes (directions of a
+  /// connection, with what is in flight) that exist now: back to 0 once every
+  /// connection is closed, reset or crashed and its callbacks ran, or something leaks.
+  [[nodiscard]] std::size_t live_transports() const noexcept { return live_ ? live_->transports : 0; }
+  [[nodiscard]] std::size_t live_pipes() const noexcept { return live_ ? live_->pipes : 0; }
+  /// The counts above, shared with the objects counted (which may outlive the network).
+  struct LiveCounts {
+    std::size_t transports = 0;
+    std::size_t pipes = 0;
+  };
+  [[nodiscard]] std::shared_ptr<LiveCounts> live_counts();
+
   /// Segments delivered, and connections made, so far.
   [[nodiscard]] std::uint64_t segments_delivered() const noexcept { return delivered_; }
   [[nodiscard]] std::uint64_t connections_made() const noexcept { return next_connection_id_; }
@@ -252,6 +264,7 @@ class Network final : public asim::Network {
   LinkOptions link_;
   // When each directed link (from, to) is free again (bandwidth only); looked up, never iterated.
   std::map<std::pair<const Host*, const Host*>, std::int64_t> link_free_ns_;
+  std::shared_ptr<LiveCounts> live_;
   std::uint64_t next_connection_id_ = 0;
   std::uint64_t delivered_ = 0;
   // Hosts the chooser may crash, with each one's chance and restart delay.

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: MIT
-// Flow control on the simulated network (LinkOptions::bandwidth > 0): a write occupies
-// the link segment by segment, its bytes stay in the sender's write buffer until the
-// receiving transport takes them, and a receiver that paused reading leaves them in
-// flight. The sender's protocol is paused and resumed at asyncio's water marks
-// (transports._FlowControlMixin), which is what makes StreamWriter.drain() wait.
+// The transports' side of the simulated network that network.cpp does not hold: flow
+// control and the live counts.
+//
+// Flow control (LinkOptions::bandwidth > 0): a write occupies the link segment by
+// segment, its bytes stay in the sender's write buffer until the receiving transport
+// takes them, and a receiver that paused reading leaves them in flight. The sender's
+// protocol is paused and resumed at asyncio's water marks (transports._FlowControlMixin),
+// which is what makes StreamWriter.drain() wait.
 #include <asim/sim/network.hpp>
 
 #include "network_transport.hpp"
@@ -12,6 +15,11 @@
 #include <cmath>
 
 namespace asim::sim {
+
+std::shared_ptr<Network::LiveCounts> Network::live_counts() {
+  if (!live_) live_ = std::make_shared<LiveCounts>();
+  return live_;
+}
 
 std::int64_t Network::occupancy_ns(std::size_t bytes) const noexcept {
   if (!(link_.bandwidth > 0)) return 0;
