@@ -56,6 +56,7 @@ struct Pipe {
   // Flow control (a link with a bandwidth): data bytes sent and not yet taken by the
   // receiver; the sender's write buffer.
   std::size_t in_flight = 0;
+  std::int64_t* link_free_ns = nullptr;  // the link's entry in Network::link_free_ns_ (stable)
   bool flow = false;
   bool armed = false;  // a delivery callback is scheduled
   bool held = false;   // held by a partition until heal()

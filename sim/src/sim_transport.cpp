@@ -31,7 +31,8 @@ void Network::transmit(const std::shared_ptr<Pipe>& pipe, std::string_view data)
   const std::int64_t now = events_->time_ns();
   // Loopback is not a link: its segments leave at once.
   const bool on_link = pipe->from != pipe->to;
-  std::int64_t* free_at = on_link ? &link_free_ns_[{pipe->from, pipe->to}] : nullptr;
+  if (on_link && pipe->link_free_ns == nullptr) pipe->link_free_ns = &link_free_ns_[{pipe->from, pipe->to}];
+  std::int64_t* free_at = pipe->link_free_ns;
   while (!data.empty()) {
     const std::size_t bytes = std::min(segment_size, data.size());
     std::int64_t departure = now;
