@@ -49,8 +49,6 @@ TEST_P(StreamProgram, LogsCPythonsEventsOnRealLoopbackAndOnTheSimulatedNetwork) 
   EXPECT_EQ(*run_simulated(program.run), cpython);
 }
 
-void PrintTo(const Program& program, std::ostream* out) { *out << program.name; }
-
 INSTANTIATE_TEST_SUITE_P(EachShape, StreamProgram, ::testing::ValuesIn(asim::testing::stream_programs::programs()),
                          [](const ::testing::TestParamInfo<Program>& info) { return std::string(info.param.name); });
 

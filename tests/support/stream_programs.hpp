@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <ostream>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -318,6 +319,8 @@ struct Program {
   const char* name;
   Coro<void> (*run)(Log);
 };
+
+inline void PrintTo(const Program& program, std::ostream* out) { *out << program.name; }
 
 inline const std::vector<Program>& programs() {
   static const std::vector<Program> all = {
