@@ -75,6 +75,13 @@ TEST_P(SharedStreamMisuseRows, RaiseWhatCPythonRaisesInCPythonsOrderAndUnderChos
     SimLoop loop(seed);
     asim::testing::stream_misuse::expect_raises_as_cpython(row, run_on(loop, row.body));
   }
+  // With flow control (loopback: buffer accounting without a link).
+  for (std::uint64_t seed = 6; seed <= 8; ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed) + " with a bandwidth");
+    SimLoop loop(seed);
+    loop.network().set_link_options({.bandwidth = 1e6});
+    asim::testing::stream_misuse::expect_raises_as_cpython(row, run_on(loop, row.body));
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(OnTheSimulatedNetwork, SharedStreamMisuseRows,

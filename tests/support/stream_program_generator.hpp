@@ -137,13 +137,20 @@ inline Coro<void> serve(Log log, std::shared_ptr<int> accepted, std::shared_ptr<
   writer->close();
 }
 
-/// Runs `steps` as the client, logging each step's outcome; closes what is left at the end.
-inline Coro<void> run(std::vector<Step> steps, Log log) {
+/// Starts the server on `bind_host`, port 0.
+inline Coro<std::shared_ptr<Server>> start(Log log, std::string bind_host = "127.0.0.1") {
   auto accepted = std::make_shared<int>(0);
   ClientConnectedCallback handler = [log, accepted](std::shared_ptr<StreamReader> r, std::shared_ptr<StreamWriter> w) {
     return serve(log, accepted, std::move(r), std::move(w));
   };
-  auto server = co_await start_server(std::move(handler), "127.0.0.1", 0);
+  co_return co_await start_server(std::move(handler), std::move(bind_host), 0);
+}
+
+/// Runs `steps` as the client, logging each step's outcome; closes what is left at the
+/// end. Without a `server` it starts one on 127.0.0.1; else it connects to `server_host`.
+inline Coro<void> run(std::vector<Step> steps, Log log, std::shared_ptr<Server> server = nullptr,
+                      std::string server_host = "127.0.0.1") {
+  if (!server) server = co_await start(log);
   const std::uint16_t port = server->sockets().at(0).port;
   struct Connection {
     std::shared_ptr<StreamReader> reader;
@@ -155,7 +162,7 @@ inline Coro<void> run(std::vector<Step> steps, Log log) {
     switch (step.kind) {
       case Step::connect: {
         try {
-          auto [reader, writer] = co_await open_connection("127.0.0.1", port);
+          auto [reader, writer] = co_await open_connection(server_host, port);
           connections.push_back({reader, writer});
           log->push_back(who + ": connected");
         } catch (const ConnectionRefusedError& e) {
