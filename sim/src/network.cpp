@@ -259,9 +259,12 @@ void Network::deliver(const std::shared_ptr<Pipe>& pipe) {
       loop_->record_network(describe(*pipe, segment.kind, segment.bytes.size()) +
                             (pipe->receiver.expired() ? " dropped (connection gone)" : " delivered"));
     }
-    if (auto receiver = pipe->receiver.lock()) {
+    auto receiver = pipe->receiver.lock();
+    if (receiver && !receiver->is_gone()) {
       HostScope scope(*pipe->to);
       receiver->receive(segment);
+    } else if (segment.kind == Segment::data) {
+      bounce(pipe, receiver.get());
     }
     if (pipe->flow && segment.kind == Segment::data) landed(*pipe, segment.bytes.size());
   }

@@ -58,6 +58,7 @@ struct Pipe {
   std::size_t in_flight = 0;
   std::int64_t* link_free_ns = nullptr;  // the link's entry in Network::link_free_ns_ (stable)
   bool flow = false;
+  bool bounced = false;  // a reset answered data that reached a closed end
   bool armed = false;  // a delivery callback is scheduled
   bool held = false;   // held by a partition until heal()
 };
@@ -123,6 +124,12 @@ class SimTransport final : public FlowControl<Transport>, public std::enable_sha
   void resume_reading() override {
     if (closing_ || !paused_) return;
     paused_ = false;
+    if (reset_errno_ != 0) {
+      // Reading again, the recv reports the reset.
+      closing_ = true;
+      schedule_connection_lost(make_os_error(ECONNRESET, "Connection reset by peer"));
+      return;
+    }
     flush();
     resume_incoming();
   }
@@ -132,6 +139,13 @@ class SimTransport final : public FlowControl<Transport>, public std::enable_sha
     // connection writes are dropped.
     if (write_eof_called_) throw RuntimeError("Cannot call write() after write_eof()");
     if (data.empty() || lost_scheduled_) return;
+    if (reset_errno_ != 0) {
+      // asyncio: the send fails, _fatal_error closes the transport with that error.
+      const int error = reset_errno_;
+      closing_ = true;
+      schedule_connection_lost(make_os_error(error, error == EPIPE ? "Broken pipe" : "Connection reset by peer"));
+      return;
+    }
     if (!out_->flow) {
       network_->send(out_, Segment::data, std::string(data));
       return;
@@ -213,12 +227,22 @@ class SimTransport final : public FlowControl<Transport>, public std::enable_sha
         flush();
         break;
       case Segment::reset:
-        closing_ = true;
         pending_.clear();
+        // asyncio only hears of a reset through a recv or a send: with reading stopped
+        // (after EOF, or paused) and nothing to send, the next write or resume does.
+        if ((eof_received_ || paused_) && get_write_buffer_size() == 0) {
+          if (reset_errno_ == 0) reset_errno_ = eof_received_ ? EPIPE : ECONNRESET;
+          break;
+        }
+        closing_ = true;
         schedule_connection_lost(make_os_error(ECONNRESET, "Connection reset by peer"));
         break;
     }
   }
+  /// The end is closed (or closing): data reaching it is answered with a reset.
+  [[nodiscard]] bool is_gone() const noexcept { return lost_scheduled_; }
+  [[nodiscard]] const std::shared_ptr<Pipe>& out_pipe() const noexcept { return out_; }
+  [[nodiscard]] const std::shared_ptr<Pipe>& in_pipe() const noexcept { return in_; }
 
   // Flow control (sim_transport.cpp).
   /// True while arriving segments must wait in flight: reading is paused (the
@@ -245,7 +269,11 @@ class SimTransport final : public FlowControl<Transport>, public std::enable_sha
     }
     if (eof_pending_ && pending_.empty() && !paused_ && protocol_) {
       eof_pending_ = false;
-      if (!protocol_->eof_received()) close();
+      if (protocol_->eof_received()) {
+        eof_received_ = true;  // asyncio stops reading: a later reset shows at the next write
+      } else {
+        close();
+      }
     }
   }
   void schedule_connection_lost(std::exception_ptr error) {
@@ -280,6 +308,8 @@ class SimTransport final : public FlowControl<Transport>, public std::enable_sha
   bool closing_ = false;
   bool eof_sent_ = false;  // our FIN (or reset) is on its way
   bool write_eof_called_ = false;
+  bool eof_received_ = false;  // the peer's FIN was handed to a protocol that keeps the connection
+  int reset_errno_ = 0;        // a reset arrived while nothing was reading or sending
   bool eof_pending_ = false;
   bool lost_scheduled_ = false;
 };

@@ -58,6 +58,19 @@ void Network::landed(Pipe& pipe, std::size_t bytes) {
   }
 }
 
+void Network::bounce(const std::shared_ptr<Pipe>& pipe, SimTransport* receiver) {
+  if (pipe->bounced || !pipe->to->is_up()) return;  // a machine without power answers nothing
+  std::shared_ptr<Pipe> back;
+  if (receiver != nullptr) {
+    back = receiver->out_pipe();
+  } else if (auto sender = pipe->sender.lock()) {
+    back = sender->in_pipe();
+  }
+  if (!back) return;
+  pipe->bounced = true;
+  send(back, Segment::reset, {});
+}
+
 void SimTransport::on_delivered() { maybe_resume_protocol(); }
 
 void SimTransport::resume_incoming() {

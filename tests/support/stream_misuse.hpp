@@ -130,6 +130,23 @@ inline const std::vector<StreamMisuse>& matrix() {
          co_await writer->wait_closed();
          server->close();
        }},
+      // The "x" reaches a closed socket, whose kernel answers with a reset; after the
+      // FIN the next send fails with EPIPE (the reset is not read: reading stopped at EOF).
+      {"WriteAfterThePeerAbortedAndResetRaisesBrokenPipeError", "BrokenPipeError", "[Errno 32] Broken pipe",
+       []() -> Coro<void> {
+         auto server = co_await asim::start_server(&abort_after_a_line, "127.0.0.1", 0);
+         auto streams = co_await asim::open_connection("127.0.0.1", asim::testing::port_of(server));
+         auto& [reader, writer] = streams;
+         server->close();
+         writer->write("bye\n");
+         (void)co_await reader->read();
+         writer->write("x");
+         co_await writer->drain();
+         co_await asim::sleep(0.002);  // the reset comes back
+         writer->write("again");
+         co_await asim::sleep(0);
+         co_await writer->drain();
+       }},
       {"ReadexactlyPastEof", "IncompleteReadError", "3 bytes read on a total of 10 expected bytes",
        []() -> Coro<void> {
          asim::StreamReader reader;

@@ -245,6 +245,9 @@ class Network final : public asim::Network {
   void arm(const std::shared_ptr<Pipe>& pipe);
   [[nodiscard]] static std::string describe(const Pipe& pipe, int kind, std::size_t bytes);
   void deliver(const std::shared_ptr<Pipe>& pipe);
+  /// Data reached a closed end (`receiver`, null when it is gone): a host that is up
+  /// answers with a reset, once per direction (the sender's next send fails).
+  void bounce(const std::shared_ptr<Pipe>& pipe, SimTransport* receiver);
   /// Flow control: a data segment of `bytes` reached the receiver of `pipe`.
   static void landed(Pipe& pipe, std::size_t bytes);
   /// How long `bytes` occupy a link of the configured bandwidth.
