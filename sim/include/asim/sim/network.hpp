@@ -139,6 +139,11 @@ class HostScope {
 ///   sender hears ConnectionRefusedError through error_received for the latter).
 /// - crash(host) cancels its tasks, closes its servers and resets its connections
 ///   (the peers' reads raise ConnectionResetError); restart(host) runs its entry again.
+/// - As on Linux: abort() sends a FIN, or a reset when received data was left unread;
+///   data reaching a closed end is answered with a reset (by a host that is up), which
+///   the sender hears at its next recv, or at its next send when it no longer reads
+///   (BrokenPipeError after the peer's FIN); a refused connect fails when the reset
+///   comes back (one SYN and one RST latency), never inside the call.
 class Network final : public asim::Network {
  public:
   explicit Network(SimLoop& loop) noexcept;
