@@ -23,10 +23,10 @@ using asim::sim::SimOptions;
 constexpr double mebibyte = 1024.0 * 1024.0;
 
 struct Observed {
-  std::vector<double> drained_at;           // virtual time each client's drain returned
-  std::vector<std::size_t> buffered;        // write buffer size right after the write
-  std::uint64_t received = 0;               // bytes the server read
-  std::string server_error;                 // class of what ended the server's reads
+  std::vector<double> drained_at;     // virtual time each client's drain returned
+  std::vector<std::size_t> buffered;  // write buffer size right after the write
+  std::uint64_t received = 0;         // bytes the server read
+  std::string server_error;           // class of what ended the server's reads
 };
 
 // Reads everything until EOF (or an error), counting bytes, then closes.

@@ -134,9 +134,7 @@ void sweep(World world, std::uint64_t seeds) {
 
 TEST(SimNetworkLeaks, CrashPointsChosenByTheLoopLeaveNothingBehind) { sweep({.crash_server = true}, 60); }
 
-TEST(SimNetworkLeaks, CrashPointsWithFlowControlLeaveNothingBehind) {
-  sweep({.flow = true, .crash_server = true}, 60);
-}
+TEST(SimNetworkLeaks, CrashPointsWithFlowControlLeaveNothingBehind) { sweep({.flow = true, .crash_server = true}, 60); }
 
 TEST(SimNetworkLeaks, AClientHostCrashedAtADrawnTimeLeavesNothingBehind) { sweep({.crash_client = true}, 60); }
 

@@ -7,9 +7,9 @@
 // situation on a real network, or the simulator's own error for its own API.
 #include <gtest/gtest.h>
 
-#include "support/stream_misuse.hpp"
 #include <asim/asim.hpp>
 #include <asim/sim/sim.hpp>
+#include "support/stream_misuse.hpp"
 
 #include <cstdint>
 #include <exception>
@@ -138,7 +138,8 @@ const std::vector<SimMisuse>& simulated_world_rows() {
          co_await writer->drain();
        }},
       // The simulator's own API: its errors name what is wrong.
-      {"ConnectingFromCodeOnNoHost", "RuntimeError", "outside any host: run the code with Host::spawn or in a HostScope",
+      {"ConnectingFromCodeOnNoHost", "RuntimeError",
+       "outside any host: run the code with Host::spawn or in a HostScope",
        []() -> Coro<void> { (void)co_await asim::open_connection("db1", 7000); }, false},
       {"ServingFromCodeOnNoHost", "RuntimeError", "outside any host",
        []() -> Coro<void> { (void)co_await asim::start_server(&read_to_eof_and_close, "0.0.0.0", 7001); }, false},
@@ -181,8 +182,7 @@ TEST_P(SimulatedWorldMisuseRows, RaiseTheClassCPythonRaisesOnARealNetwork) {
     SimLoop loop(seed, seed == 0 ? SimOptions::cpython() : SimOptions{});
     const std::exception_ptr error = run_on(loop, row.body, row.on_a_host);
     EXPECT_EQ(asim::stream_error_class_name(error), row.error_class) << asim::describe_exception(error);
-    EXPECT_NE(asim::describe_exception(error).find(row.message), std::string::npos)
-        << asim::describe_exception(error);
+    EXPECT_NE(asim::describe_exception(error).find(row.message), std::string::npos) << asim::describe_exception(error);
   }
 }
 

@@ -4,12 +4,12 @@
 // RealLoop over loopback and on SimLoop's network with zero latency.
 #include <gtest/gtest.h>
 
+#include <asim/asim.hpp>
+#include <asim/sim/sim.hpp>
+#include "runtime/stream_test_support.hpp"
 #include "support/line_protocol.hpp"
 #include "support/stream_program_generator.hpp"
 #include "support/stream_programs.hpp"
-#include "runtime/stream_test_support.hpp"
-#include <asim/asim.hpp>
-#include <asim/sim/sim.hpp>
 
 #include <memory>
 #include <stdexcept>
@@ -120,7 +120,9 @@ TEST(GeneratedStreamPrograms, LogTheSameEventsOnRealLoopbackAndOnTheSimulatedNet
 // the same programs finish without an error and leave no task, transport or pipe behind.
 Coro<void> generated_and_counted(SimLoop& loop, std::vector<generated::Step> steps, bool flow) {
   auto& network = loop.network();
-  network.set_link_options({.base_latency = 0.0005, .max_extra_latency = 0.002, .extra_latency_probability = 0.3,
+  network.set_link_options({.base_latency = 0.0005,
+                            .max_extra_latency = 0.002,
+                            .extra_latency_probability = 0.3,
                             .bandwidth = flow ? 1e5 : 0.0});
   auto log = std::make_shared<std::vector<std::string>>();
   auto& web = network.add_host("web1");

@@ -270,9 +270,7 @@ inline const std::vector<StreamMisuse>& matrix() {
          socket->sendto("x", asim::SocketAddress{"127.0.0.1", 10, asim::SocketAddress::Family::ipv4});
        }},
       {"ADatagramEndpointWithNeitherAddress", "ValueError", "unexpected address family",
-       []() -> Coro<void> {
-         (void)co_await asim::DatagramSocket::create(asim::DatagramOptions{});
-       }},
+       []() -> Coro<void> { (void)co_await asim::DatagramSocket::create(asim::DatagramOptions{}); }},
   };
   return rows;
 }

@@ -89,7 +89,8 @@ inline std::vector<Step> generate(std::uint64_t seed) {
 
 /// One line per step, for failure messages.
 inline std::string describe(const std::vector<Step>& steps) {
-  static const char* const names[] = {"connect", "request", "pipeline", "repeat", "half_close", "close", "close_server"};
+  static const char* const names[] = {"connect",    "request", "pipeline",    "repeat",
+                                      "half_close", "close",   "close_server"};
   std::string out;
   for (const Step& step : steps) {
     out += std::string(names[step.kind]) + " c" + std::to_string(step.connection);
