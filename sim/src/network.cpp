@@ -529,10 +529,12 @@ void Network::send_datagram(SimDatagramTransport& sender, const SocketAddress& t
                              SocketAddress::Family::ipv4};
   std::weak_ptr<SimDatagramTransport> weak_sender = sender.shared_from_this();
   auto payload = std::make_shared<const std::string>(std::move(data));
+  // With a bandwidth the datagram takes its turn on the link (the copies travel as one).
+  const std::int64_t departure = depart_datagram(from, *to, payload->size());
   for (int copy = 0; copy < copies; ++copy) {
     const std::int64_t delay = latency_ns(from, *to, no_connection, "datagram");
     if (trace) loop_->record_network(what + (copy == 0 ? " sent" : " duplicated") + ", arrives at " +
-                                     std::to_string(double(events_->time_ns() + delay) * 1e-9));
+                                     std::to_string(double(departure + delay) * 1e-9));
     Host* from_ptr = &from;
     const std::uint16_t port = target.port;
     auto arrive = [this, from_ptr, to, port, source, payload, weak_sender, what] {
@@ -556,10 +558,10 @@ void Network::send_datagram(SimDatagramTransport& sender, const SocketAddress& t
       HostScope scope(*to);
       receiver->receive(*payload, source, *from_ptr);
     };
-    if (delay == 0) {
+    if (departure + delay <= events_->time_ns()) {
       events_->call_soon(std::move(arrive));
     } else {
-      events_->call_at_ns(events_->time_ns() + delay, std::move(arrive));
+      events_->call_at_ns(departure + delay, std::move(arrive));
     }
   }
 }

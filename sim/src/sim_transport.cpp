@@ -46,6 +46,14 @@ void Network::transmit(const std::shared_ptr<Pipe>& pipe, std::string_view data)
   }
 }
 
+std::int64_t Network::depart_datagram(const Host& from, const Host& to, std::size_t bytes) {
+  const std::int64_t now = events_->time_ns();
+  if (!(link_.bandwidth > 0) || &from == &to) return now;
+  std::int64_t& free_at = link_free_ns_[{&from, &to}];
+  free_at = std::max(now, free_at) + occupancy_ns(bytes);
+  return free_at;
+}
+
 void Network::resume_delivery(const std::shared_ptr<Pipe>& pipe) {
   if (!pipe->armed && !pipe->held && !pipe->segments.empty()) arm(pipe);
 }

@@ -286,6 +286,42 @@ TEST(SimNetworkFlow, APartitionKeepsTheWriteBufferFullUntilItHeals) {
   EXPECT_EQ(*log, expected);
 }
 
+// Datagrams queue on the link too: ten of 100 bytes over 1000 B/s take a second.
+Coro<void> datagrams_on_a_slow_link(SimLoop& loop, std::shared_ptr<std::vector<double>> arrivals) {
+  auto& network = loop.network();
+  network.add_host("web1");
+  network.add_host("db1");
+  auto receiver = network.host("db1").spawn([](std::shared_ptr<std::vector<double>> out) -> Coro<void> {
+    asim::DatagramOptions options;
+    options.local_addr = asim::SocketAddress{"0.0.0.0", 9000};
+    auto socket = co_await asim::DatagramSocket::create(options);
+    for (int i = 0; i < 10; ++i) {
+      (void)co_await socket->recvfrom();
+      out->push_back(asim::get_running_loop().time());
+    }
+    socket->close();
+  }(arrivals));
+  co_await asim::sleep(0);
+  co_await network.host("web1").spawn([]() -> Coro<void> {
+    asim::DatagramOptions options;
+    options.remote_addr = asim::SocketAddress{"db1", 9000};
+    auto socket = co_await asim::DatagramSocket::create(options);
+    for (int i = 0; i < 10; ++i) socket->sendto(std::string(100, 'd'));
+    socket->close();
+  }());
+  co_await receiver;
+}
+
+TEST(SimNetworkFlow, DatagramsTakeTheirTurnOnTheLink) {
+  SimLoop loop(10, SimOptions::cpython());
+  loop.network().set_link_options({.max_extra_latency = 0, .bandwidth = 1000});
+  auto arrivals = std::make_shared<std::vector<double>>();
+  loop.run_until_complete(datagrams_on_a_slow_link(loop, arrivals));
+  ASSERT_EQ(arrivals->size(), 10U);
+  EXPECT_EQ(arrivals->front(), 0.1);
+  EXPECT_EQ(arrivals->back(), 1.0);
+}
+
 // A receiver that aborts while data it never read waits (reading paused): the peer
 // sees a reset, not a FIN.
 Coro<void> abort_with_unread(std::shared_ptr<StreamReader> reader, std::shared_ptr<StreamWriter> writer) {

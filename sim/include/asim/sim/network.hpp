@@ -47,6 +47,7 @@ struct LinkOptions {
   /// write buffer until the receiving transport takes them, so drain() waits as on a
   /// socket; a receiver whose reading is paused leaves segments in flight. Loopback
   /// connections have no bandwidth limit but the same buffer accounting.
+  /// Datagrams take their turn on the link too (no send buffer: sendto never blocks).
   double bandwidth = 0.0;
   std::size_t max_segment_size = 65536;
 };
@@ -228,6 +229,8 @@ class Network final : public asim::Network {
   void send(const std::shared_ptr<Pipe>& pipe, int kind, std::string data, std::int64_t departure_ns = -1);
   /// Flow control: cuts `data` into segments that occupy the link in turn and sends them.
   void transmit(const std::shared_ptr<Pipe>& pipe, std::string_view data);
+  /// When a datagram of `bytes` sent now leaves `from` for `to` (now without a bandwidth).
+  [[nodiscard]] std::int64_t depart_datagram(const Host& from, const Host& to, std::size_t bytes);
   /// Flow control: the receiver of `pipe` reads again; deliver what waits.
   void resume_delivery(const std::shared_ptr<Pipe>& pipe);
   void listen(Host& host, std::uint16_t port, const std::shared_ptr<Server>& server);
