@@ -131,7 +131,7 @@ std::vector<AddrInfo> resolve(const std::string& host, std::uint16_t port, int f
     rc = ::getaddrinfo(node, service.c_str(), &hints, &found);
   }
   // Python raises socket.gaierror, an OSError whose errno is the EAI_ code.
-  if (rc != 0) throw OSError(rc, ::gai_strerror(rc));
+  if (rc != 0) throw GaiError(rc, ::gai_strerror(rc));
   std::vector<AddrInfo> infos;
   for (addrinfo* info = found; info != nullptr; info = info->ai_next) {
     if (info->ai_family != AF_INET && info->ai_family != AF_INET6) continue;

@@ -220,10 +220,10 @@ std::string Network::describe(const Pipe& pipe, int kind, std::size_t bytes) {
          std::to_string(pipe.connection);
 }
 
-void Network::send(const std::shared_ptr<Pipe>& pipe, int kind, std::string data) {
+void Network::send(const std::shared_ptr<Pipe>& pipe, int kind, std::string data, std::int64_t departure_ns) {
   static constexpr const char* kinds[] = {"data", "eof", "reset"};
-  const std::int64_t now = events_->time_ns();
-  std::int64_t arrival = now + latency_ns(*pipe->from, *pipe->to, pipe->connection, kinds[kind]);
+  const std::int64_t departure = departure_ns < 0 ? events_->time_ns() : departure_ns;
+  std::int64_t arrival = departure + latency_ns(*pipe->from, *pipe->to, pipe->connection, kinds[kind]);
   if (!pipe->segments.empty() && pipe->segments.back().arrival_ns > arrival) {
     arrival = pipe->segments.back().arrival_ns;  // TCP: never overtakes an earlier segment
   }
@@ -231,7 +231,7 @@ void Network::send(const std::shared_ptr<Pipe>& pipe, int kind, std::string data
     loop_->record_network(describe(*pipe, kind, data.size()) + " sent, arrives at " +
                           std::to_string(double(arrival) * 1e-9));
   }
-  pipe->segments.push_back(Segment{static_cast<Segment::Kind>(kind), std::move(data), arrival});
+  pipe->segments.push_back(Segment{static_cast<Segment::Kind>(kind), std::move(data), arrival, departure});
   if (!pipe->armed && !pipe->held) arm(pipe);
 }
 
@@ -262,6 +262,11 @@ void Network::deliver(const std::shared_ptr<Pipe>& pipe) {
       }
       return;
     }
+    if (pipe->flow) {
+      // A paused reader takes nothing: the segments stay in flight until resume_reading.
+      auto receiver = pipe->receiver.lock();
+      if (receiver && receiver->holds_segments()) return;
+    }
     if (!crash_plans_.empty()) {
       const Segment& head = pipe->segments.front();
       if (maybe_crash(*pipe->to, describe(*pipe, head.kind, head.bytes.size()))) continue;  // now dropped
@@ -273,12 +278,17 @@ void Network::deliver(const std::shared_ptr<Pipe>& pipe) {
       loop_->record_network(describe(*pipe, segment.kind, segment.bytes.size()) +
                             (pipe->receiver.expired() ? " dropped (connection gone)" : " delivered"));
     }
-    if (auto receiver = pipe->receiver.lock()) {
+    auto receiver = pipe->receiver.lock();
+    if (receiver && !receiver->is_gone()) {
       HostScope scope(*pipe->to);
       receiver->receive(segment);
+    } else if (segment.kind == Segment::data) {
+      bounce(pipe, receiver.get());
     }
+    if (pipe->flow && segment.kind == Segment::data) landed(*pipe, segment.bytes.size());
   }
-  if (!pipe->segments.empty()) arm(pipe);
+  // A callback above may have sent on this pipe and armed it already.
+  if (!pipe->segments.empty() && !pipe->armed) arm(pipe);
 }
 
 // -- connections and listeners ---------------------------------------------------
@@ -298,7 +308,7 @@ Coro<std::pair<std::shared_ptr<Transport>, std::shared_ptr<Protocol>>> Network::
                        ") outside any host: run the code with Host::spawn or in a HostScope");
   }
   Host* server_host = resolve(*client_host, host);
-  if (server_host == nullptr) throw OSError(-2, "Name or service not known");
+  if (server_host == nullptr) throw GaiError(-2, "Name or service not known");
   // Over loopback both ends are 127.0.0.1, as on a real machine.
   const std::string& client_ip = is_local_name(host) ? loopback : client_host->address_;
   const std::string& server_ip = is_local_name(host) ? loopback : server_host->address_;
@@ -313,7 +323,23 @@ Coro<std::pair<std::shared_ptr<Transport>, std::shared_ptr<Protocol>>> Network::
   }
   auto found = server_host->servers_.find(port);
   std::shared_ptr<Server> server = found == server_host->servers_.end() ? nullptr : found->second.lock();
-  if (!server || !server->is_serving()) throw ConnectionRefusedError(ECONNREFUSED, failed);
+  if (!server || !server->is_serving()) {
+    // The SYN meets a closed port and a reset comes back: the connect fails when the
+    // reset arrives, as asyncio learns it from the poller (never inside the call).
+    const std::int64_t rtt = latency_ns(*client_host, *server_host, no_connection, "SYN") +
+                             latency_ns(*server_host, *client_host, no_connection, "RST");
+    Future<void> reset = loop.create_future<void>();
+    auto refuse = [reset]() mutable {
+      if (!reset.done()) reset.set_result();
+    };
+    if (rtt == 0) {
+      loop.call_soon(std::move(refuse));
+    } else {
+      loop.call_at_ns(loop.time_ns() + rtt, std::move(refuse));
+    }
+    co_await reset;
+    throw ConnectionRefusedError(ECONNREFUSED, failed);
+  }
 
   const std::uint64_t id = next_connection_id();
   if (loop_->options().trace) {
@@ -469,7 +495,7 @@ Network::create_datagram_endpoint(EventLoop& loop, DatagramProtocolFactory proto
   Host* remote_host = nullptr;
   if (options.remote_addr) {
     remote_host = resolve(*on, options.remote_addr->host);
-    if (remote_host == nullptr) throw OSError(-2, "Name or service not known");
+    if (remote_host == nullptr) throw GaiError(-2, "Name or service not known");
     remote = SocketAddress{is_local_name(options.remote_addr->host) ? loopback : remote_host->address_,
                            options.remote_addr->port, SocketAddress::Family::ipv4};
     if (is_local_name(options.remote_addr->host)) local_ip = loopback;
@@ -506,7 +532,7 @@ void Network::unbind_datagram(Host& host, std::uint16_t port, const SimDatagramT
 void Network::send_datagram(SimDatagramTransport& sender, const SocketAddress& target, std::string data) {
   Host& from = sender.host();
   Host* to = resolve(from, target.host);
-  if (to == nullptr) throw OSError(-2, "Name or service not known");
+  if (to == nullptr) throw GaiError(-2, "Name or service not known");
   ++datagrams_sent_;
   const bool trace = loop_->options().trace;
   const bool labels = loop_->options().label_choices || trace;
@@ -532,10 +558,12 @@ void Network::send_datagram(SimDatagramTransport& sender, const SocketAddress& t
                              SocketAddress::Family::ipv4};
   std::weak_ptr<SimDatagramTransport> weak_sender = sender.shared_from_this();
   auto payload = std::make_shared<const std::string>(std::move(data));
+  // With a bandwidth the datagram takes its turn on the link (the copies travel as one).
+  const std::int64_t departure = depart_datagram(from, *to, payload->size());
   for (int copy = 0; copy < copies; ++copy) {
     const std::int64_t delay = latency_ns(from, *to, no_connection, "datagram");
     if (trace) loop_->record_network(what + (copy == 0 ? " sent" : " duplicated") + ", arrives at " +
-                                     std::to_string(double(events_->time_ns() + delay) * 1e-9));
+                                     std::to_string(double(departure + delay) * 1e-9));
     Host* from_ptr = &from;
     const std::uint16_t port = target.port;
     auto arrive = [this, from_ptr, to, port, source, payload, weak_sender, what] {
@@ -559,10 +587,10 @@ void Network::send_datagram(SimDatagramTransport& sender, const SocketAddress& t
       HostScope scope(*to);
       receiver->receive(*payload, source, *from_ptr);
     };
-    if (delay == 0) {
+    if (departure + delay <= events_->time_ns()) {
       events_->call_soon(std::move(arrive));
     } else {
-      events_->call_at_ns(events_->time_ns() + delay, std::move(arrive));
+      events_->call_at_ns(departure + delay, std::move(arrive));
     }
   }
 }

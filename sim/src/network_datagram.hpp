@@ -9,6 +9,8 @@
 #include <asim/sim/network.hpp>
 #include <asim/transports.hpp>
 
+#include "network_transport.hpp"
+
 #include <memory>
 #include <optional>
 #include <string>
@@ -21,7 +23,8 @@ class SimDatagramTransport final : public FlowControl<DatagramTransport>,
  public:
   SimDatagramTransport(Network& network, Host& host, std::shared_ptr<DatagramProtocol> protocol,
                        SocketAddress sockname, std::optional<SocketAddress> remote, Host* remote_host)
-      : network_(&network),
+      : live_(network.live_counts()),
+        network_(&network),
         host_(&host),
         protocol_(std::move(protocol)),
         sockname_(std::move(sockname)),
@@ -101,6 +104,7 @@ class SimDatagramTransport final : public FlowControl<DatagramTransport>,
  private:
   [[nodiscard]] BaseProtocol* flow_protocol() const noexcept override { return protocol_.get(); }
 
+  LiveToken<&Network::LiveCounts::transports> live_;
   Network* network_;
   Host* host_;
   std::shared_ptr<DatagramProtocol> protocol_;

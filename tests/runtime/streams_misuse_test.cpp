@@ -1,227 +1,17 @@
 // SPDX-License-Identifier: MIT
-// The misuse matrix of streams and servers: each wrong use raises what CPython 3.11.7
-// raises (class and message), or, where CPython accepts the call, behaves as it does
-// (rows whose class is "None": read after close returns b'', write after close is
-// dropped, a second wait_closed and a second server close return quietly).
-// The table was checked against python3 3.11.7 with the same sequence of calls.
+// The stream misuse matrix (tests/support/stream_misuse.hpp) on RealLoop over loopback.
 #include <gtest/gtest.h>
 #include <asim/asim.hpp>
 
 #include <exception>
-#include <memory>
-#include <ostream>
 #include <set>
-#include <stdexcept>
 #include <string>
-#include <vector>
 
-#include "runtime/stream_test_support.hpp"
+#include "support/stream_misuse.hpp"
 
 namespace {
 
-using asim::Coro;
-
-struct StreamMisuse {
-  const char* name;
-  const char* error_class;  // as stream_error_class_name() prints it; "None": no error
-  const char* message;      // a fragment of what()
-  Coro<void> (*body)();
-};
-
-void PrintTo(const StreamMisuse& misuse, std::ostream* out) { *out << misuse.name; }
-
-struct Connection {
-  std::shared_ptr<asim::Server> server;
-  std::shared_ptr<asim::StreamReader> reader;
-  std::shared_ptr<asim::StreamWriter> writer;
-};
-
-// The server side reads until EOF, then closes.
-Coro<void> read_to_eof(std::shared_ptr<asim::StreamReader> reader, std::shared_ptr<asim::StreamWriter> writer) {
-  (void)co_await reader->read();
-  writer->close();
-}
-
-Coro<Connection> connect_pair() {
-  auto server = co_await asim::start_server(&read_to_eof, "127.0.0.1", 0);
-  auto streams = co_await asim::open_connection("127.0.0.1", asim::testing::port_of(server));
-  co_return Connection{server, streams.first, streams.second};
-}
-
-// A row whose call CPython accepts fails the test through this error if the result differs.
-void expect_result(bool as_cpython, const char* what) {
-  if (!as_cpython) throw std::logic_error(std::string("differs from CPython: ") + what);
-}
-
-const std::vector<StreamMisuse>& matrix() {
-  static const std::vector<StreamMisuse> rows = {
-      {"ReadAfterClose", "None", "",
-       []() -> Coro<void> {
-         auto c = co_await connect_pair();
-         c.writer->close();
-         std::string data = co_await c.reader->read(10);
-         expect_result(data.empty(), "read after close returns b''");
-         c.server->close();
-       }},
-      {"ReadAfterWaitClosed", "None", "",
-       []() -> Coro<void> {
-         auto c = co_await connect_pair();
-         c.writer->close();
-         co_await c.writer->wait_closed();
-         std::string data = co_await c.reader->read(10);
-         expect_result(data.empty() && c.reader->at_eof(), "read after wait_closed returns b''");
-         c.server->close();
-       }},
-      {"WriteAfterClose", "None", "",
-       []() -> Coro<void> {
-         auto c = co_await connect_pair();
-         c.writer->close();
-         c.writer->write("dropped");
-         expect_result(c.writer->transport().get_write_buffer_size() == 0, "the write is dropped");
-         c.server->close();
-       }},
-      {"DrainOnAClosedWriter", "ConnectionResetError", "Connection lost",
-       []() -> Coro<void> {
-         auto c = co_await connect_pair();
-         c.server->close();
-         c.writer->close();
-         co_await c.writer->drain();
-       }},
-      {"DrainAfterWaitClosed", "ConnectionResetError", "Connection lost",
-       []() -> Coro<void> {
-         auto c = co_await connect_pair();
-         c.server->close();
-         c.writer->close();
-         co_await c.writer->wait_closed();
-         co_await c.writer->drain();
-       }},
-      {"WriteAndDrainAfterWaitClosed", "ConnectionResetError", "Connection lost",
-       []() -> Coro<void> {
-         auto c = co_await connect_pair();
-         c.server->close();
-         c.writer->close();
-         co_await c.writer->wait_closed();
-         c.writer->write("x");
-         co_await c.writer->drain();
-       }},
-      {"ReadexactlyPastEof", "IncompleteReadError", "3 bytes read on a total of 10 expected bytes",
-       []() -> Coro<void> {
-         asim::StreamReader reader;
-         reader.feed_data("abc");
-         reader.feed_eof();
-         (void)co_await reader.readexactly(10);
-       }},
-      {"ReadexactlyPastTheEndOfAConnection", "IncompleteReadError", "0 bytes read on a total of 10 expected bytes",
-       []() -> Coro<void> {
-         auto c = co_await connect_pair();
-         c.server->close();
-         c.writer->write_eof();  // the server reads to EOF and closes: our reader sees EOF
-         (void)co_await c.reader->readexactly(10);
-       }},
-      {"ASecondWaitClosed", "None", "",
-       []() -> Coro<void> {
-         auto c = co_await connect_pair();
-         c.writer->close();
-         co_await c.writer->wait_closed();
-         co_await c.writer->wait_closed();
-         c.server->close();
-       }},
-      {"AServerClosedTwice", "None", "",
-       []() -> Coro<void> {
-         auto c = co_await connect_pair();
-         c.server->close();
-         c.server->close();
-         co_await c.server->wait_closed();
-         co_await c.server->wait_closed();
-         expect_result(!c.server->is_serving() && c.server->sockets().empty(), "closed twice stays closed");
-         c.writer->close();
-       }},
-      {"ServeForeverOnAClosedServer", "RuntimeError", "is closed",
-       []() -> Coro<void> {
-         auto c = co_await connect_pair();
-         c.writer->close();
-         c.server->close();
-         co_await c.server->serve_forever();
-       }},
-      {"WriteAfterWriteEof", "RuntimeError", "Cannot call write() after write_eof()",
-       []() -> Coro<void> {
-         auto c = co_await connect_pair();
-         c.server->close();
-         c.writer->write_eof();
-         c.writer->write("late");
-       }},
-      {"WriteEofTwice", "None", "",
-       []() -> Coro<void> {
-         auto c = co_await connect_pair();
-         c.server->close();
-         c.writer->write_eof();
-         c.writer->write_eof();
-         c.writer->close();
-       }},
-      {"TwoConcurrentReads", "RuntimeError",
-       "read() called while another coroutine is already waiting for incoming data",
-       []() -> Coro<void> {
-         auto c = co_await connect_pair();
-         c.server->close();
-         auto first = asim::create_task(c.reader->read(10));
-         co_await asim::sleep(0);
-         struct CancelFirst {
-           asim::Task<std::string>& task;
-           ~CancelFirst() { task.cancel(); }
-         } cancel_first{first};
-         (void)co_await c.reader->read(10);
-       }},
-      {"ReaduntilAnEmptySeparator", "ValueError", "Separator should be at least one-byte string",
-       []() -> Coro<void> {
-         asim::StreamReader reader;
-         (void)co_await reader.readuntil("");
-       }},
-      {"ReadexactlyANegativeSize", "ValueError", "readexactly size can not be less than zero",
-       []() -> Coro<void> {
-         asim::StreamReader reader;
-         (void)co_await reader.readexactly(-1);
-       }},
-      {"AStreamReaderWithLimitZero", "ValueError", "Limit cannot be <= 0",
-       []() -> Coro<void> {
-         asim::StreamReader reader(0);
-         co_return;
-       }},
-      {"WaterMarksWithLowAboveHigh", "ValueError", "high (10) must be >= low (20) must be >= 0",
-       []() -> Coro<void> {
-         auto c = co_await connect_pair();
-         c.server->close();
-         c.writer->close();
-         c.writer->transport().set_write_buffer_limits(10, 20);
-       }},
-      {"ConnectingWhereNobodyListens", "ConnectionRefusedError", "Connect call failed ('127.0.0.1', ",
-       []() -> Coro<void> {
-         asim::testing::RefusingPort nobody;
-         (void)co_await asim::open_connection("127.0.0.1", nobody.port());
-       }},
-      {"BindingAPortInUse", "OSError", "error while attempting to bind on address ('127.0.0.1', ",
-       []() -> Coro<void> {
-         auto c = co_await connect_pair();
-         c.writer->close();
-         asim::StreamServerOptions options;
-         options.server.reuse_address = false;
-         auto port = asim::testing::port_of(c.server);
-         (void)co_await asim::start_server(&read_to_eof, "127.0.0.1", port, options);
-       }},
-      {"SendtoAnotherAddressOnAConnectedDatagramSocket", "ValueError",
-       "Invalid address: must be None or ('127.0.0.1', ",
-       []() -> Coro<void> {
-         asim::DatagramOptions options;
-         options.remote_addr = asim::SocketAddress{"127.0.0.1", 9};
-         auto socket = co_await asim::DatagramSocket::create(options);
-         struct CloseSocket {
-           asim::DatagramSocket& socket;
-           ~CloseSocket() { socket.close(); }
-         } close_socket{*socket};
-         socket->sendto("x", asim::SocketAddress{"127.0.0.1", 10, asim::SocketAddress::Family::ipv4});
-       }},
-  };
-  return rows;
-}
+using asim::testing::stream_misuse::StreamMisuse;
 
 class StreamMisuseMatrix : public ::testing::TestWithParam<StreamMisuse> {};
 
@@ -233,20 +23,20 @@ TEST_P(StreamMisuseMatrix, RaisesWhatCPythonRaises) {
   } catch (...) {
     error = std::current_exception();
   }
-  EXPECT_EQ(asim::stream_error_class_name(error), row.error_class) << asim::describe_exception(error);
-  if (error) {
-    EXPECT_NE(asim::describe_exception(error).find(row.message), std::string::npos) << asim::describe_exception(error);
-  }
+  asim::testing::stream_misuse::expect_raises_as_cpython(row, error);
 }
 
-INSTANTIATE_TEST_SUITE_P(EveryStreamOperationInEveryWrongState, StreamMisuseMatrix, ::testing::ValuesIn(matrix()),
+INSTANTIATE_TEST_SUITE_P(EveryStreamOperationInEveryWrongState, StreamMisuseMatrix,
+                         ::testing::ValuesIn(asim::testing::stream_misuse::matrix()),
                          [](const ::testing::TestParamInfo<StreamMisuse>& info) {
                            return std::string(info.param.name);
                          });
 
 TEST(StreamMisuseMatrixTable, CoversTheRowsIssueTwelveLists) {
   std::set<std::string> names;
-  for (const StreamMisuse& row : matrix()) EXPECT_TRUE(names.insert(row.name).second) << "duplicate row " << row.name;
+  for (const StreamMisuse& row : asim::testing::stream_misuse::matrix()) {
+    EXPECT_TRUE(names.insert(row.name).second) << "duplicate row " << row.name;
+  }
   for (const char* required : {"ReadAfterClose", "WriteAfterClose", "DrainOnAClosedWriter", "ReadexactlyPastEof",
                                "ASecondWaitClosed", "AServerClosedTwice"}) {
     EXPECT_TRUE(names.count(required)) << required;

@@ -3,7 +3,10 @@
 // 100 connections from web1 to db1; each client writes 1000 lines of 16 bytes and
 // reads each echo back, so 1e5 messages (2e5 segments) cross the network. Prints wall
 // and CPU seconds and messages per wall second, for the default options (chosen
-// latency) and for SimOptions::cpython() (zero latency, no choices).
+// latency) and for SimOptions::cpython() (zero latency, no choices), each without and
+// with a link bandwidth (flow control: drain waits, segments take the link in turn).
+// Then a bulk transfer: 10 connections each write 10 MiB in 64 KiB writes with drain
+// over a 1 GiB/s link.
 #include <asim/asim.hpp>
 #include <asim/sim/sim.hpp>
 
@@ -60,7 +63,46 @@ double cpu_seconds() {
   return double(ts.tv_sec) + double(ts.tv_nsec) * 1e-9;
 }
 
-void measure(const char* name, asim::sim::SimOptions options) {
+using World = asim::Coro<void> (*)(asim::sim::SimLoop&, std::shared_ptr<std::uint64_t>);
+
+// Bulk: each client writes 10 MiB in 64 KiB writes, draining after each; the server
+// counts the bytes (received counts MiB).
+asim::Coro<void> sink(std::shared_ptr<asim::StreamReader> reader, std::shared_ptr<asim::StreamWriter> writer) {
+  while (!(co_await reader->read(1 << 16)).empty()) {
+  }
+  writer->close();
+}
+
+asim::Coro<void> bulk_client(std::shared_ptr<std::uint64_t> received) {
+  auto [reader, writer] = co_await asim::open_connection("db1", 7000);
+  const std::string block(1 << 16, 'x');
+  for (int i = 0; i < 160; ++i) {
+    writer->write(block);
+    co_await writer->drain();
+  }
+  *received += 10;
+  writer->close();
+  co_await writer->wait_closed();
+}
+
+asim::Coro<void> bulk_serve() {
+  auto server = co_await asim::start_server(&sink, "0.0.0.0", 7000);
+  co_await server->serve_forever();
+}
+
+asim::Coro<void> bulk_world(asim::sim::SimLoop& loop, std::shared_ptr<std::uint64_t> received) {
+  auto& network = loop.network();
+  auto& web = network.add_host("web1");
+  auto server = network.add_host("db1").spawn(bulk_serve());
+  co_await asim::sleep(0);
+  std::vector<asim::Task<void>> clients;
+  for (int i = 0; i < 10; ++i) clients.push_back(web.spawn(bulk_client(received)));
+  for (auto& task : clients) co_await task;
+  server.cancel();
+}
+
+void measure(const char* name, asim::sim::SimOptions options, double bandwidth, World body = &world,
+             const char* unit = "messages") {
   auto received = std::make_shared<std::uint64_t>(0);
   const auto start = std::chrono::steady_clock::now();
   const double cpu_start = cpu_seconds();
@@ -68,8 +110,11 @@ void measure(const char* name, asim::sim::SimOptions options) {
   double virtual_seconds = 0;
   {
     asim::sim::SimLoop loop(1, options);
+    asim::sim::LinkOptions link;
+    link.bandwidth = bandwidth;
+    loop.network().set_link_options(link);
     try {
-      loop.run_until_complete(world(loop, received));
+      loop.run_until_complete(body(loop, received));
     } catch (const asim::CancelledError&) {
     }
     segments = loop.network().segments_delivered();
@@ -77,15 +122,20 @@ void measure(const char* name, asim::sim::SimOptions options) {
   }
   const double cpu = cpu_seconds() - cpu_start;
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::printf("%-28s %llu messages echoed, %llu segments, %.3f virtual s, %.3f wall s, %.3f cpu s, %.0f messages/cpu s\n",
-              name, static_cast<unsigned long long>(*received), static_cast<unsigned long long>(segments),
-              virtual_seconds, wall, cpu, double(*received) / cpu);
+  std::printf("%-44s %llu %s, %llu segments, %.3f virtual s, %.3f wall s, %.3f cpu s, %.0f %s/cpu s\n", name,
+              static_cast<unsigned long long>(*received), unit, static_cast<unsigned long long>(segments),
+              virtual_seconds, wall, cpu, double(*received) / cpu, unit);
 }
 
 }  // namespace
 
 int main() {
-  measure("cpython() (zero latency)", asim::sim::SimOptions::cpython());
-  measure("default (chosen latency)", asim::sim::SimOptions{});
+  constexpr double gigabyte = 1024.0 * 1024.0 * 1024.0;
+  measure("cpython() (zero latency)", asim::sim::SimOptions::cpython(), 0);
+  measure("cpython(), 100 MB/s link", asim::sim::SimOptions::cpython(), 100e6);
+  measure("default (chosen latency)", asim::sim::SimOptions{}, 0);
+  measure("default, 100 MB/s link", asim::sim::SimOptions{}, 100e6);
+  measure("bulk 10 x 10 MiB, cpython(), no bandwidth", asim::sim::SimOptions::cpython(), 0, &bulk_world, "MiB");
+  measure("bulk 10 x 10 MiB, cpython(), 1 GiB/s link", asim::sim::SimOptions::cpython(), gigabyte, &bulk_world, "MiB");
   return 0;
 }

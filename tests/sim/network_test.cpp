@@ -162,7 +162,7 @@ TEST(SimNetwork, WriteEofHalfClosesAcrossALinkWithLatency) {
   EXPECT_EQ(*log, expected);
 }
 
-// A peer that aborts: the next drain raises ConnectionResetError, later writes vanish.
+// A peer that aborts with nothing unread: a FIN reaches us, later writes vanish.
 Coro<void> abort_after_a_line(std::shared_ptr<StreamReader> reader, std::shared_ptr<StreamWriter> writer) {
   (void)co_await reader->readline();
   writer->transport().abort();
@@ -199,12 +199,13 @@ Coro<void> drain_after_reset(SimLoop& loop, Log log) {
   co_await stop(server);
 }
 
-TEST(SimNetwork, AfterThePeerAbortsDrainAndReadRaiseConnectionResetError) {
+TEST(SimNetwork, AfterThePeerAbortsDrainReturnsAndReadSeesEofAsOnLinux) {
+  // python3 3.11 over loopback prints "drained" and b'': the aborted socket had nothing
+  // unread, so Linux sent a FIN.
   SimLoop loop(14);
   auto log = std::make_shared<std::vector<std::string>>();
   loop.run_until_complete(drain_after_reset(loop, log));
-  const std::vector<std::string> expected = {"drain: [Errno 104] Connection reset by peer",
-                                             "read: [Errno 104] Connection reset by peer"};
+  const std::vector<std::string> expected = {"drained", "read"};
   EXPECT_EQ(*log, expected);
 }
 
@@ -228,7 +229,7 @@ Coro<void> refusals(SimLoop& loop) {
   const std::string refused = co_await network.host("web1").spawn(connect_error("db1", 7001));
   EXPECT_EQ(refused, "ConnectionRefusedError: [Errno 111] Connect call failed ('10.0.0.2', 7001)");
   const std::string unknown = co_await network.host("web1").spawn(connect_error("nosuchhost", 7000));
-  EXPECT_EQ(unknown, "OSError: [Errno -2] Name or service not known");
+  EXPECT_EQ(unknown, "gaierror: [Errno -2] Name or service not known");
   // Port 7000 of web1 itself: nobody listens there.
   const std::string self = co_await network.host("web1").spawn(connect_error("localhost", 7000));
   EXPECT_EQ(self, "ConnectionRefusedError: [Errno 111] Connect call failed ('127.0.0.1', 7000)");

@@ -64,6 +64,14 @@ class ConnectionResetError : public ConnectionError {
   [[nodiscard]] const char* class_name() const noexcept override { return "ConnectionResetError"; }
 };
 
+/// Python's `socket.gaierror`: a name did not resolve; `error_number()` is the EAI_
+/// code ("[Errno -2] Name or service not known").
+class GaiError : public OSError {
+ public:
+  using OSError::OSError;
+  [[nodiscard]] const char* class_name() const noexcept override { return "gaierror"; }
+};
+
 /// Python's `EOFError`.
 class EOFError : public std::runtime_error {
  public:

@@ -9,6 +9,7 @@
 #include <asim/server.hpp>
 #include <asim/task.hpp>
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -38,6 +39,18 @@ struct LinkOptions {
   /// datagrams also arrive out of order.
   double datagram_loss_probability = 0.05;
   double datagram_duplicate_probability = 0.02;
+  /// Bytes per second a link carries in each direction; 0 (the default) is the ideal
+  /// link of before: writes never block and a paused reader's transport buffers what
+  /// arrives. With a bandwidth, connections made from then on have flow control: a
+  /// write is cut into segments of at most `max_segment_size` bytes, each occupies the
+  /// link for size / bandwidth seconds behind every earlier segment of that direction
+  /// (of any connection between the two hosts), and its bytes stay in the sender's
+  /// write buffer until the receiving transport takes them, so drain() waits as on a
+  /// socket; a receiver whose reading is paused leaves segments in flight. Loopback
+  /// connections have no bandwidth limit but the same buffer accounting.
+  /// Datagrams take their turn on the link too (no send buffer: sendto never blocks).
+  double bandwidth = 0.0;
+  std::size_t max_segment_size = 65536;
 };
 
 /// A host's clock against the simulation's virtual time t (the loop's own clock):
@@ -159,7 +172,12 @@ class HostScope {
 ///   now + base + a chosen extra latency, never before an earlier segment of that
 ///   direction (TCP order). With zero latency a segment is a call_soon, which gives
 ///   CPython's event order over loopback.
-/// - Writes never block (no send buffer, drain returns at once).
+/// - With `LinkOptions::bandwidth` 0 writes never block (drain returns at once). With a
+///   bandwidth, bytes occupy the link in turn and count in the sender's write buffer
+///   until the receiving transport takes them: above the high-water mark the protocol
+///   is paused (drain() waits) until the buffer falls to the low one, as asyncio's
+///   transports do; a reader paused above 2 x its limit takes nothing, so its peer's
+///   drain() waits too. The receipt reaches the sender at once (no ACK latency).
 /// - A partition holds segments (TCP retransmits) until healed; a connect across a
 ///   partition, or to a host that is down, retries SYNs at 1, 3, 7, 15, 31, 63 s and
 ///   then raises TimeoutError (ETIMEDOUT), as Linux does.
@@ -180,6 +198,11 @@ class HostScope {
 ///   "read on db1:7000 ← web1 (client end)", "drain on ...", "connect to db1:7000 ← web1",
 ///   "accept on db1:7000"; they are worked out when the report is built, so reads and
 ///   writes pay nothing for them.
+/// - As on Linux: abort() sends a FIN, or a reset when received data was left unread;
+///   data reaching a closed end is answered with a reset (by a host that is up), which
+///   the sender hears at its next recv, or at its next send when it no longer reads
+///   (BrokenPipeError after the peer's FIN); a refused connect fails when the reset
+///   comes back (one SYN and one RST latency), never inside the call.
 class Network final : public asim::Network {
   friend class Host;
 
@@ -251,6 +274,18 @@ class Network final : public asim::Network {
   /// on db1:7000 ← web1 (client end)"); "" when it is nothing of the network's.
   [[nodiscard]] std::string describe_wait(const FutureBase& future) const;
 
+  /// Transports (stream ends and datagram endpoints) and pipes (directions of a
+  /// connection, with what is in flight) that exist now: back to 0 once every
+  /// connection is closed, reset or crashed and its callbacks ran, or something leaks.
+  [[nodiscard]] std::size_t live_transports() const noexcept { return live_ ? live_->transports : 0; }
+  [[nodiscard]] std::size_t live_pipes() const noexcept { return live_ ? live_->pipes : 0; }
+  /// The counts above, shared with the objects counted (which may outlive the network).
+  struct LiveCounts {
+    std::size_t transports = 0;
+    std::size_t pipes = 0;
+  };
+  [[nodiscard]] std::shared_ptr<LiveCounts> live_counts();
+
   /// Segments delivered, and connections made, so far.
   [[nodiscard]] std::uint64_t segments_delivered() const noexcept { return delivered_; }
   [[nodiscard]] std::uint64_t connections_made() const noexcept { return next_connection_id_; }
@@ -274,7 +309,14 @@ class Network final : public asim::Network {
   // Used by transports, listeners and HostScope.
   [[nodiscard]] SimLoop& loop() const noexcept { return *loop_; }
   [[nodiscard]] EventLoop& event_loop() const noexcept { return *events_; }
-  void send(const std::shared_ptr<Pipe>& pipe, int kind, std::string data);
+  /// Queues a segment that leaves at `departure_ns` (-1: now) and arrives after its latency.
+  void send(const std::shared_ptr<Pipe>& pipe, int kind, std::string data, std::int64_t departure_ns = -1);
+  /// Flow control: cuts `data` into segments that occupy the link in turn and sends them.
+  void transmit(const std::shared_ptr<Pipe>& pipe, std::string_view data);
+  /// When a datagram of `bytes` sent now leaves `from` for `to` (now without a bandwidth).
+  [[nodiscard]] std::int64_t depart_datagram(const Host& from, const Host& to, std::size_t bytes);
+  /// Flow control: the receiver of `pipe` reads again; deliver what waits.
+  void resume_delivery(const std::shared_ptr<Pipe>& pipe);
   void listen(Host& host, std::uint16_t port, const std::shared_ptr<Server>& server);
   void unlisten(Host& host, std::uint16_t port) noexcept;
   [[nodiscard]] std::uint64_t next_connection_id() noexcept { return next_connection_id_++; }
@@ -295,6 +337,13 @@ class Network final : public asim::Network {
   void arm(const std::shared_ptr<Pipe>& pipe);
   [[nodiscard]] static std::string describe(const Pipe& pipe, int kind, std::size_t bytes);
   void deliver(const std::shared_ptr<Pipe>& pipe);
+  /// Data reached a closed end (`receiver`, null when it is gone): a host that is up
+  /// answers with a reset, once per direction (the sender's next send fails).
+  void bounce(const std::shared_ptr<Pipe>& pipe, SimTransport* receiver);
+  /// Flow control: a data segment of `bytes` reached the receiver of `pipe`.
+  static void landed(Pipe& pipe, std::size_t bytes);
+  /// How long `bytes` occupy a link of the configured bandwidth.
+  [[nodiscard]] std::int64_t occupancy_ns(std::size_t bytes) const noexcept;
   static Coro<void> accept(EventLoop& loop, std::shared_ptr<SimTransport> transport);
 
   SimLoop* loop_;
@@ -308,6 +357,9 @@ class Network final : public asim::Network {
   // Pipes with segments held by a partition, in the order they were held.
   std::vector<std::weak_ptr<Pipe>> held_;
   LinkOptions link_;
+  // When each directed link (from, to) is free again (bandwidth only); looked up, never iterated.
+  std::map<std::pair<const Host*, const Host*>, std::int64_t> link_free_ns_;
+  std::shared_ptr<LiveCounts> live_;
   std::uint64_t next_connection_id_ = 0;
   std::uint64_t delivered_ = 0;
   // Hosts the chooser may crash, with each one's chance and restart delay.
