@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 // Replays the scenario fuzzer's corpus through its body in every build, so an input
 // that once crashed stays fixed even where libFuzzer is not available.
+#include <asim/props/program.hpp>
+#include <asim/props/scenario.hpp>
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -25,7 +28,48 @@ std::vector<std::filesystem::path> corpus_files() {
   return files;
 }
 
+std::string read_bytes(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+/// What loading `text` ends in: "ok", or the message of its ScenarioFormatError.
+template <class Load>
+std::string outcome(Load load, const std::string& text) {
+  try {
+    (void)load(text);
+  } catch (const asim::props::ScenarioFormatError& e) {
+    return e.what();
+  }
+  return "ok";
+}
+
 }  // namespace
+
+// The one-pass compiler makes parse_scenario's messages itself (it reads a malformed
+// file once): on every corpus input, and on every prefix-cut and byte-dropped variant of
+// the small ones, it must end exactly as parse_scenario does.
+TEST(ScenarioFuzzerCorpus, TheOnePassCompilerRejectsEveryInputAsParseScenarioDoes) {
+  const auto tree = [](const std::string& text) { return asim::props::parse_scenario(text); };
+  const auto pass = [](const std::string& text) { return asim::props::compile_scenario(text); };
+  std::size_t compared = 0;
+  for (const auto& path : corpus_files()) {
+    const std::string bytes = read_bytes(path);
+    if (bytes.size() > 64 * 1024) continue;  // the fuzz target's own bound
+    std::vector<std::string> variants{bytes};
+    if (bytes.size() <= 512) {
+      for (std::size_t i = 0; i < bytes.size(); i += 7) {
+        variants.push_back(bytes.substr(0, i) + bytes.substr(i + 1));
+        variants.push_back(bytes.substr(0, i) + "null" + bytes.substr(i));
+      }
+    }
+    for (const std::string& text : variants) {
+      ASSERT_EQ(outcome(pass, text), outcome(tree, text)) << path << ": " << text;
+      ++compared;
+    }
+  }
+  EXPECT_GT(compared, 1000U);
+}
 
 TEST(ScenarioFuzzerCorpus, EveryCorpusFileRunsThroughTheFuzzTargetWithoutCrashing) {
   const std::vector<std::filesystem::path> files = corpus_files();

@@ -2,8 +2,8 @@
 // The scenario fuzz target: arbitrary bytes go to the scenario loader, and what loads
 // runs on the simulated loop under step and virtual-time limits.
 //
-// The bytes take the path of `asim run`: compile_scenario (one SAX pass, falling back to
-// parse_scenario for the exact message of a fault), then the Interpreter on the Program.
+// The bytes take the path of `asim run`: compile_scenario (one SAX pass that also makes
+// parse_scenario's message for a fault), then the Interpreter on the Program.
 //
 // Built with -fsanitize=fuzzer it is a libFuzzer target; built without, the corpus
 // replay test (corpus_replay_test.cpp) calls LLVMFuzzerTestOneInput on every file of
