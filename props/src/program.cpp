@@ -490,8 +490,9 @@ std::string escape_key(std::string_view key) {
 /// else, good or bad, is read once.
 class SaxCompiler final : public nlohmann::json_sax<nlohmann::json> {
  public:
-  /// `text_size`: the JSON's size in bytes (a name per ~200 bytes is a generous guess).
-  SaxCompiler(Program& program, std::size_t text_size) : program_(program), tables_(program, text_size / 200) {}
+  /// `text_size`: the JSON's size in bytes (a name per ~150 bytes is a generous guess:
+  /// the big scenario has one per ~185, and growing the table re-reads every name).
+  SaxCompiler(Program& program, std::size_t text_size) : program_(program), tables_(program, text_size / 150) {}
 
   /// The outcome once sax_parse has returned true.
   [[nodiscard]] bool needs_fallback() const noexcept { return fallback_; }
