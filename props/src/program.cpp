@@ -47,27 +47,42 @@ class Tables {
     std::size_t capacity = 64;
     while (capacity < expected_names * 2) capacity *= 2;
     allocate(capacity);
+    filter_.assign(capacity / 8, 0);
     recent_.fill(Recent{});
+    pending_.reserve(pending_capacity);
     program_.names.add("main");
     insert(hash("main"), 0);
+    remember(hash("main"));
   }
   Slot slot(std::string_view name) {
     const std::uint64_t h = hash(name);
     Recent& recent = recent_[h % recent_.size()];
     if (recent.hash == h && recent.slot != no_slot && program_.names[recent.slot] == name) return recent.slot;
-    const auto check = static_cast<std::uint32_t>(h >> 32);
-    const std::size_t mask = table_.size() - 1;
-    for (std::size_t i = h & mask;; i = (i + 1) & mask) {
-      const Entry entry = table_[i];
-      if (entry.slot_plus_one == 0) break;
-      if (entry.check == check && program_.names[entry.slot_plus_one - 1] == name) {
-        recent = Recent{h, entry.slot_plus_one - 1};
-        return entry.slot_plus_one - 1;
+    if (maybe_known(h)) {
+      for (const Pending& p : pending_) {
+        if (p.hash == h && program_.names[p.slot] == name) {
+          recent = Recent{h, p.slot};
+          return p.slot;
+        }
+      }
+      const auto check = static_cast<std::uint32_t>(h >> 32);
+      const std::size_t mask = table_.size() - 1;
+      for (std::size_t i = h & mask;; i = (i + 1) & mask) {
+        const Entry entry = table_[i];
+        if (entry.slot_plus_one == 0) break;
+        if (entry.check == check && program_.names[entry.slot_plus_one - 1] == name) {
+          recent = Recent{h, entry.slot_plus_one - 1};
+          return entry.slot_plus_one - 1;
+        }
       }
     }
+    // A new name. Its entry waits in pending_ with a few others: they are placed
+    // together, their table lines fetched at once rather than one miss after another.
     const auto slot = static_cast<Slot>(program_.names.size());
     program_.names.add(name);
-    insert(h, slot);
+    remember(h);
+    pending_.push_back(Pending{h, slot});
+    if (pending_.size() == pending_capacity) place_pending();
     recent = Recent{h, slot};
     return slot;
   }
@@ -90,6 +105,27 @@ class Tables {
     std::uint64_t hash = 0;
     Slot slot = no_slot;
   };
+  struct Pending {
+    std::uint64_t hash;
+    Slot slot;
+  };
+  static constexpr std::size_t pending_capacity = 16;
+
+  /// A filter of the names' hashes (two bits in one word, 8 bits a table entry): a name
+  /// it has not seen is new without a look at the table, which is mostly out of cache.
+  [[nodiscard]] bool maybe_known(std::uint64_t h) const noexcept {
+    const std::uint64_t word = filter_[(h >> 40) & (filter_.size() - 1)];
+    const std::uint64_t bits = (std::uint64_t{1} << (h & 63)) | (std::uint64_t{1} << ((h >> 6) & 63));
+    return (word & bits) == bits;
+  }
+  void remember(std::uint64_t h) noexcept {
+    filter_[(h >> 40) & (filter_.size() - 1)] |= (std::uint64_t{1} << (h & 63)) | (std::uint64_t{1} << ((h >> 6) & 63));
+  }
+  void place_pending() {
+    for (const Pending& p : pending_) __builtin_prefetch(&table_[p.hash & (table_.size() - 1)], 1);
+    for (const Pending& p : pending_) insert(p.hash, p.slot);
+    pending_.clear();
+  }
   void insert(std::uint64_t h, Slot slot) {
     if ((count_ + 1) * 2 > table_.size()) grow();
     place(Entry{slot + 1, static_cast<std::uint32_t>(h >> 32)}, h);
@@ -133,6 +169,8 @@ class Tables {
   std::unique_ptr<Entry[], Free> memory_;
   std::span<Entry> table_;
   std::array<Recent, 64> recent_;
+  std::vector<std::uint64_t> filter_;
+  std::vector<Pending> pending_;
   std::size_t count_ = 0;
 };
 
