@@ -117,7 +117,7 @@ struct Interpreter::State {
   InterpreterOptions options;
   EventLoop* loop = nullptr;
   std::int64_t origin_ns = 0;
-  std::vector<Object> objects;       // by slot
+  std::vector<Object> objects;  // by slot
   /// By slot: the statements not run yet that use the name (see used()).
   std::vector<std::uint32_t> uses_left;
   std::vector<Future<Value>> tasks;  // creation order, main first

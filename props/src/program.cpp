@@ -23,12 +23,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <memory>
-#include <new>
-#include <span>
 #include <iterator>
 #include <limits>
+#include <memory>
+#include <new>
 #include <optional>
+#include <span>
 
 namespace asim::props {
 
@@ -636,15 +636,9 @@ class SaxCompiler final : public nlohmann::json_sax<nlohmann::json> {
     if (!f.live) return true;
     switch (f.field) {
       case Field::msg:
-      case Field::label:
-        f.in.text = tables_.text(v);
-        return true;
-      case Field::name:
-        f.in.name = tables_.slot(v);
-        return true;
-      case Field::target:
-        f.in.target = tables_.slot(v);
-        return true;
+      case Field::label: f.in.text = tables_.text(v); return true;
+      case Field::name: f.in.name = tables_.slot(v); return true;
+      case Field::target: f.in.target = tables_.slot(v); return true;
       case Field::return_when:
         if (v == "ALL_COMPLETED") {
           f.in.return_when = ReturnWhen::all_completed;
@@ -673,9 +667,7 @@ class SaxCompiler final : public nlohmann::json_sax<nlohmann::json> {
     }
     Frame& parent = frames_.back();
     switch (parent.kind) {
-      case Kind::document:
-        doc_scalar(parent, true);
-        return true;
+      case Kind::document: doc_scalar(parent, true); return true;
       case Kind::names:
         names_scalar(parent);
         skip_ = 1;
@@ -716,7 +708,6 @@ class SaxCompiler final : public nlohmann::json_sax<nlohmann::json> {
         buffer_depth_ = 0;
         return buffered_key(k);
       }
-      f.do_seen = true;
       return true;
     }
     if (k == "do") return fallback();  // `do` twice: the DOM keeps the last
@@ -886,8 +877,8 @@ class SaxCompiler final : public nlohmann::json_sax<nlohmann::json> {
     // at any statement. A number beyond double range (error 406) is reported at the
     // pointer of its value as nlohmann's DOM sees it: read again.
     if (e.id == 406) return fallback();
-    throw ScenarioFormatError("", "invalid JSON at byte " + std::to_string(position) + " near '" + token +
-                                      "': " + e.what());
+    throw ScenarioFormatError(
+        "", "invalid JSON at byte " + std::to_string(position) + " near '" + token + "': " + e.what());
   }
 
  private:
@@ -903,7 +894,6 @@ class SaxCompiler final : public nlohmann::json_sax<nlohmann::json> {
     DocKey doc_key = DocKey::none;
     bool in_callback = false;
     bool expect_do = false;
-    bool do_seen = false;
     bool texts = false;
     /// The value of the current field is checked and compiled (false: only parsed).
     bool live = true;
@@ -1227,8 +1217,7 @@ class SaxCompiler final : public nlohmann::json_sax<nlohmann::json> {
   }
   bool buffered_key(std::string_view k) {
     if (buffer_depth_ == 0 && k == "do") {
-      buffering_ = false;
-      frames_.back().do_seen = true;
+      buffering_ = false;  // `do`'s value comes next
       return true;
     }
     return record(Event{Event::Type::key, false, 0, 0, 0.0, std::string(k)});
@@ -1552,7 +1541,7 @@ namespace {
 Program compile_text(std::string_view json_text, bool fast) {
   const char* const first = json_text.data();
   const char* const last = first + json_text.size();
-  for (; ; fast = false) {
+  for (;; fast = false) {
     Program program;
     const Pass pass = compile_once(first, last, fast, program, nullptr);
     if (pass == Pass::compiled) return program;

@@ -111,7 +111,12 @@ TEST(ScenarioFuzzerCorpus, EveryCorpusFileRunsThroughTheFuzzTargetWithoutCrashin
 }
 
 TEST(ScenarioFuzzerCorpus, MalformedInputsAreRejectedWithoutCrashing) {
-  const std::vector<std::string> inputs = {"", "{", "null", "[]", "{\"version\":1}", "{\"version\":1,\"main\":[{}]}",
+  const std::vector<std::string> inputs = {"",
+                                           "{",
+                                           "null",
+                                           "[]",
+                                           "{\"version\":1}",
+                                           "{\"version\":1,\"main\":[{}]}",
                                            "{\"version\":1,\"main\":[{\"do\":\"sleep\",\"delay\":1e999}]}"};
   for (const std::string& input : inputs) {
     SCOPED_TRACE(input);
