@@ -111,13 +111,15 @@ class ActivityClock final : public detail::LoopInstrument {
 }  // namespace
 
 struct Interpreter::State {
-  State(const Program& p, InterpreterOptions o) : program(p), options(o), objects(p.names.size()) {}
+  State(const Program& p, InterpreterOptions o) : program(p), options(o), objects(p.names.size()) { count_uses(); }
 
   const Program& program;
   InterpreterOptions options;
   EventLoop* loop = nullptr;
   std::int64_t origin_ns = 0;
-  std::vector<Object> objects;       // by slot
+  std::vector<Object> objects;  // by slot
+  /// By slot: the statements not run yet that use the name (see used()).
+  std::vector<std::uint32_t> uses_left;
   std::vector<Future<Value>> tasks;  // creation order, main first
   std::vector<TraceLine> lines;
   /// The event text of the line being made, reused from line to line.
@@ -201,6 +203,55 @@ struct Interpreter::State {
 
   // -- names ------------------------------------------------------------------
 
+  /// Calls `fn(slot)` for each name `in` uses (not the one it defines).
+  template <class Fn>
+  void for_each_use(const Instruction& in, Fn fn) const {
+    switch (in.op) {
+      case Op::wait:
+      case Op::gather:
+      case Op::as_completed: {
+        const Span list = in.list();
+        for (std::uint32_t i = 0; i < list.size; ++i) fn(program.lists[list.begin + i]);
+        return;
+      }
+      case Op::await_:
+      case Op::cancel:
+      case Op::set_result:
+      case Op::set_exception:
+      case Op::wait_for:
+      case Op::shield:
+      case Op::acquire:
+      case Op::release:
+      case Op::set:
+      case Op::clear:
+      case Op::wait_event:
+      case Op::put:
+      case Op::get:
+      case Op::put_nowait:
+      case Op::get_nowait: fn(in.target); return;
+      default: return;
+    }
+  }
+  void count_uses() {
+    uses_left.assign(objects.size(), 0);
+    for (const Instruction& in : program.code) for_each_use(in, [this](Slot s) { ++uses_left[s]; });
+  }
+  /// `in` has run. The language has no loops, so each statement runs at most once: when
+  /// the last statement that uses a name has run, nothing can look the name up again,
+  /// and a future it names that is done (without an exception nobody retrieved) is let
+  /// go: a big scenario's futures do not all stay alive to the end. (A statement that
+  /// raises does not count: its names stay, which is only memory.)
+  void used(const Instruction& in) {
+    for_each_use(in, [this](Slot s) {
+      if (--uses_left[s] != 0) return;
+      Object& object = objects[s];
+      auto* future = std::get_if<Future<Value>>(&object.held);
+      if (future == nullptr || !future->done()) return;
+      if (!future->cancelled() && future->base().stored_exception() != nullptr) return;
+      object.held.emplace<std::monostate>();
+    });
+  }
+
   Object& define(Slot slot) {
     Object& object = objects[slot];
     if (object.defined) throw NameError(std::string(name(slot)));
@@ -242,7 +293,11 @@ struct Interpreter::State {
   void run_callback(const Instruction& in) {
     line("cb ") += text(in.text);
     emit();
-    for (std::uint32_t i = 0; i < in.body.size; ++i) run_sync(program.code[in.body.begin + i]);
+    for (std::uint32_t i = 0; i < in.body.size; ++i) {
+      const Instruction& statement = program.code[in.body.begin + i];
+      run_sync(statement);
+      used(statement);
+    }
   }
 
   void spawn(Slot slot, Span body);
@@ -572,6 +627,7 @@ Coro<Value> run_body(State* state, Span body, bool* returned) {
       }
       default: state->run_sync(in); break;
     }
+    state->used(in);
   }
   co_return Value();
 }

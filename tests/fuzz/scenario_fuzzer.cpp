@@ -2,8 +2,8 @@
 // The scenario fuzz target: arbitrary bytes go to the scenario loader, and what loads
 // runs on the simulated loop under step and virtual-time limits.
 //
-// The bytes take the path of `asim run`: compile_scenario (one SAX pass, falling back to
-// parse_scenario for the exact message of a fault), then the Interpreter on the Program.
+// The bytes take the path of `asim run`: compile_scenario (one SAX pass that also makes
+// parse_scenario's message for a fault), then the Interpreter on the Program.
 //
 // Built with -fsanitize=fuzzer it is a libFuzzer target; built without, the corpus
 // replay test (corpus_replay_test.cpp) calls LLVMFuzzerTestOneInput on every file of
@@ -19,7 +19,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <exception>
+#include <string>
 #include <string_view>
 
 namespace {
@@ -48,11 +51,36 @@ std::uint64_t seed_of(const std::uint8_t* data, std::size_t size) noexcept {
   return hash;
 }
 
+#ifdef ASIM_FUZZ_COMPARE_LOADERS
+/// Differential mode (-DASIM_FUZZ_COMPARE_LOADERS, a separate build: it halves the
+/// rate): compile_scenario must end as parse_scenario does, the same message or both
+/// loading. Any difference aborts, which libFuzzer reports as a crash.
+void compare_loaders(std::string_view text) {
+  const auto outcome = [](auto load) -> std::string {
+    try {
+      (void)load();
+    } catch (const asim::props::ScenarioFormatError& e) {
+      return e.what();
+    }
+    return "ok";
+  };
+  const std::string pass = outcome([&] { return asim::props::compile_scenario(text); });
+  const std::string tree = outcome([&] { return asim::props::parse_scenario(text); });
+  if (pass != tree) {
+    std::fprintf(stderr, "compile_scenario: %s\nparse_scenario:   %s\n", pass.c_str(), tree.c_str());
+    std::abort();
+  }
+}
+#endif
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size > max_input_size) return 0;
   const std::string_view text(reinterpret_cast<const char*>(data), size);
+#ifdef ASIM_FUZZ_COMPARE_LOADERS
+  compare_loaders(text);
+#endif
   asim::props::Program program;
   try {
     program = asim::props::compile_scenario(text);

@@ -153,6 +153,32 @@ TEST(Program, TwoHundredThousandSleepingTasksRun) {
   EXPECT_EQ(result.lines.back().event, "done main ok None");
 }
 
+// The interpreter lets a done future go after the last statement that names it; every
+// statement before that must still find it (in tasks, callbacks and lists alike).
+TEST(Program, AFutureStaysNamedUntilItsLastUse) {
+  const Program program = compile_scenario(main_of(R"(
+    {"do": "future", "name": "f"},
+    {"do": "spawn", "name": "t", "body": [{"do": "await", "target": "f"}, {"do": "sleep", "delay": 1},
+                                          {"do": "await", "target": "f"}]},
+    {"do": "call_soon", "label": "c", "then": [{"do": "set_result", "target": "f", "value": 5}]},
+    {"do": "await", "target": "f"},
+    {"do": "call_later", "delay": 0.5, "label": "d", "then": [{"do": "cancel", "target": "f"}]},
+    {"do": "gather", "name": "g", "targets": ["f", "t"], "return_exceptions": false},
+    {"do": "await", "target": "g"},
+    {"do": "await", "target": "f"})"));
+  const std::string trace = run_text(program);
+  const auto count = [&](const std::string& what) {
+    std::size_t n = 0;
+    for (std::size_t at = trace.find(what); at != std::string::npos; at = trace.find(what, at + 1)) ++n;
+    return n;
+  };
+  EXPECT_EQ(count("t await f = 5"), 2U) << trace;
+  EXPECT_EQ(count("main await f = 5"), 2U) << trace;
+  EXPECT_EQ(count("cancel f -> False"), 1U) << trace;
+  EXPECT_EQ(count("main await g = [5, None]"), 1U) << trace;
+  EXPECT_EQ(trace.find("Error"), std::string::npos) << trace;
+}
+
 /// Writes `text` to a new temporary file and returns its path.
 std::string temp_file(const std::string& text) {
   char path[] = "/tmp/asim-program-test-XXXXXX";
