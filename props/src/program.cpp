@@ -530,7 +530,12 @@ class SaxCompiler final : public nlohmann::json_sax<nlohmann::json> {
  public:
   /// `text_size`: the JSON's size in bytes (a name per ~150 bytes is a generous guess:
   /// the big scenario has one per ~185, and growing the table re-reads every name).
-  SaxCompiler(Program& program, std::size_t text_size) : program_(program), tables_(program, text_size / 150) {}
+  SaxCompiler(Program& program, std::size_t text_size) : program_(program), tables_(program, text_size / 150) {
+    // Names and labels: at most one of each per ~150 bytes, of ~8 characters (the big
+    // scenario: one name and one label per ~185 bytes, 4-8 characters).
+    program.names.reserve(text_size / 150, text_size / 150 * 8);
+    program.texts.reserve(text_size / 150, text_size / 150 * 8);
+  }
 
   /// The outcome once sax_parse has returned true.
   [[nodiscard]] bool needs_fallback() const noexcept { return fallback_; }
