@@ -34,6 +34,16 @@ namespace asim::props {
 
 namespace {
 
+/// a == b, in line: names and statement kinds are a few bytes long, shorter than the
+/// call to memcmp that == makes.
+inline bool same_text(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (a[i] != b[i]) return false;
+  }
+  return true;
+}
+
 /// Slot and text tables shared by both compilers. Names are interned in an
 /// open-addressing table of slots (compared against Program::names, so nothing but the
 /// names themselves is stored twice), sized once from a guess; in front of it a small
@@ -57,10 +67,10 @@ class Tables {
   Slot slot(std::string_view name) {
     const std::uint64_t h = hash(name);
     Recent& recent = recent_[h % recent_.size()];
-    if (recent.hash == h && recent.slot != no_slot && program_.names[recent.slot] == name) return recent.slot;
+    if (recent.hash == h && recent.slot != no_slot && same_text(program_.names[recent.slot], name)) return recent.slot;
     if (maybe_known(h)) {
       for (const Pending& p : pending_) {
-        if (p.hash == h && program_.names[p.slot] == name) {
+        if (p.hash == h && same_text(program_.names[p.slot], name)) {
           recent = Recent{h, p.slot};
           return p.slot;
         }
@@ -70,7 +80,7 @@ class Tables {
       for (std::size_t i = h & mask;; i = (i + 1) & mask) {
         const Entry entry = table_[i];
         if (entry.slot_plus_one == 0) break;
-        if (entry.check == check && program_.names[entry.slot_plus_one - 1] == name) {
+        if (entry.check == check && same_text(program_.names[entry.slot_plus_one - 1], name)) {
           recent = Recent{h, entry.slot_plus_one - 1};
           return entry.slot_plus_one - 1;
         }
@@ -1135,9 +1145,19 @@ class SaxCompiler final : public nlohmann::json_sax<nlohmann::json> {
     }
   }
 
+  /// op_from_name, behind a cache of the kinds read last (a scenario repeats a few).
+  std::optional<Op> find_op(std::string_view name) {
+    if (name.empty()) return op_from_name(name);
+    const std::size_t i = (name.size() * 7 + static_cast<unsigned char>(name.front()) * 3 +
+                           static_cast<unsigned char>(name.back())) % ops_.size();
+    if (ops_[i].known && same_text(op_name(ops_[i].op), name)) return ops_[i].op;
+    const std::optional<Op> op = op_from_name(name);
+    if (op) ops_[i] = KnownOp{*op, true};
+    return op;
+  }
   bool op(Frame& f, std::string_view name) {
     f.expect_do = false;
-    const std::optional<Op> op = op_from_name(name);
+    const std::optional<Op> op = find_op(name);
     if (!op) return do_fault(f, "unknown statement '" + std::string(name) + "'");
     if (f.in_callback && !allowed_in_callback(*op)) {
       return do_fault(f, "statement '" + std::string(name) + "' is not allowed in a callback's then");
@@ -1275,8 +1295,14 @@ class SaxCompiler final : public nlohmann::json_sax<nlohmann::json> {
     return true;
   }
 
+  struct KnownOp {
+    Op op = Op::log;
+    bool known = false;
+  };
+
   Program& program_;
   Tables tables_;
+  std::array<KnownOp, 32> ops_{};
   std::vector<Frame> frames_;
   /// Instructions of the open block at each depth (reused from statement to statement).
   std::vector<std::vector<Instruction>> staged_;
