@@ -701,11 +701,15 @@ class SaxCompiler final : public nlohmann::json_sax<nlohmann::json> {
       skip_ = 1;
       return true;
     }
-    Frame f{Kind::statement};
-    f.in_callback = parent.in_callback;
-    f.depth = parent.depth;
+    // Built in place: a frame built aside and copied in is read back 16 bytes at a
+    // time right after its fields were written one by one (a store-forwarding stall).
+    const bool in_callback = parent.in_callback;
+    const int depth = parent.depth;
+    Frame& f = frames_.emplace_back();  // `parent` is stale from here
+    f.kind = Kind::statement;
+    f.in_callback = in_callback;
+    f.depth = depth;
     f.expect_do = true;
-    frames_.push_back(f);
     return true;
   }
   bool key(string_t& k) override { return on_key(k); }
@@ -835,10 +839,11 @@ class SaxCompiler final : public nlohmann::json_sax<nlohmann::json> {
       case Field::handler: return push_block(parent.in_callback, parent.depth + 1);
       case Field::targets:
       case Field::catch_: {
-        Frame f{Kind::names};
-        f.texts = parent.field == Field::catch_;
+        const bool texts = parent.field == Field::catch_;
+        Frame& f = frames_.emplace_back();  // `parent` is stale from here
+        f.kind = Kind::names;
+        f.texts = texts;
         f.list_begin = names_.size();
-        frames_.push_back(f);
         return true;
       }
       default:
@@ -905,7 +910,7 @@ class SaxCompiler final : public nlohmann::json_sax<nlohmann::json> {
     std::string problem;
   };
   struct Frame {
-    Kind kind;
+    Kind kind = Kind::document;
     DocKey doc_key = DocKey::none;
     bool in_callback = false;
     bool expect_do = false;
@@ -1287,11 +1292,11 @@ class SaxCompiler final : public nlohmann::json_sax<nlohmann::json> {
       skip_ = 1;
       return true;
     }
-    Frame f{Kind::block};
+    if (staged_.size() <= static_cast<std::size_t>(depth)) staged_.resize(static_cast<std::size_t>(depth) + 1);
+    Frame& f = frames_.emplace_back();
+    f.kind = Kind::block;
     f.in_callback = in_callback;
     f.depth = depth;
-    if (staged_.size() <= static_cast<std::size_t>(depth)) staged_.resize(static_cast<std::size_t>(depth) + 1);
-    frames_.push_back(f);
     return true;
   }
 
