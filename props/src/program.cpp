@@ -65,6 +65,9 @@ class Tables {
     remember(hash("main"));
   }
   Slot slot(std::string_view name) {
+    // The name defined last is the one most often used next (a future's set_result and
+    // await): it is found without hashing.
+    if (last_new_ != no_slot && same_text(program_.names[last_new_], name)) return last_new_;
     const std::uint64_t h = hash(name);
     Recent& recent = recent_[h % recent_.size()];
     if (recent.hash == h && recent.slot != no_slot && same_text(program_.names[recent.slot], name)) return recent.slot;
@@ -94,6 +97,7 @@ class Tables {
     pending_.push_back(Pending{h, slot});
     if (pending_.size() == pending_capacity) place_pending();
     recent = Recent{h, slot};
+    last_new_ = slot;
     return slot;
   }
   // Copies rather than moves: the SAX parser's string is its token buffer, whose
@@ -182,6 +186,7 @@ class Tables {
   std::vector<std::uint64_t> filter_;
   std::vector<Pending> pending_;
   std::size_t count_ = 0;
+  Slot last_new_ = no_slot;
 };
 
 std::string delay_problem(double seconds) {
