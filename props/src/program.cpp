@@ -788,15 +788,16 @@ class SaxCompiler final : public nlohmann::json_sax<nlohmann::json> {
       }
     }
     if (f.has_unknown) unknown_.pop_back();
-    const Instruction in = f.in;
-    frames_.pop_back();
-    Frame& block = frames_.back();
+    // The instruction goes from its frame to its block directly (a copy aside was read
+    // back at once: a store-forwarding stall per statement).
+    Frame& block = frames_[frames_.size() - 2];
     if (fault) {
       set_fault(block, 0, std::move(*fault));
     } else {
-      staged_[static_cast<std::size_t>(block.depth)].push_back(in);
+      staged_[static_cast<std::size_t>(block.depth)].push_back(f.in);
     }
     ++block.index;
+    frames_.pop_back();
     return true;
   }
   bool start_array(std::size_t /*n*/) override {
@@ -1022,7 +1023,10 @@ class SaxCompiler final : public nlohmann::json_sax<nlohmann::json> {
   }
   /// The frame's first fault (the lowest rank), if any; forgets all of its faults.
   std::optional<Fault> take_fault(Frame& f) {
-    if (f.fault_mask == 0) return std::nullopt;
+    if (f.fault_mask == 0) [[likely]] return std::nullopt;
+    return take_faults(f);
+  }
+  [[gnu::noinline]] std::optional<Fault> take_faults(Frame& f) {
     const std::size_t frame = index_of(f);
     const int first = std::countr_zero(f.fault_mask);
     std::optional<Fault> out;
@@ -1160,9 +1164,9 @@ class SaxCompiler final : public nlohmann::json_sax<nlohmann::json> {
     if (name.empty()) return op_from_name(name);
     const std::size_t i = (name.size() * 7 + static_cast<unsigned char>(name.front()) * 3 +
                            static_cast<unsigned char>(name.back())) % ops_.size();
-    if (ops_[i].known && same_text(op_name(ops_[i].op), name)) return ops_[i].op;
+    if (same_text(ops_[i].name, name)) return ops_[i].op;
     const std::optional<Op> op = op_from_name(name);
-    if (op) ops_[i] = KnownOp{*op, true};
+    if (op) ops_[i] = KnownOp{*op, op_name(*op)};
     return op;
   }
   bool op(Frame& f, std::string_view name) {
@@ -1307,7 +1311,7 @@ class SaxCompiler final : public nlohmann::json_sax<nlohmann::json> {
 
   struct KnownOp {
     Op op = Op::log;
-    bool known = false;
+    std::string_view name;  // op_name(op); empty: none (no statement kind is empty)
   };
 
   Program& program_;
