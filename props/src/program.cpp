@@ -1534,18 +1534,36 @@ class FastReader {
     }
     const std::size_t count = static_cast<std::size_t>(p_ - digits);
     bool floating = false;
+    bool exponent = false;
+    std::size_t fraction_digits = 0;
     if (peek() == '.') {
       floating = true;
       ++p_;
       if (!digit(peek())) return false;
+      const char* const fraction = p_;
       while (digit(peek())) ++p_;
+      fraction_digits = static_cast<std::size_t>(p_ - fraction);
     }
     if (peek() == 'e' || peek() == 'E') {
       floating = true;
+      exponent = true;
       ++p_;
       if (peek() == '+' || peek() == '-') ++p_;
       if (!digit(peek())) return false;
       while (digit(peek())) ++p_;
+    }
+    if (floating && !exponent && count + fraction_digits <= 15) {
+      // Clinger's fast path: the digits as an integer below 2^53 and a power of ten up
+      // to 1e22 are both exact, so one division gives the correctly rounded double,
+      // the same as from_chars.
+      static constexpr double powers[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                          1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+      std::int64_t m = 0;
+      for (const char* d = digits; d < p_; ++d) {
+        if (*d != '.') m = m * 10 + (*d - '0');
+      }
+      const double v = static_cast<double>(m) / powers[fraction_digits];
+      return h.number_float(negative ? -v : v, empty_);
     }
     if (floating) {
       double v = 0.0;
