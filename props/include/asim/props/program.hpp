@@ -5,7 +5,6 @@
 
 #include <asim/props/scenario.hpp>
 
-#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -99,30 +98,9 @@ class StringTable {
   std::vector<std::size_t> ends_;
 };
 
-/// Memory for a program's code: a block of 2 MiB or more (a loader reserves the code
-/// by the size of its text) on 2 MiB-aligned transparent huge pages, since the code is
-/// written once from start to end and with 4 KiB pages each page costs a fault (about a
-/// tenth of loading the big scenario); a smaller one from operator new.
-void* allocate_code(std::size_t bytes);
-void free_code(void* p, std::size_t bytes) noexcept;
-
-template <class T>
-struct CodeAllocator {
-  using value_type = T;
-  CodeAllocator() = default;
-  template <class U>
-  constexpr CodeAllocator(const CodeAllocator<U>& /*other*/) noexcept {}
-  [[nodiscard]] T* allocate(std::size_t n) { return static_cast<T*>(allocate_code(n * sizeof(T))); }
-  void deallocate(T* p, std::size_t n) noexcept { free_code(p, n * sizeof(T)); }
-  template <class U>
-  friend bool operator==(const CodeAllocator& /*a*/, const CodeAllocator<U>& /*b*/) noexcept {
-    return true;
-  }
-};
-
 /// A loaded scenario. Immutable once built; an Interpreter runs it.
 struct Program {
-  std::vector<Instruction, CodeAllocator<Instruction>> code;
+  std::vector<Instruction> code;
   std::vector<std::uint32_t> lists;
   /// Slot -> name. Slot 0 is "main", the task that runs `main`.
   StringTable names;
