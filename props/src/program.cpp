@@ -37,8 +37,29 @@ namespace {
 /// a == b, in line: names and statement kinds are a few bytes long, shorter than the
 /// call to memcmp that == makes.
 inline bool same_text(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
+  const std::size_t n = a.size();
+  if (n != b.size()) return false;
+  // 4 to 16 bytes: two overlapping loads of each (its head and its tail); else byte
+  // by byte.
+  if (n >= 8 && n <= 16) {
+    std::uint64_t x[2];
+    std::uint64_t y[2];
+    std::memcpy(&x[0], a.data(), 8);
+    std::memcpy(&x[1], a.data() + n - 8, 8);
+    std::memcpy(&y[0], b.data(), 8);
+    std::memcpy(&y[1], b.data() + n - 8, 8);
+    return ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0;
+  }
+  if (n >= 4 && n < 8) {
+    std::uint32_t x[2];
+    std::uint32_t y[2];
+    std::memcpy(&x[0], a.data(), 4);
+    std::memcpy(&x[1], a.data() + n - 4, 4);
+    std::memcpy(&y[0], b.data(), 4);
+    std::memcpy(&y[1], b.data() + n - 4, 4);
+    return ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0;
+  }
+  for (std::size_t i = 0; i < n; ++i) {
     if (a[i] != b[i]) return false;
   }
   return true;
