@@ -34,6 +34,37 @@ namespace asim::props {
 
 namespace {
 
+/// a == b, in line: names and statement kinds are a few bytes long, shorter than the
+/// call to memcmp that == makes.
+inline bool same_text(std::string_view a, std::string_view b) noexcept {
+  const std::size_t n = a.size();
+  if (n != b.size()) return false;
+  // 4 to 16 bytes: two overlapping loads of each (its head and its tail); else byte
+  // by byte.
+  if (n >= 8 && n <= 16) {
+    std::uint64_t x[2];
+    std::uint64_t y[2];
+    std::memcpy(&x[0], a.data(), 8);
+    std::memcpy(&x[1], a.data() + n - 8, 8);
+    std::memcpy(&y[0], b.data(), 8);
+    std::memcpy(&y[1], b.data() + n - 8, 8);
+    return ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0;
+  }
+  if (n >= 4 && n < 8) {
+    std::uint32_t x[2];
+    std::uint32_t y[2];
+    std::memcpy(&x[0], a.data(), 4);
+    std::memcpy(&x[1], a.data() + n - 4, 4);
+    std::memcpy(&y[0], b.data(), 4);
+    std::memcpy(&y[1], b.data() + n - 4, 4);
+    return ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0;
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    if (a[i] != b[i]) return false;
+  }
+  return true;
+}
+
 /// Slot and text tables shared by both compilers. Names are interned in an
 /// open-addressing table of slots (compared against Program::names, so nothing but the
 /// names themselves is stored twice), sized once from a guess; in front of it a small
@@ -55,12 +86,15 @@ class Tables {
     remember(hash("main"));
   }
   Slot slot(std::string_view name) {
+    // The name defined last is the one most often used next (a future's set_result and
+    // await): it is found without hashing.
+    if (last_new_ != no_slot && same_text(program_.names[last_new_], name)) return last_new_;
     const std::uint64_t h = hash(name);
     Recent& recent = recent_[h % recent_.size()];
-    if (recent.hash == h && recent.slot != no_slot && program_.names[recent.slot] == name) return recent.slot;
+    if (recent.hash == h && recent.slot != no_slot && same_text(program_.names[recent.slot], name)) return recent.slot;
     if (maybe_known(h)) {
       for (const Pending& p : pending_) {
-        if (p.hash == h && program_.names[p.slot] == name) {
+        if (p.hash == h && same_text(program_.names[p.slot], name)) {
           recent = Recent{h, p.slot};
           return p.slot;
         }
@@ -70,7 +104,7 @@ class Tables {
       for (std::size_t i = h & mask;; i = (i + 1) & mask) {
         const Entry entry = table_[i];
         if (entry.slot_plus_one == 0) break;
-        if (entry.check == check && program_.names[entry.slot_plus_one - 1] == name) {
+        if (entry.check == check && same_text(program_.names[entry.slot_plus_one - 1], name)) {
           recent = Recent{h, entry.slot_plus_one - 1};
           return entry.slot_plus_one - 1;
         }
@@ -84,6 +118,7 @@ class Tables {
     pending_.push_back(Pending{h, slot});
     if (pending_.size() == pending_capacity) place_pending();
     recent = Recent{h, slot};
+    last_new_ = slot;
     return slot;
   }
   // Copies rather than moves: the SAX parser's string is its token buffer, whose
@@ -172,6 +207,7 @@ class Tables {
   std::vector<std::uint64_t> filter_;
   std::vector<Pending> pending_;
   std::size_t count_ = 0;
+  Slot last_new_ = no_slot;
 };
 
 std::string delay_problem(double seconds) {
@@ -530,7 +566,12 @@ class SaxCompiler final : public nlohmann::json_sax<nlohmann::json> {
  public:
   /// `text_size`: the JSON's size in bytes (a name per ~150 bytes is a generous guess:
   /// the big scenario has one per ~185, and growing the table re-reads every name).
-  SaxCompiler(Program& program, std::size_t text_size) : program_(program), tables_(program, text_size / 150) {}
+  SaxCompiler(Program& program, std::size_t text_size) : program_(program), tables_(program, text_size / 150) {
+    // Names and labels: at most one of each per ~150 bytes, of ~8 characters (the big
+    // scenario: one name and one label per ~185 bytes, 4-8 characters).
+    program.names.reserve(text_size / 150, text_size / 150 * 8);
+    program.texts.reserve(text_size / 150, text_size / 150 * 8);
+  }
 
   /// The outcome once sax_parse has returned true.
   [[nodiscard]] bool needs_fallback() const noexcept { return fallback_; }
@@ -686,11 +727,15 @@ class SaxCompiler final : public nlohmann::json_sax<nlohmann::json> {
       skip_ = 1;
       return true;
     }
-    Frame f{Kind::statement};
-    f.in_callback = parent.in_callback;
-    f.depth = parent.depth;
+    // Built in place: a frame built aside and copied in is read back 16 bytes at a
+    // time right after its fields were written one by one (a store-forwarding stall).
+    const bool in_callback = parent.in_callback;
+    const int depth = parent.depth;
+    Frame& f = frames_.emplace_back();  // `parent` is stale from here
+    f.kind = Kind::statement;
+    f.in_callback = in_callback;
+    f.depth = depth;
     f.expect_do = true;
-    frames_.push_back(f);
     return true;
   }
   bool key(string_t& k) override { return on_key(k); }
@@ -764,15 +809,16 @@ class SaxCompiler final : public nlohmann::json_sax<nlohmann::json> {
       }
     }
     if (f.has_unknown) unknown_.pop_back();
-    const Instruction in = f.in;
-    frames_.pop_back();
-    Frame& block = frames_.back();
+    // The instruction goes from its frame to its block directly (a copy aside was read
+    // back at once: a store-forwarding stall per statement).
+    Frame& block = frames_[frames_.size() - 2];
     if (fault) {
       set_fault(block, 0, std::move(*fault));
     } else {
-      staged_[static_cast<std::size_t>(block.depth)].push_back(in);
+      staged_[static_cast<std::size_t>(block.depth)].push_back(f.in);
     }
     ++block.index;
+    frames_.pop_back();
     return true;
   }
   bool start_array(std::size_t /*n*/) override {
@@ -820,10 +866,11 @@ class SaxCompiler final : public nlohmann::json_sax<nlohmann::json> {
       case Field::handler: return push_block(parent.in_callback, parent.depth + 1);
       case Field::targets:
       case Field::catch_: {
-        Frame f{Kind::names};
-        f.texts = parent.field == Field::catch_;
+        const bool texts = parent.field == Field::catch_;
+        Frame& f = frames_.emplace_back();  // `parent` is stale from here
+        f.kind = Kind::names;
+        f.texts = texts;
         f.list_begin = names_.size();
-        frames_.push_back(f);
         return true;
       }
       default:
@@ -890,7 +937,7 @@ class SaxCompiler final : public nlohmann::json_sax<nlohmann::json> {
     std::string problem;
   };
   struct Frame {
-    Kind kind;
+    Kind kind = Kind::document;
     DocKey doc_key = DocKey::none;
     bool in_callback = false;
     bool expect_do = false;
@@ -997,7 +1044,10 @@ class SaxCompiler final : public nlohmann::json_sax<nlohmann::json> {
   }
   /// The frame's first fault (the lowest rank), if any; forgets all of its faults.
   std::optional<Fault> take_fault(Frame& f) {
-    if (f.fault_mask == 0) return std::nullopt;
+    if (f.fault_mask == 0) [[likely]] return std::nullopt;
+    return take_faults(f);
+  }
+  [[gnu::noinline]] std::optional<Fault> take_faults(Frame& f) {
     const std::size_t frame = index_of(f);
     const int first = std::countr_zero(f.fault_mask);
     std::optional<Fault> out;
@@ -1130,9 +1180,19 @@ class SaxCompiler final : public nlohmann::json_sax<nlohmann::json> {
     }
   }
 
+  /// op_from_name, behind a cache of the kinds read last (a scenario repeats a few).
+  std::optional<Op> find_op(std::string_view name) {
+    if (name.empty()) return op_from_name(name);
+    const std::size_t i = (name.size() * 7 + static_cast<unsigned char>(name.front()) * 3 +
+                           static_cast<unsigned char>(name.back())) % ops_.size();
+    if (same_text(ops_[i].name, name)) return ops_[i].op;
+    const std::optional<Op> op = op_from_name(name);
+    if (op) ops_[i] = KnownOp{*op, op_name(*op)};
+    return op;
+  }
   bool op(Frame& f, std::string_view name) {
     f.expect_do = false;
-    const std::optional<Op> op = op_from_name(name);
+    const std::optional<Op> op = find_op(name);
     if (!op) return do_fault(f, "unknown statement '" + std::string(name) + "'");
     if (f.in_callback && !allowed_in_callback(*op)) {
       return do_fault(f, "statement '" + std::string(name) + "' is not allowed in a callback's then");
@@ -1262,16 +1322,22 @@ class SaxCompiler final : public nlohmann::json_sax<nlohmann::json> {
       skip_ = 1;
       return true;
     }
-    Frame f{Kind::block};
+    if (staged_.size() <= static_cast<std::size_t>(depth)) staged_.resize(static_cast<std::size_t>(depth) + 1);
+    Frame& f = frames_.emplace_back();
+    f.kind = Kind::block;
     f.in_callback = in_callback;
     f.depth = depth;
-    if (staged_.size() <= static_cast<std::size_t>(depth)) staged_.resize(static_cast<std::size_t>(depth) + 1);
-    frames_.push_back(f);
     return true;
   }
 
+  struct KnownOp {
+    Op op = Op::log;
+    std::string_view name;  // op_name(op); empty: none (no statement kind is empty)
+  };
+
   Program& program_;
   Tables tables_;
+  std::array<KnownOp, 32> ops_{};
   std::vector<Frame> frames_;
   /// Instructions of the open block at each depth (reused from statement to statement).
   std::vector<std::vector<Instruction>> staged_;
@@ -1356,7 +1422,7 @@ class FastReader {
           if (!h.end_object()) return false;
           goto after_value;
         }
-        stack_.push_back(true);
+        stack_.push_back(1);
         goto key;
       case '[':
         ++p_;
@@ -1367,7 +1433,7 @@ class FastReader {
           if (!h.end_array()) return false;
           goto after_value;
         }
-        stack_.push_back(false);
+        stack_.push_back(0);
         goto value;
       case '"':
         if (!string() || !h.on_string(text_)) return false;
@@ -1424,8 +1490,13 @@ class FastReader {
 
  private:
   [[nodiscard]] char peek() const noexcept { return p_ < end_ ? *p_ : '\0'; }
+  static bool space(char c) noexcept { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
   void ws() noexcept {
-    while (p_ < end_ && (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t')) ++p_;
+    // Written JSON is mostly compact: the first test is the usual answer.
+    if (p_ == end_ || static_cast<unsigned char>(*p_) > ' ') return;
+    const char* p = p_;
+    while (p < end_ && space(*p)) ++p;
+    p_ = p;
   }
   bool literal(std::string_view word) noexcept {
     if (static_cast<std::size_t>(end_ - p_) < word.size() || std::string_view(p_, word.size()) != word) return false;
@@ -1434,15 +1505,39 @@ class FastReader {
   }
   /// A string without escapes or non-ASCII bytes as text_ (p_ at its opening quote).
   bool string() {
-    const char* const begin = ++p_;
-    for (;; ++p_) {
-      if (p_ == end_) return false;
-      const auto c = static_cast<unsigned char>(*p_);
+    const char* const begin = p_ + 1;
+    const char* p = begin;
+    if constexpr (std::endian::native == std::endian::little) {
+      // Eight bytes a step (names are short: mostly one step). The lowest flagged
+      // byte is exact; only bytes after it may be flagged wrongly (borrows).
+      constexpr std::uint64_t ones = 0x0101010101010101ULL;
+      constexpr std::uint64_t high = 0x8080808080808080ULL;
+      while (end_ - p >= 8) {
+        std::uint64_t w = 0;
+        std::memcpy(&w, p, 8);
+        const std::uint64_t quote = w ^ (ones * '"');
+        const std::uint64_t backslash = w ^ (ones * '\\');
+        const std::uint64_t flagged = ((quote - ones) & ~quote) | ((backslash - ones) & ~backslash) |
+                                      ((w - ones * 0x20) & ~w) | w;
+        const std::uint64_t first = flagged & high;
+        if (first != 0) {
+          p += std::countr_zero(first) / 8;
+          if (*p != '"') return false;  // an escape, a control or a non-ASCII byte
+          text_ = std::string_view(begin, static_cast<std::size_t>(p - begin));
+          p_ = p + 1;
+          return true;
+        }
+        p += 8;
+      }
+    }
+    for (;; ++p) {
+      if (p == end_) return false;
+      const auto c = static_cast<unsigned char>(*p);
       if (c == '"') break;
       if (c < 0x20 || c == '\\' || c >= 0x80) return false;
     }
-    text_ = std::string_view(begin, static_cast<std::size_t>(p_ - begin));
-    ++p_;
+    text_ = std::string_view(begin, static_cast<std::size_t>(p - begin));
+    p_ = p + 1;
     return true;
   }
   static bool digit(char c) noexcept { return c >= '0' && c <= '9'; }
@@ -1460,18 +1555,36 @@ class FastReader {
     }
     const std::size_t count = static_cast<std::size_t>(p_ - digits);
     bool floating = false;
+    bool exponent = false;
+    std::size_t fraction_digits = 0;
     if (peek() == '.') {
       floating = true;
       ++p_;
       if (!digit(peek())) return false;
+      const char* const fraction = p_;
       while (digit(peek())) ++p_;
+      fraction_digits = static_cast<std::size_t>(p_ - fraction);
     }
     if (peek() == 'e' || peek() == 'E') {
       floating = true;
+      exponent = true;
       ++p_;
       if (peek() == '+' || peek() == '-') ++p_;
       if (!digit(peek())) return false;
       while (digit(peek())) ++p_;
+    }
+    if (floating && !exponent && count + fraction_digits <= 15) {
+      // Clinger's fast path: the digits as an integer below 2^53 and a power of ten up
+      // to 1e22 are both exact, so one division gives the correctly rounded double,
+      // the same as from_chars.
+      static constexpr double powers[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                          1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+      std::int64_t m = 0;
+      for (const char* d = digits; d < p_; ++d) {
+        if (*d != '.') m = m * 10 + (*d - '0');
+      }
+      const double v = static_cast<double>(m) / powers[fraction_digits];
+      return h.number_float(negative ? -v : v, empty_);
     }
     if (floating) {
       double v = 0.0;
@@ -1490,12 +1603,29 @@ class FastReader {
   const char* end_;
   ReleasedText* release_;
   const char* next_release_;
-  /// Open containers: true for an object.
-  std::vector<bool> stack_;
+  /// Open containers: 1 for an object, 0 for an array (bytes: vector<bool>'s bit
+  /// operations cost more).
+  std::vector<char> stack_;
   /// The last string read, in the text.
   std::string_view text_;
   std::string empty_;
 };
+
+/// Asks for transparent huge pages on the whole 2 MiB pages inside [p, p + bytes): the
+/// program's code is written once from start to end, and with 4 KiB pages each page of
+/// it costs a fault (a tenth of the big scenario's load). Pages never touched still
+/// cost nothing; at most one partly used huge page is added to the peak.
+void advise_huge_pages(void* p, std::size_t bytes) noexcept {
+#if defined(MADV_HUGEPAGE)
+  constexpr std::uintptr_t huge_page = std::uintptr_t{2} << 20;
+  const auto begin = (reinterpret_cast<std::uintptr_t>(p) + huge_page - 1) & ~(huge_page - 1);
+  const auto end = (reinterpret_cast<std::uintptr_t>(p) + bytes) & ~(huge_page - 1);
+  if (end > begin) (void)::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
+#else
+  (void)p;
+  (void)bytes;
+#endif
+}
 
 /// How a one-pass compile ended.
 enum class Pass : std::uint8_t { compiled, gave_up, read_again };
@@ -1508,6 +1638,7 @@ Pass compile_once(const char* first, const char* last, bool fast, Program& progr
   // Capacity by the text's size: a statement takes at least 10 bytes of JSON.
   // Pages never touched cost no memory, and nothing is moved as the program grows.
   program.code.reserve(static_cast<std::size_t>(last - first) / 10 + 16);
+  advise_huge_pages(program.code.data(), program.code.capacity() * sizeof(Instruction));
   SaxCompiler sax(program, static_cast<std::size_t>(last - first));
   bool parsed = false;
   if (fast) {

@@ -9,6 +9,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <bit>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -67,6 +69,29 @@ TEST(Program, TheOnePassCompilerRunsLikeTheTreeCompiler) {
   EXPECT_EQ(fast.names, tree.names);
   EXPECT_EQ(run_text(fast), run_text(tree));
   EXPECT_NE(run_text(fast).find("main await g = [7, 3]"), std::string::npos) << run_text(fast);
+}
+
+TEST(Program, TheFastReaderReadsDecimalsAsTheTreeCompilerDoes) {
+  // Decimals of up to 15 digits take the fast reader's exact division; the others
+  // (more digits, an exponent) take from_chars. Each must be the same double as
+  // nlohmann's reading through parse_scenario.
+  const char* delays[] = {"0.001",          "1.0",        "-0.0",    "0.1",        "0.3",
+                          "123456.789012345", "0.000000000000001", "999999999.999999", "2.5e-3",
+                          "0.1234567890123456", "1e2",     "7",         "-12.75",  "1E-7"};
+  std::string statements;
+  for (const char* delay : delays) {
+    if (!statements.empty()) statements += ", ";
+    statements += std::string(R"({"do": "sleep", "delay": )") + delay + "}";
+  }
+  const std::string text = main_of(statements);
+  const Program fast = compile_scenario(text);
+  const Program tree = compile(parse_scenario(text));
+  ASSERT_EQ(fast.code.size(), tree.code.size());
+  for (std::size_t i = 0; i < fast.code.size(); ++i) {
+    SCOPED_TRACE(delays[i]);
+    EXPECT_EQ(std::bit_cast<std::uint64_t>(fast.code[i].number.seconds),
+              std::bit_cast<std::uint64_t>(tree.code[i].number.seconds));
+  }
 }
 
 TEST(Program, AStatementWithDoLastStillLoads) {

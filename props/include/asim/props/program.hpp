@@ -79,6 +79,13 @@ class StringTable {
     ends_.push_back(chars_.size());
     return static_cast<std::uint32_t>(ends_.size() - 1);
   }
+  /// Room for `strings` strings of `chars` characters in all: a loader that knows
+  /// the size of its text grows the table once, not by doubling (each doubling copies
+  /// the table into pages touched for the first time).
+  void reserve(std::size_t strings, std::size_t chars) {
+    chars_.reserve(chars);
+    ends_.reserve(strings);
+  }
   [[nodiscard]] std::string_view operator[](std::size_t i) const noexcept {
     const std::size_t begin = i == 0 ? 0 : ends_[i - 1];
     return std::string_view(chars_).substr(begin, ends_[i] - begin);
