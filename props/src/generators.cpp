@@ -504,28 +504,6 @@ Program build(P& picker, const GenOptions& options) {
   return program;
 }
 
-bool uses_target(Op op) {
-  switch (op) {
-    case Op::await_:
-    case Op::cancel:
-    case Op::set_result:
-    case Op::set_exception:
-    case Op::wait_for:
-    case Op::shield:
-    case Op::acquire:
-    case Op::release:
-    case Op::set:
-    case Op::clear:
-    case Op::wait_event:
-    case Op::put:
-    case Op::get:
-    case Op::put_nowait:
-    case Op::get_nowait: return true;
-    default: return false;
-  }
-}
-bool is_call(Op op) { return op == Op::call_soon || op == Op::call_later || op == Op::call_at; }
-bool uses_text(Op op) { return op == Op::log || op == Op::raise || op == Op::set_exception || is_call(op); }
 bool uses_seconds(Op op) {
   switch (op) {
     case Op::sleep:

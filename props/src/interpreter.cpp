@@ -214,22 +214,9 @@ struct Interpreter::State {
         for (std::uint32_t i = 0; i < list.size; ++i) fn(program.lists[list.begin + i]);
         return;
       }
-      case Op::await_:
-      case Op::cancel:
-      case Op::set_result:
-      case Op::set_exception:
-      case Op::wait_for:
-      case Op::shield:
-      case Op::acquire:
-      case Op::release:
-      case Op::set:
-      case Op::clear:
-      case Op::wait_event:
-      case Op::put:
-      case Op::get:
-      case Op::put_nowait:
-      case Op::get_nowait: fn(in.target); return;
-      default: return;
+      default:
+        if (uses_target(in.op)) fn(in.target);
+        return;
     }
   }
   void count_uses() {

@@ -312,28 +312,6 @@ class TreeCompiler {
       default: return "delay";
     }
   }
-  static bool is_call(Op op) { return op == Op::call_soon || op == Op::call_later || op == Op::call_at; }
-  static bool uses_text(Op op) { return op == Op::log || op == Op::raise || op == Op::set_exception || is_call(op); }
-  static bool uses_target(Op op) {
-    switch (op) {
-      case Op::await_:
-      case Op::cancel:
-      case Op::set_result:
-      case Op::set_exception:
-      case Op::wait_for:
-      case Op::shield:
-      case Op::acquire:
-      case Op::release:
-      case Op::set:
-      case Op::clear:
-      case Op::wait_event:
-      case Op::put:
-      case Op::get:
-      case Op::put_nowait:
-      case Op::get_nowait: return true;
-      default: return false;
-    }
-  }
 
   Program& program_;
   Tables tables_;
@@ -1156,7 +1134,6 @@ class SaxCompiler final : public nlohmann::json_sax<nlohmann::json> {
     return true;
   }
 
-  static bool is_call(Op op) { return op == Op::call_soon || op == Op::call_later || op == Op::call_at; }
   static bool is_seconds(Field f) { return f == Field::delay || f == Field::offset || f == Field::timeout; }
 
   /// A field given again: what its first value set is undone.

@@ -54,6 +54,37 @@ enum class Op : std::uint8_t {
 [[nodiscard]] std::optional<Op> op_from_name(std::string_view name) noexcept;
 /// True when the statement may appear in a callback's `then` list (marked (cb) in SPEC.md).
 [[nodiscard]] bool allowed_in_callback(Op op) noexcept;
+/// call_soon, call_later, call_at: the statements with a `then` list.
+[[nodiscard]] constexpr bool is_call(Op op) noexcept {
+  return op == Op::call_soon || op == Op::call_later || op == Op::call_at;
+}
+/// True when the statement carries a `text` (log, raise, set_exception, the calls' label).
+[[nodiscard]] constexpr bool uses_text(Op op) noexcept {
+  return op == Op::log || op == Op::raise || op == Op::set_exception || is_call(op);
+}
+/// True when the statement names the object it works on in its `target` field (await,
+/// cancel, set_result, acquire, put, ...): the loaders bind it to a slot, the generator
+/// writes it back, the interpreter counts it as a use of that name.
+[[nodiscard]] constexpr bool uses_target(Op op) noexcept {
+  switch (op) {
+    case Op::await_:
+    case Op::cancel:
+    case Op::set_result:
+    case Op::set_exception:
+    case Op::wait_for:
+    case Op::shield:
+    case Op::acquire:
+    case Op::release:
+    case Op::set:
+    case Op::clear:
+    case Op::wait_event:
+    case Op::put:
+    case Op::get:
+    case Op::put_nowait:
+    case Op::get_nowait: return true;
+    default: return false;
+  }
+}
 
 enum class ReturnWhen : std::uint8_t { all_completed, first_completed, first_exception };
 
