@@ -188,6 +188,12 @@ void raise_thrown_in() {
   if (task != nullptr) task->raise_thrown_in();
 }
 
+std::exception_ptr take_thrown_in() noexcept {
+  EventLoop* loop = running_loop();
+  TaskBase* task = loop != nullptr ? loop->current_task() : nullptr;
+  return task != nullptr ? task->take_thrown_in() : nullptr;
+}
+
 }  // namespace detail
 
 }  // namespace asim

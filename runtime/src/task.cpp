@@ -106,6 +106,15 @@ void TaskBase::raise_step_error() {
   std::rethrow_exception(error);
 }
 
+std::exception_ptr TaskBase::take_thrown_in() noexcept {
+  if (!step_error_) return nullptr;
+  std::exception_ptr error = std::exchange(step_error_, nullptr);
+  if (detail::LoopInstrument* instrument = get_loop().instrument()) {
+    if (is_cancelled_error(error)) instrument->on_cancel_delivered(*this);
+  }
+  return error;
+}
+
 // asyncio: Task.__wakeup
 void TaskBase::wakeup(FutureBase& future) {
   // The exception future.result() would raise, taken without throwing it: the

@@ -208,6 +208,9 @@ void suspend_task_bare(std::coroutine_handle<> caller) noexcept;
 /// Raises what the task's step throws into the coroutine (CancelledError, or the
 /// RuntimeError of a task awaiting itself); called first by every awaiter's resume.
 void raise_thrown_in();
+/// What raise_thrown_in would raise, returned instead (nullptr when nothing is thrown
+/// in): for awaiters that give an error back as a value.
+std::exception_ptr take_thrown_in() noexcept;
 /// asyncio (C): Future.__await__ of a future whose blocking flag is still set. Throws
 /// RuntimeError("await wasn't used with future") into the running task at once, as
 /// the awaiter resumes; returns true.

@@ -87,6 +87,10 @@ class TaskBase : public FutureBase, private detail::TaskStepNode, private detail
   void raise_thrown_in() {
     if (step_error_) raise_step_error();
   }
+  /// What raise_thrown_in would raise, handed over instead of thrown (nullptr when
+  /// nothing is thrown in), for awaiters that give errors back as values: a throw per
+  /// cancellation is costly.
+  std::exception_ptr take_thrown_in() noexcept;
   /// Makes the awaiter that is resuming now raise `error` (see raise_thrown_in).
   void throw_in(std::exception_ptr error) noexcept { step_error_ = std::move(error); }
 
