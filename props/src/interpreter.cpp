@@ -747,6 +747,18 @@ Coro<Value> run_body(State* state, Span body, bool* returned) {
       case Op::return_:
         if (returned != nullptr) *returned = true;
         co_return value_of(in);
+      case Op::set_result:
+      case Op::set_exception: {
+        // What set_result / set_exception would raise (a task, a done future), given
+        // back instead of thrown; otherwise run_sync sets it as in a callback.
+        const char* operation = in.op == Op::set_result ? "set_result" : "set_exception";
+        if (std::exception_ptr refused = state->awaitable(in.target).base().settable_error(operation)) {
+          co_await fail(std::move(refused));
+          co_return Value();
+        }
+        state->run_sync(in);
+        break;
+      }
       case Op::raise: {
         co_await fail(std::make_exception_ptr(ScenarioError(std::string(state->text(in.text)))));
         co_return Value();

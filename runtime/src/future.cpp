@@ -86,9 +86,16 @@ void FutureBase::check_result() const {
 }
 
 void FutureBase::check_settable(const char* operation) const {
+  if (std::exception_ptr error = settable_error(operation)) [[unlikely]]
+    std::rethrow_exception(error);
+}
+
+std::exception_ptr FutureBase::settable_error(const char* operation) const {
   if (state_ != State::pending) {
-    throw InvalidStateError(std::string(operation) + "() on a done future: " + state_name(state_));
+    return std::make_exception_ptr(
+        InvalidStateError(std::string(operation) + "() on a done future: " + state_name(state_)));
   }
+  return nullptr;
 }
 
 // asyncio: Future.set_exception

@@ -59,8 +59,8 @@ void TaskBase::start() {
 
 std::string TaskBase::describe() const { return "Task '" + get_name() + "'"; }
 
-void TaskBase::check_settable(const char* operation) const {
-  throw RuntimeError(std::string("Task does not support ") + operation + "() operation");
+std::exception_ptr TaskBase::settable_error(const char* operation) const {
+  return std::make_exception_ptr(RuntimeError(std::string("Task does not support ") + operation + "() operation"));
 }
 
 // asyncio: Task.cancel

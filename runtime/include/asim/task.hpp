@@ -72,6 +72,8 @@ class TaskBase : public FutureBase, private detail::TaskStepNode, private detail
   /// Loop time (ns) at which the task last suspended.
   [[nodiscard]] std::int64_t suspended_since_ns() const noexcept { return suspended_since_ns_; }
   [[nodiscard]] std::string describe() const override;
+  /// asyncio: a Task refuses set_result and set_exception (RuntimeError).
+  [[nodiscard]] std::exception_ptr settable_error(const char* operation) const override;
 
   // The awaiter protocol (see detail::suspend_task_on).
   void suspend_on(FutureBase& future, std::coroutine_handle<> caller) noexcept {
@@ -131,7 +133,6 @@ class TaskBase : public FutureBase, private detail::TaskStepNode, private detail
   /// exception it ended with (not rethrown: a throw per cancellation is costly).
   virtual std::exception_ptr take_coro_result() = 0;
   [[nodiscard]] void* coro_address() const noexcept { return coro_.address(); }
-  void check_settable(const char* operation) const override;
 
  private:
   enum class YieldKind : std::uint8_t { none, bare, future };
