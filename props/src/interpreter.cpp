@@ -18,12 +18,12 @@
 #include <asim/wait_for.hpp>
 
 #include <algorithm>
-#include <type_traits>
-#include <coroutine>
-#include <exception>
 #include <climits>
+#include <coroutine>
 #include <cstdio>
+#include <exception>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <variant>
 
@@ -594,35 +594,70 @@ Coro<Value> run_try(State* state, const Instruction* in, bool* returned) {
   co_return Value();
 }
 
+/// A `wait` or `as_completed` statement: in a frame of its own, as the lists and
+/// results they keep across their awaits would make run_awaiting's frame too big for
+/// the frame cache.
+Coro<Value> run_wait(State* state, const Instruction* in) {
+  if (in->op == Op::wait) {
+    std::vector<std::pair<FutureBase*, Slot>> names;
+    std::vector<AnyFuture> futures;
+    const Span list = in->list();
+    for (std::uint32_t i = 0; i < list.size; ++i) {
+      const Slot slot = state->program.lists[list.begin + i];
+      Future<Value> f = state->awaitable(slot);
+      bool seen = false;
+      for (const auto& entry : names) seen = seen || entry.first == &f.base();
+      if (!seen) names.emplace_back(&f.base(), slot);
+      futures.emplace_back(f);
+    }
+    Outcome<WaitResult> waited =
+        co_await settle(asim::wait(std::move(futures), state->scaled_or_none(*in), to_asim(in->return_when)));
+    if (!waited.has_value()) {
+      co_await fail(waited.error());
+      co_return Value();
+    }
+    const WaitResult& result = waited.value();
+    std::string text = "wait done=[" + sorted_names(result.done, names, *state) + "] pending=[" +
+                       sorted_names(result.pending, names, *state) + "]";
+    state->line(text);
+    state->emit();
+  } else {
+    std::vector<Coro<Value>> next = asim::as_completed(state->futures(*in), state->scaled_or_none(*in));
+    for (Coro<Value>& one : next) {
+      Settled v = co_await settle(std::move(one));
+      if (!v.has_value()) {
+        co_await fail(v.error());
+        co_return Value();
+      }
+      state->line("as_completed = ");
+      v.value().append_text(state->event);
+      state->emit();
+    }
+  }
+  co_return Value();
+}
+
+/// A `timeout` statement, in a frame of its own (it keeps its Timeout across the body).
+Coro<Value> run_timeout(State* state, const Instruction* in, bool* returned) {
+  // asyncio: `async with timeout(delay): <body>`, the scope's two halves around
+  // the body (as asim::timeout(delay, body) does), with the body's error and the
+  // scope's TimeoutError passed as values.
+  Timeout scope = asim::timeout(state->scaled_or_none(*in));
+  scope.enter();
+  Settled result = co_await settle(run_body(state, in->body, returned));
+  std::exception_ptr error = scope.exit_error(result.error());
+  if (!error) error = result.error();
+  if (error) {
+    co_await fail(std::move(error));
+    co_return Value();
+  }
+  co_return std::move(result).value();
+}
+
 /// The statements that await something other than a sleep or a future: each in its
 /// own frame, so a task's body frame stays small.
 Coro<Value> run_awaiting(State* state, const Instruction* in, bool* returned) {
   switch (in->op) {
-    case Op::wait: {
-      std::vector<std::pair<FutureBase*, Slot>> names;
-      std::vector<AnyFuture> futures;
-      const Span list = in->list();
-      for (std::uint32_t i = 0; i < list.size; ++i) {
-        const Slot slot = state->program.lists[list.begin + i];
-        Future<Value> f = state->awaitable(slot);
-        bool seen = false;
-        for (const auto& entry : names) seen = seen || entry.first == &f.base();
-        if (!seen) names.emplace_back(&f.base(), slot);
-        futures.emplace_back(f);
-      }
-      Outcome<WaitResult> waited =
-          co_await settle(asim::wait(std::move(futures), state->scaled_or_none(*in), to_asim(in->return_when)));
-      if (!waited.has_value()) {
-        co_await fail(waited.error());
-        co_return Value();
-      }
-      const WaitResult& result = waited.value();
-      std::string text = "wait done=[" + sorted_names(result.done, names, *state) + "] pending=[" +
-                         sorted_names(result.pending, names, *state) + "]";
-      state->line(text);
-      state->emit();
-      break;
-    }
     case Op::wait_for: {
       Settled v = co_await settle(asim::wait_for(state->awaitable(in->target), state->scaled_or_none(*in)));
       if (!v.has_value()) {
@@ -633,35 +668,6 @@ Coro<Value> run_awaiting(State* state, const Instruction* in, bool* returned) {
       v.value().append_text(state->event);
       state->emit();
       break;
-    }
-    case Op::as_completed: {
-      std::vector<Coro<Value>> next = asim::as_completed(state->futures(*in), state->scaled_or_none(*in));
-      for (Coro<Value>& one : next) {
-        Settled v = co_await settle(std::move(one));
-        if (!v.has_value()) {
-          co_await fail(v.error());
-          co_return Value();
-        }
-        state->line("as_completed = ");
-        v.value().append_text(state->event);
-        state->emit();
-      }
-      break;
-    }
-    case Op::timeout: {
-      // asyncio: `async with timeout(delay): <body>`, the scope's two halves around
-      // the body (as asim::timeout(delay, body) does), with the body's error and the
-      // scope's TimeoutError passed as values.
-      Timeout scope = asim::timeout(state->scaled_or_none(*in));
-      scope.enter();
-      Settled result = co_await settle(run_body(state, in->body, returned));
-      std::exception_ptr error = scope.exit_error(result.error());
-      if (!error) error = result.error();
-      if (error) {
-        co_await fail(std::move(error));
-        co_return Value();
-      }
-      co_return std::move(result).value();
     }
     case Op::acquire: {
       Object& object = state->lookup(in->target);
@@ -773,10 +779,18 @@ Coro<Value> run_body(State* state, Span body, bool* returned) {
       case Op::put:
       case Op::get: {
         bool inner_returned = false;
-        // A try runs in its own frame, straight from here; the others through
-        // run_awaiting, so a task's body frame stays small.
-        Coro<Value> statement = in.op == Op::try_ ? run_try(state, &in, &inner_returned)
-                                                  : run_awaiting(state, &in, &inner_returned);
+        // Each in a frame of its own, so a task's body frame stays small and each
+        // frame fits the frame cache.
+        Coro<Value> statement;
+        if (in.op == Op::try_) {
+          statement = run_try(state, &in, &inner_returned);
+        } else if (in.op == Op::timeout) {
+          statement = run_timeout(state, &in, &inner_returned);
+        } else if (in.op == Op::wait || in.op == Op::as_completed) {
+          statement = run_wait(state, &in);
+        } else {
+          statement = run_awaiting(state, &in, &inner_returned);
+        }
         Settled result = co_await settle(std::move(statement));
         if (!result.has_value()) {
           co_await fail(result.error());
