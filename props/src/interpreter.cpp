@@ -19,8 +19,11 @@
 
 #include <algorithm>
 #include <climits>
+#include <coroutine>
 #include <cstdio>
+#include <exception>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <variant>
 
@@ -435,9 +438,102 @@ namespace {
 
 using State = Interpreter::State;
 
+/// How a body, a statement or an await ended: its value, or the error it raised.
+/// The interpreter's own coroutines hand errors to each other as this value instead of
+/// rethrowing them at every level: in C++ each rethrow is an unwind, and a
+/// cancellation used to be rethrown once per nested body. The error object is the same
+/// one, so classes, messages and the task's end are as before.
+using Settled = Outcome<Value>;
+
+/// Awaits a Coro<T> as `co_await coro` does (inline, no yield to the loop), but gives
+/// its error back in an Outcome instead of rethrowing it.
+template <class T>
+class SettleAwaiter {
+ public:
+  using Handle = std::coroutine_handle<detail::CoroPromise<T>>;
+  explicit SettleAwaiter(Coro<T> coro) noexcept : handle_(coro.release()) {}
+  SettleAwaiter(const SettleAwaiter&) = delete;
+  SettleAwaiter& operator=(const SettleAwaiter&) = delete;
+  ~SettleAwaiter() {
+    if (handle_) handle_.destroy();
+  }
+  [[nodiscard]] bool await_ready() const noexcept { return false; }
+  std::coroutine_handle<> await_suspend(std::coroutine_handle<> caller) noexcept {
+    handle_.promise().continuation_ = caller;
+    return handle_;
+  }
+  Outcome<T> await_resume() {
+    detail::CoroPromise<T>& promise = handle_.promise();
+    if (promise.exception_) return Outcome<T>::failure(std::exchange(promise.exception_, nullptr));
+    if constexpr (std::is_void_v<T>) {
+      return Outcome<void>();
+    } else {
+      return Outcome<T>(promise.take_result());
+    }
+  }
+
+ private:
+  Handle handle_;
+};
+template <class T>
+SettleAwaiter<T> settle(Coro<T> coro) noexcept {
+  return SettleAwaiter<T>(std::move(coro));
+}
+
+/// Awaits a future as `co_await future` does (a done one does not yield), but gives
+/// what it would raise back in a Settled: what the task's step throws in (the
+/// CancelledError of a cancellation), the future's CancelledError or its exception.
+class SettleFuture : public detail::FutureAwaiterBase {
+ public:
+  explicit SettleFuture(Future<Value> future) noexcept : FutureAwaiterBase(future.base()), future_(std::move(future)) {}
+  Settled await_resume() const {
+    if (std::exception_ptr error = detail::take_thrown_in()) return Settled::failure(std::move(error));
+    FutureBase& base = future_.base();
+    // asyncio: Future.result(): the cancelled error, the exception, or the value.
+    if (base.cancelled()) return Settled::failure(base.make_cancelled_error());
+    if (base.done() && base.stored_exception()) return Settled::failure(base.stored_exception());
+    return Settled(Value(future_.result()));
+  }
+
+ private:
+  Future<Value> future_;  // keeps the future alive while the task waits on it
+};
+
+/// A sleep whose cancellation is given back, not thrown: the error the task's step
+/// throws in, or nullptr.
+class SettleSleep : public detail::SleepAwaiter {
+ public:
+  using SleepAwaiter::SleepAwaiter;
+  std::exception_ptr await_resume() const {
+    if (std::exception_ptr error = detail::take_thrown_in()) return error;
+    SleepAwaiter::await_resume();
+    return nullptr;
+  }
+};
+
+/// Ends the awaiting body with `error`, as an exception leaving it would (the
+/// promise's unhandled_exception stores it), without throwing it: `co_await
+/// fail(e); co_return Value();`. The awaiting coroutine then sees it through
+/// SettleAwaiter, a task through its own coroutine's result.
+class FailAwaiter {
+ public:
+  explicit FailAwaiter(std::exception_ptr error) noexcept : error_(std::move(error)) {}
+  [[nodiscard]] bool await_ready() const noexcept { return false; }
+  bool await_suspend(std::coroutine_handle<detail::CoroPromise<Value>> self) noexcept {
+    self.promise().exception_ = std::move(error_);
+    return false;  // resume at once
+  }
+  void await_resume() const noexcept {}
+
+ private:
+  std::exception_ptr error_;
+};
+FailAwaiter fail(std::exception_ptr error) noexcept { return FailAwaiter(std::move(error)); }
+
 /// Runs a body. `returned` (nullptr for a task's own body) is set when a `return`
 /// ended it; the value is the returned one, else None. Awaiting it is awaiting a Coro,
-/// which does not yield to the loop, as Python's `await self.block()` does not.
+/// which does not yield to the loop, as Python's `await self.block()` does not. An
+/// error ends it through fail(): await it with settle().
 Coro<Value> run_body(State* state, Span body, bool* returned);
 
 std::string sorted_names(const std::vector<AnyFuture>& futures, const std::vector<std::pair<FutureBase*, Slot>>& names,
@@ -470,106 +566,158 @@ asim::ReturnWhen to_asim(props::ReturnWhen when) {
 }
 
 Coro<Value> run_try(State* state, const Instruction* in, bool* returned) {
-  std::exception_ptr caught;
-  try {
-    Value value = co_await run_body(state, in->body, returned);
-    co_return value;
-  } catch (...) {
-    caught = std::current_exception();
-  }
+  Settled body = co_await settle(run_body(state, in->body, returned));
+  if (body.has_value()) co_return std::move(body).value();
+  const std::exception_ptr caught = body.error();
   const std::string cls = exception_class(caught);
   const Span catch_list = in->list();
   bool matches = false;
   for (std::uint32_t i = 0; i < catch_list.size && !matches; ++i) {
     matches = state->text(state->program.lists[catch_list.begin + i]) == cls;
   }
-  if (!matches) std::rethrow_exception(caught);
+  if (!matches) {
+    co_await fail(caught);
+    co_return Value();
+  }
   state->line("caught ") += exception_text(caught);
   state->emit();
-  Value handled = co_await run_body(state, in->handler(), returned);
-  if (*returned) co_return handled;
-  if (in->flag) std::rethrow_exception(caught);
+  Settled handled = co_await settle(run_body(state, in->handler(), returned));
+  if (!handled.has_value()) {
+    co_await fail(handled.error());
+    co_return Value();
+  }
+  if (*returned) co_return std::move(handled).value();
+  if (in->flag) {
+    co_await fail(caught);
+    co_return Value();
+  }
   co_return Value();
+}
+
+/// A `wait` or `as_completed` statement: in a frame of its own, as the lists and
+/// results they keep across their awaits would make run_awaiting's frame too big for
+/// the frame cache.
+Coro<Value> run_wait(State* state, const Instruction* in) {
+  if (in->op == Op::wait) {
+    std::vector<std::pair<FutureBase*, Slot>> names;
+    std::vector<AnyFuture> futures;
+    const Span list = in->list();
+    for (std::uint32_t i = 0; i < list.size; ++i) {
+      const Slot slot = state->program.lists[list.begin + i];
+      Future<Value> f = state->awaitable(slot);
+      bool seen = false;
+      for (const auto& entry : names) seen = seen || entry.first == &f.base();
+      if (!seen) names.emplace_back(&f.base(), slot);
+      futures.emplace_back(f);
+    }
+    Outcome<WaitResult> waited =
+        co_await settle(asim::wait(std::move(futures), state->scaled_or_none(*in), to_asim(in->return_when)));
+    if (!waited.has_value()) {
+      co_await fail(waited.error());
+      co_return Value();
+    }
+    const WaitResult& result = waited.value();
+    std::string text = "wait done=[" + sorted_names(result.done, names, *state) + "] pending=[" +
+                       sorted_names(result.pending, names, *state) + "]";
+    state->line(text);
+    state->emit();
+  } else {
+    std::vector<Coro<Value>> next = asim::as_completed(state->futures(*in), state->scaled_or_none(*in));
+    for (Coro<Value>& one : next) {
+      Settled v = co_await settle(std::move(one));
+      if (!v.has_value()) {
+        co_await fail(v.error());
+        co_return Value();
+      }
+      state->line("as_completed = ");
+      v.value().append_text(state->event);
+      state->emit();
+    }
+  }
+  co_return Value();
+}
+
+/// A `timeout` statement, in a frame of its own (it keeps its Timeout across the body).
+Coro<Value> run_timeout(State* state, const Instruction* in, bool* returned) {
+  // asyncio: `async with timeout(delay): <body>`, the scope's two halves around
+  // the body (as asim::timeout(delay, body) does), with the body's error and the
+  // scope's TimeoutError passed as values.
+  Timeout scope = asim::timeout(state->scaled_or_none(*in));
+  scope.enter();
+  Settled result = co_await settle(run_body(state, in->body, returned));
+  std::exception_ptr error = scope.exit_error(result.error());
+  if (!error) error = result.error();
+  if (error) {
+    co_await fail(std::move(error));
+    co_return Value();
+  }
+  co_return std::move(result).value();
 }
 
 /// The statements that await something other than a sleep or a future: each in its
 /// own frame, so a task's body frame stays small.
 Coro<Value> run_awaiting(State* state, const Instruction* in, bool* returned) {
   switch (in->op) {
-    case Op::wait: {
-      std::vector<std::pair<FutureBase*, Slot>> names;
-      std::vector<AnyFuture> futures;
-      const Span list = in->list();
-      for (std::uint32_t i = 0; i < list.size; ++i) {
-        const Slot slot = state->program.lists[list.begin + i];
-        Future<Value> f = state->awaitable(slot);
-        bool seen = false;
-        for (const auto& entry : names) seen = seen || entry.first == &f.base();
-        if (!seen) names.emplace_back(&f.base(), slot);
-        futures.emplace_back(f);
-      }
-      WaitResult result = co_await asim::wait(std::move(futures), state->scaled_or_none(*in), to_asim(in->return_when));
-      std::string text = "wait done=[" + sorted_names(result.done, names, *state) + "] pending=[" +
-                         sorted_names(result.pending, names, *state) + "]";
-      state->line(text);
-      state->emit();
-      break;
-    }
     case Op::wait_for: {
-      Value v = co_await asim::wait_for(state->awaitable(in->target), state->scaled_or_none(*in));
+      Settled v = co_await settle(asim::wait_for(state->awaitable(in->target), state->scaled_or_none(*in)));
+      if (!v.has_value()) {
+        co_await fail(v.error());
+        co_return Value();
+      }
       state->line("wait_for ", in->target) += " = ";
-      v.append_text(state->event);
+      v.value().append_text(state->event);
       state->emit();
       break;
-    }
-    case Op::as_completed: {
-      std::vector<Coro<Value>> next = asim::as_completed(state->futures(*in), state->scaled_or_none(*in));
-      for (Coro<Value>& one : next) {
-        Value v = co_await std::move(one);
-        state->line("as_completed = ");
-        v.append_text(state->event);
-        state->emit();
-      }
-      break;
-    }
-    case Op::timeout: {
-      Value value = co_await asim::timeout(state->scaled_or_none(*in), run_body(state, in->body, returned));
-      co_return value;
-    }
-    case Op::try_: {
-      Value value = co_await run_try(state, in, returned);
-      co_return value;
     }
     case Op::acquire: {
       Object& object = state->lookup(in->target);
+      Coro<bool> acquiring;
       if (auto* lock = std::get_if<std::unique_ptr<Lock>>(&object.held)) {
-        co_await (*lock)->acquire();
+        acquiring = (*lock)->acquire();
       } else if (auto* semaphore = std::get_if<std::unique_ptr<Semaphore>>(&object.held)) {
-        co_await (*semaphore)->acquire();
+        acquiring = (*semaphore)->acquire();
       } else {
         throw TypeError(std::string(state->name(in->target)));
+      }
+      Outcome<bool> acquired = co_await settle(std::move(acquiring));
+      if (!acquired.has_value()) {
+        co_await fail(acquired.error());
+        co_return Value();
       }
       state->line("acquire ", in->target);
       state->emit();
       break;
     }
-    case Op::wait_event:
-      co_await state->primitive<Event>(in->target).wait();
+    case Op::wait_event: {
+      Outcome<bool> waited = co_await settle(state->primitive<Event>(in->target).wait());
+      if (!waited.has_value()) {
+        co_await fail(waited.error());
+        co_return Value();
+      }
       state->line("wait_event ", in->target);
       state->emit();
       break;
+    }
     case Op::put: {
       const Value value = value_of(*in);
-      co_await state->primitive<Queue<Value>>(in->target).put(value);
+      Outcome<void> put = co_await settle(state->primitive<Queue<Value>>(in->target).put(value));
+      if (!put.has_value()) {
+        co_await fail(put.error());
+        co_return Value();
+      }
       state->line("put ", in->target) += ' ';
       value.append_text(state->event);
       state->emit();
       break;
     }
     case Op::get: {
-      Value value = co_await state->primitive<Queue<Value>>(in->target).get();
+      Settled got = co_await settle(state->primitive<Queue<Value>>(in->target).get());
+      if (!got.has_value()) {
+        co_await fail(got.error());
+        co_return Value();
+      }
       state->line("get ", in->target) += " = ";
-      value.append_text(state->event);
+      got.value().append_text(state->event);
       state->emit();
       break;
     }
@@ -583,18 +731,44 @@ Coro<Value> run_body(State* state, Span body, bool* returned) {
   for (std::uint32_t i = body.begin, end = body.begin + body.size; i < end; ++i) {
     const Instruction& in = code[i];
     switch (in.op) {
-      case Op::sleep: co_await asim::sleep(state->scaled(in.number.seconds)); break;
+      case Op::sleep: {
+        std::exception_ptr error = co_await SettleSleep(asim::sleep(state->scaled(in.number.seconds)).delay_ns());
+        if (error) {
+          co_await fail(std::move(error));
+          co_return Value();
+        }
+        break;
+      }
       case Op::await_: {
-        Value v = co_await state->awaitable(in.target);
+        Settled result = co_await SettleFuture(state->awaitable(in.target));
+        if (!result.has_value()) {
+          co_await fail(result.error());
+          co_return Value();
+        }
         state->line("await ", in.target) += " = ";
-        v.append_text(state->event);
+        result.value().append_text(state->event);
         state->emit();
         break;
       }
       case Op::return_:
         if (returned != nullptr) *returned = true;
         co_return value_of(in);
-      case Op::raise: throw ScenarioError(std::string(state->text(in.text)));
+      case Op::set_result:
+      case Op::set_exception: {
+        // What set_result / set_exception would raise (a task, a done future), given
+        // back instead of thrown; otherwise run_sync sets it as in a callback.
+        const char* operation = in.op == Op::set_result ? "set_result" : "set_exception";
+        if (std::exception_ptr refused = state->awaitable(in.target).base().settable_error(operation)) {
+          co_await fail(std::move(refused));
+          co_return Value();
+        }
+        state->run_sync(in);
+        break;
+      }
+      case Op::raise: {
+        co_await fail(std::make_exception_ptr(ScenarioError(std::string(state->text(in.text)))));
+        co_return Value();
+      }
       case Op::wait:
       case Op::wait_for:
       case Op::as_completed:
@@ -605,10 +779,26 @@ Coro<Value> run_body(State* state, Span body, bool* returned) {
       case Op::put:
       case Op::get: {
         bool inner_returned = false;
-        Value value = co_await run_awaiting(state, &in, &inner_returned);
+        // Each in a frame of its own, so a task's body frame stays small and each
+        // frame fits the frame cache.
+        Coro<Value> statement;
+        if (in.op == Op::try_) {
+          statement = run_try(state, &in, &inner_returned);
+        } else if (in.op == Op::timeout) {
+          statement = run_timeout(state, &in, &inner_returned);
+        } else if (in.op == Op::wait || in.op == Op::as_completed) {
+          statement = run_wait(state, &in);
+        } else {
+          statement = run_awaiting(state, &in, &inner_returned);
+        }
+        Settled result = co_await settle(std::move(statement));
+        if (!result.has_value()) {
+          co_await fail(result.error());
+          co_return Value();
+        }
         if (inner_returned) {
           if (returned != nullptr) *returned = true;
-          co_return value;
+          co_return std::move(result).value();
         }
         break;
       }

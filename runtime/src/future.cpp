@@ -86,9 +86,16 @@ void FutureBase::check_result() const {
 }
 
 void FutureBase::check_settable(const char* operation) const {
+  if (std::exception_ptr error = settable_error(operation)) [[unlikely]]
+    std::rethrow_exception(error);
+}
+
+std::exception_ptr FutureBase::settable_error(const char* operation) const {
   if (state_ != State::pending) {
-    throw InvalidStateError(std::string(operation) + "() on a done future: " + state_name(state_));
+    return std::make_exception_ptr(
+        InvalidStateError(std::string(operation) + "() on a done future: " + state_name(state_)));
   }
+  return nullptr;
 }
 
 // asyncio: Future.set_exception
@@ -186,6 +193,12 @@ void raise_thrown_in() {
   EventLoop* loop = running_loop();
   TaskBase* task = loop != nullptr ? loop->current_task() : nullptr;
   if (task != nullptr) task->raise_thrown_in();
+}
+
+std::exception_ptr take_thrown_in() noexcept {
+  EventLoop* loop = running_loop();
+  TaskBase* task = loop != nullptr ? loop->current_task() : nullptr;
+  return task != nullptr ? task->take_thrown_in() : nullptr;
 }
 
 }  // namespace detail

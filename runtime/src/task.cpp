@@ -59,8 +59,8 @@ void TaskBase::start() {
 
 std::string TaskBase::describe() const { return "Task '" + get_name() + "'"; }
 
-void TaskBase::check_settable(const char* operation) const {
-  throw RuntimeError(std::string("Task does not support ") + operation + "() operation");
+std::exception_ptr TaskBase::settable_error(const char* operation) const {
+  return std::make_exception_ptr(RuntimeError(std::string("Task does not support ") + operation + "() operation"));
 }
 
 // asyncio: Task.cancel
@@ -104,6 +104,15 @@ void TaskBase::raise_step_error() {
     if (is_cancelled_error(error)) instrument->on_cancel_delivered(*this);
   }
   std::rethrow_exception(error);
+}
+
+std::exception_ptr TaskBase::take_thrown_in() noexcept {
+  if (!step_error_) return nullptr;
+  std::exception_ptr error = std::exchange(step_error_, nullptr);
+  if (detail::LoopInstrument* instrument = get_loop().instrument()) {
+    if (is_cancelled_error(error)) instrument->on_cancel_delivered(*this);
+  }
+  return error;
 }
 
 // asyncio: Task.__wakeup

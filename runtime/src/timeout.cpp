@@ -79,6 +79,10 @@ void Timeout::enter() {
 
 // asyncio: Timeout.__aexit__
 void Timeout::exit(const std::exception_ptr& error) {
+  if (std::exception_ptr timed_out = exit_error(error)) std::rethrow_exception(timed_out);
+}
+
+std::exception_ptr Timeout::exit_error(const std::exception_ptr& error) {
   if (state_ != State::entered && state_ != State::expiring) {
     throw RuntimeError(std::string("Cannot exit a ") + state_value(state_) + " Timeout");
   }
@@ -88,11 +92,12 @@ void Timeout::exit(const std::exception_ptr& error) {
     state_ = State::expired;
     if (task_.uncancel() <= cancelling_ && is_cancelled_error(error)) {
       // Since there are no new cancel requests, we're handling this.
-      throw TimeoutError();
+      return std::make_exception_ptr(TimeoutError());
     }
   } else if (state_ == State::entered) {
     state_ = State::exited;
   }
+  return nullptr;
 }
 
 // asyncio: Timeout._on_timeout

@@ -400,3 +400,29 @@ TEST(FutureBase, CheckResultThrowsWhatResultWouldThrow) {
   future.set_result(1);
   EXPECT_NO_THROW(future.base().check_result());
 }
+
+TEST(Future, SettableErrorIsWhatSetResultWouldRaiseGivenBack) {
+  const auto what = [](const std::exception_ptr& error) -> std::string {
+    try {
+      std::rethrow_exception(error);
+    } catch (const std::exception& e) {
+      return e.what();
+    }
+  };
+  ManualLoop loop;
+  asim::Future<int> future = loop.create_future<int>();
+  EXPECT_EQ(future.base().settable_error("set_result"), nullptr);
+  future.set_result(1);
+  const std::exception_ptr done = future.base().settable_error("set_result");
+  ASSERT_NE(done, nullptr);
+  EXPECT_THROW(std::rethrow_exception(done), asim::InvalidStateError);
+  EXPECT_EQ(what(done), "set_result() on a done future: FINISHED");
+  std::uint64_t before = 0;
+  std::uint64_t after = 0;
+  asim::Task<int> task = loop.create_task(await_and_note_iteration(future, &before, &after));
+  const std::exception_ptr refused = task.base().settable_error("set_exception");
+  ASSERT_NE(refused, nullptr);
+  EXPECT_THROW(std::rethrow_exception(refused), asim::RuntimeError);
+  EXPECT_EQ(what(refused), "Task does not support set_exception() operation");
+  EXPECT_EQ(loop.run_until_complete(task), 1);
+}

@@ -85,3 +85,30 @@ TEST(Timeout, MisuseRaisesRuntimeError) {
   asim::Timeout outside(1.0);
   EXPECT_THROW(outside.enter(), asim::RuntimeError);
 }
+
+TEST(Timeout, ExitErrorReturnsTheTimeoutErrorThatExitThrows) {
+  // The scope's two halves with errors as values, as the scenario interpreter uses
+  // them: the expired scope gives its TimeoutError back; one left in time gives nullptr,
+  // so the body's own outcome stands.
+  expect_trace(run([]() -> asim::Coro<void> {
+                 asim::Timeout scope = asim::timeout(1.0);
+                 scope.enter();
+                 asim::Outcome<void> slept = co_await asim::outcome_of(asim::sleep(5));
+                 EXPECT_TRUE(slept.cancelled());
+                 const std::exception_ptr error = scope.exit_error(slept.error());
+                 try {
+                   if (error) std::rethrow_exception(error);
+                   ev("no error");
+                 } catch (const asim::TimeoutError&) {
+                   ev("TimeoutError");
+                 }
+                 EXPECT_EQ(asim::current_task().cancelling(), 0);
+                 asim::Timeout in_time = asim::timeout(2.0);
+                 in_time.enter();
+                 co_await asim::sleep(1);
+                 EXPECT_EQ(in_time.exit_error(nullptr), nullptr);
+                 ev("in time");
+               }),
+               // @ is the loop iteration: the timer fires in the 2nd, the task wakes cancelled in the 3rd.
+               "TimeoutError@3 in time@5");
+}

@@ -103,6 +103,10 @@ class FutureBase {
   /// The CancelledError to raise for this cancelled future (asyncio:
   /// `_make_cancelled_error`): the one a task ended with, else a new one.
   [[nodiscard]] std::exception_ptr make_cancelled_error() const;
+  /// What `operation` ("set_result", "set_exception") would raise, or nullptr when
+  /// it may: RuntimeError for a Task, InvalidStateError for a done future. Given back,
+  /// not thrown, for callers that pass errors as values (the scenario interpreter).
+  [[nodiscard]] virtual std::exception_ptr settable_error(const char* operation) const;
   [[nodiscard]] const std::string& cancel_message() const noexcept;
   /// How many times the future completed (0 or 1; more is a bug the simulated
   /// loop's "future_completes_at_most_once" invariant reports). Saturates at 255.
@@ -114,9 +118,8 @@ class FutureBase {
   }
 
  protected:
-  /// Throws when the value may not be set directly (Task: RuntimeError) or the future
-  /// is done (InvalidStateError).
-  virtual void check_settable(const char* operation) const;
+  /// Throws settable_error(operation) when there is one.
+  void check_settable(const char* operation) const;
   /// Marks the future finished (value stored by the caller) and schedules callbacks.
   void finish() noexcept;
   void finish_with_exception(std::exception_ptr error) noexcept;
@@ -208,6 +211,9 @@ void suspend_task_bare(std::coroutine_handle<> caller) noexcept;
 /// Raises what the task's step throws into the coroutine (CancelledError, or the
 /// RuntimeError of a task awaiting itself); called first by every awaiter's resume.
 void raise_thrown_in();
+/// What raise_thrown_in would raise, returned instead (nullptr when nothing is thrown
+/// in): for awaiters that give an error back as a value.
+std::exception_ptr take_thrown_in() noexcept;
 /// asyncio (C): Future.__await__ of a future whose blocking flag is still set. Throws
 /// RuntimeError("await wasn't used with future") into the running task at once, as
 /// the awaiter resumes; returns true.

@@ -72,6 +72,8 @@ class TaskBase : public FutureBase, private detail::TaskStepNode, private detail
   /// Loop time (ns) at which the task last suspended.
   [[nodiscard]] std::int64_t suspended_since_ns() const noexcept { return suspended_since_ns_; }
   [[nodiscard]] std::string describe() const override;
+  /// asyncio: a Task refuses set_result and set_exception (RuntimeError).
+  [[nodiscard]] std::exception_ptr settable_error(const char* operation) const override;
 
   // The awaiter protocol (see detail::suspend_task_on).
   void suspend_on(FutureBase& future, std::coroutine_handle<> caller) noexcept {
@@ -87,6 +89,10 @@ class TaskBase : public FutureBase, private detail::TaskStepNode, private detail
   void raise_thrown_in() {
     if (step_error_) raise_step_error();
   }
+  /// What raise_thrown_in would raise, handed over instead of thrown (nullptr when
+  /// nothing is thrown in), for awaiters that give errors back as values: a throw per
+  /// cancellation is costly.
+  std::exception_ptr take_thrown_in() noexcept;
   /// Makes the awaiter that is resuming now raise `error` (see raise_thrown_in).
   void throw_in(std::exception_ptr error) noexcept { step_error_ = std::move(error); }
 
@@ -127,7 +133,6 @@ class TaskBase : public FutureBase, private detail::TaskStepNode, private detail
   /// exception it ended with (not rethrown: a throw per cancellation is costly).
   virtual std::exception_ptr take_coro_result() = 0;
   [[nodiscard]] void* coro_address() const noexcept { return coro_.address(); }
-  void check_settable(const char* operation) const override;
 
  private:
   enum class YieldKind : std::uint8_t { none, bare, future };

@@ -28,7 +28,7 @@ namespace asim {
 /// `enter()` / `exit(error)` are the two halves of `async with` for code that needs them
 /// apart (the scenario interpreter): call `exit` with the exception the scope ended
 /// with (or nullptr); it throws TimeoutError or returns, and the caller then rethrows
-/// that exception itself.
+/// that exception itself (`exit_error` returns the TimeoutError instead).
 ///
 /// A Timeout holds `this` in its timer, so it must not move once entered.
 class Timeout {
@@ -59,6 +59,10 @@ class Timeout {
   /// asyncio: Timeout.__aexit__. `error` is what the scope ended with, or nullptr.
   /// Throws TimeoutError when the scope's cancellation was this timeout's own.
   void exit(const std::exception_ptr& error);
+  /// exit() that gives its TimeoutError back instead of throwing it: the error the
+  /// scope ends with is the returned one if not null, else `error`. (A throw per
+  /// timeout is costly where errors are passed as values, as in the interpreter.)
+  [[nodiscard]] std::exception_ptr exit_error(const std::exception_ptr& error);
 
  private:
   // asyncio: Timeout._on_timeout
