@@ -504,22 +504,6 @@ constexpr std::string_view key_of(Field f) {
   return "";
 }
 
-/// A key as a JSON pointer step (RFC 6901: ~ and / escaped), as parse_scenario writes
-/// the place of an unknown field.
-std::string escape_key(std::string_view key) {
-  std::string out;
-  for (const char c : key) {
-    if (c == '~') {
-      out += "~0";
-    } else if (c == '/') {
-      out += "~1";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
 /// nlohmann's SAX events, compiled as they come, and checked as parse_scenario checks
 /// the tree, so that a malformed file is reported with parse_scenario's message from
 /// this one pass. Every frame is a JSON container being read; blocks stage their
@@ -775,7 +759,7 @@ class SaxCompiler final : public nlohmann::json_sax<nlohmann::json> {
     } else if (f.do_fault) {
       // taken above
     } else if (f.has_unknown) {
-      fault = Fault{here(frames_.size() - 1) + "/" + escape_key(unknown_.back().key),
+      fault = Fault{here(frames_.size() - 1) + "/" + json_pointer_token(unknown_.back().key),
                     "unknown field of '" + std::string(op_name(f.in.op)) + "'"};
     } else if ((f.seen & f.required) != f.required) {
       const FieldOrder order = order_of(f.in.op);

@@ -132,19 +132,6 @@ class Reader {
     throw ScenarioFormatError(pointer, problem);
   }
 
-  static std::string escape(std::string_view key) {
-    std::string out;
-    for (char c : key) {
-      if (c == '~') {
-        out += "~0";
-      } else if (c == '/') {
-        out += "~1";
-      } else {
-        out += c;
-      }
-    }
-    return out;
-  }
 
   Statement statement(const Json& json, const std::string& pointer, bool in_callback, int depth) {
     if (!json.is_object()) fail(pointer, "expected a statement object");
@@ -162,7 +149,7 @@ class Reader {
       if (it.key() == "do") continue;
       bool known = false;
       for (const FieldSpec& spec : specs) known = known || spec.key == it.key();
-      if (!known) fail(pointer + "/" + escape(it.key()), "unknown field of '" + do_name + "'");
+      if (!known) fail(pointer + "/" + json_pointer_token(it.key()), "unknown field of '" + do_name + "'");
     }
     for (const FieldSpec& spec : specs) {
       if (spec.required && !json.contains(spec.key)) fail(pointer + "/" + std::string(spec.key), "missing field");
@@ -478,6 +465,20 @@ std::size_t count_block(const std::vector<Statement>& block) noexcept {
 }
 
 }  // namespace
+
+std::string json_pointer_token(std::string_view key) {
+  std::string out;
+  for (const char c : key) {
+    if (c == '~') {
+      out += "~0";
+    } else if (c == '/') {
+      out += "~1";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
 
 std::string_view op_name(Op op) noexcept { return info(op).name; }
 

@@ -140,6 +140,10 @@ class ScenarioFormatError : public std::runtime_error {
   std::string pointer_;
 };
 
+/// `key` as one token of a JSON pointer (RFC 6901: `~` becomes `~0`, `/` becomes `~1`),
+/// for the place of an unknown field in both loaders' messages.
+[[nodiscard]] std::string json_pointer_token(std::string_view key);
+
 /// Parses and validates a scenario. Throws ScenarioFormatError naming the place for
 /// bad JSON, a wrong version, an unknown statement or field, a missing or ill-typed
 /// field, a non-finite number, or a task-only statement inside a callback's `then`.
