@@ -391,12 +391,6 @@ class SocketTransport final : public SelectorTransport<Transport, Protocol> {
   }
   [[nodiscard]] bool can_write_eof() const noexcept override { return true; }
   [[nodiscard]] std::size_t get_write_buffer_size() const noexcept override { return buffered_size(); }
-  void set_write_buffer_limits(std::optional<std::size_t> high, std::optional<std::size_t> low) override {
-    FlowControl::set_write_buffer_limits(high, low);
-  }
-  [[nodiscard]] std::pair<std::size_t, std::size_t> get_write_buffer_limits() const noexcept override {
-    return FlowControl::get_write_buffer_limits();
-  }
 
  private:
   std::shared_ptr<Transport> as_interface() override {

@@ -171,12 +171,6 @@ class SimTransport final : public FlowControl<Transport>, public std::enable_sha
   // Bytes written and not yet taken by the peer's transport (always 0 on a link
   // without bandwidth: writes never block there).
   [[nodiscard]] std::size_t get_write_buffer_size() const noexcept override { return out_->in_flight; }
-  void set_write_buffer_limits(std::optional<std::size_t> high, std::optional<std::size_t> low) override {
-    FlowControl::set_write_buffer_limits(high, low);
-  }
-  [[nodiscard]] std::pair<std::size_t, std::size_t> get_write_buffer_limits() const noexcept override {
-    return FlowControl::get_write_buffer_limits();
-  }
 
   // asyncio: _SelectorTransport.close; the FIN leaves when the connection is released.
   void close() override {

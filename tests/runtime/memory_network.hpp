@@ -83,12 +83,6 @@ class MemoryTransport final : public FlowControl<Transport>, public std::enable_
   [[nodiscard]] bool can_write_eof() const noexcept override { return true; }
   // A zero-latency network never buffers, so drain() never waits here.
   [[nodiscard]] std::size_t get_write_buffer_size() const noexcept override { return 0; }
-  void set_write_buffer_limits(std::optional<std::size_t> high, std::optional<std::size_t> low) override {
-    FlowControl::set_write_buffer_limits(high, low);
-  }
-  [[nodiscard]] std::pair<std::size_t, std::size_t> get_write_buffer_limits() const noexcept override {
-    return FlowControl::get_write_buffer_limits();
-  }
 
   // asyncio: _SelectorTransport.close; the peer sees EOF once the connection is
   // released (a socket's FIN leaves when its fd is closed).

@@ -11,6 +11,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace {
@@ -628,17 +629,22 @@ TEST(SimNetwork, ASweepExploresDistinctNetworkSchedulesOfACorrectProgram) {
   EXPECT_GT(result.distinct_schedules, 1U);
 }
 
+// `body` passes in CPython's order; a 500-seed sweep fails with `failure`, shrunk to at
+// most 3 choices among which `choice` is named.
+void expect_sweep_finds_and_shrinks(Coro<void> (*body)(SimLoop&), std::string_view failure, std::string_view choice) {
+  SimLoop idle(0, SimOptions::cpython());
+  idle.run_until_complete(body(idle));
+
+  const auto result = asim::sim::run_sweep({.seeds = 500, .use_environment = false, .quiet = true}, body);
+  ASSERT_FALSE(result.passed);
+  EXPECT_NE(result.failure.find(failure), std::string::npos) << result.failure;
+  EXPECT_LE(result.shrunk.size(), 3U) << result.message();
+  EXPECT_NE(result.message().find(choice), std::string::npos) << result.message();
+}
+
 TEST(SimNetwork, ASweepFindsAClientAssumingReplyOrderAcrossConnectionsAndShrinksIt) {
   // CPython's order (every answer 0) answers in request order: the bug hides there.
-  SimLoop idle(0, SimOptions::cpython());
-  idle.run_until_complete(order_assuming_client(idle));
-
-  const auto result =
-      asim::sim::run_sweep({.seeds = 500, .use_environment = false, .quiet = true}, &order_assuming_client);
-  ASSERT_FALSE(result.passed);
-  EXPECT_NE(result.failure.find("replies out of order: reply 2 came first"), std::string::npos) << result.failure;
-  EXPECT_LE(result.shrunk.size(), 3U) << result.message();
-  EXPECT_NE(result.message().find("net_latency"), std::string::npos) << result.message();
+  expect_sweep_finds_and_shrinks(&order_assuming_client, "replies out of order: reply 2 came first", "net_latency");
 }
 
 // A client that assumes db1 never crashes: the sweep finds the crash point.
@@ -667,15 +673,7 @@ Coro<void> request_reply(SimLoop& loop) {
 
 TEST(SimNetwork, ASweepFindsAndShrinksACrashPointChosenByTheLoop) {
   // In CPython's order db1 never crashes.
-  SimLoop idle(0, SimOptions::cpython());
-  idle.run_until_complete(request_reply(idle));
-
-  const auto result =
-      asim::sim::run_sweep({.seeds = 500, .use_environment = false, .quiet = true}, &request_reply);
-  ASSERT_FALSE(result.passed);
-  EXPECT_NE(result.failure.find("Connection reset by peer"), std::string::npos) << result.failure;
-  EXPECT_LE(result.shrunk.size(), 3U) << result.message();
-  EXPECT_NE(result.message().find("crash = 1: crash db1 before"), std::string::npos) << result.message();
+  expect_sweep_finds_and_shrinks(&request_reply, "Connection reset by peer", "crash = 1: crash db1 before");
 }
 
 // The client cancelled at each of its suspensions: no task is left on either host once

@@ -89,7 +89,8 @@ class DatagramTransport : public BaseTransport {
 /// The write-side flow control every transport shares: pause the protocol above the
 /// high-water mark, resume it at the low one (asyncio: transports._FlowControlMixin).
 /// A transport derives from it and calls maybe_pause_protocol() after buffering and
-/// maybe_resume_protocol() after sending.
+/// maybe_resume_protocol() after sending. Its set_/get_write_buffer_limits override
+/// Transport's by signature, so a transport need not forward them.
 template <class Base>
 class FlowControl : public Base {
  public:
