@@ -75,17 +75,20 @@ asim::Coro<void> world(asim::sim::SimLoop& loop, std::uint64_t* received) {
   }
 }
 
+// Arg 0: latency mode (0 cpython options, 1 default options, 2 every segment chosen);
+// arg 1: the link's bandwidth in MB/s (0: none, writes never wait for the link).
 void network_echo_1e5(benchmark::State& state) {
   const std::int64_t mode = state.range(0);
+  const double bandwidth = static_cast<double>(state.range(1)) * 1e6;
   constexpr std::int64_t messages = std::int64_t{connections} * messages_per_connection;
   OpsReport report(messages);
   double virtual_seconds = 0;
   for (auto _ : state) {
     asim::sim::SimLoop loop(1, mode == 0 ? asim::sim::SimOptions::cpython() : asim::sim::SimOptions{});
-    if (mode == 2) {
-      loop.network().set_link_options(
-          {.base_latency = 0.0005, .max_extra_latency = 0.002, .extra_latency_probability = 1.0});
-    }
+    asim::sim::LinkOptions link;
+    if (mode == 2) link = {.base_latency = 0.0005, .max_extra_latency = 0.002, .extra_latency_probability = 1.0};
+    link.bandwidth = bandwidth;
+    loop.network().set_link_options(link);
     std::uint64_t received = 0;
     loop.run_until_complete(world(loop, &received));
     if (received != static_cast<std::uint64_t>(messages)) throw std::logic_error("lost echoes");
@@ -93,11 +96,79 @@ void network_echo_1e5(benchmark::State& state) {
   }
   report.finish(state);
   state.counters["virtual_s"] = virtual_seconds / static_cast<double>(state.iterations());
-  state.SetLabel(mode == 0   ? "zero latency (cpython options)"
-                 : mode == 1 ? "default options (10% of segments late)"
-                             : "every segment's latency chosen");
+  std::string label = mode == 0   ? "zero latency (cpython options)"
+                      : mode == 1 ? "default options (10% of segments late)"
+                                  : "every segment's latency chosen";
+  if (bandwidth > 0) label += ", " + std::to_string(state.range(1)) + " MB/s link";
+  state.SetLabel(label);
 }
-BENCHMARK(network_echo_1e5)->Arg(0)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond);
+BENCHMARK(network_echo_1e5)
+    ->Args({0, 0})
+    ->Args({1, 0})
+    ->Args({2, 0})
+    ->Args({0, 100})
+    ->Args({1, 100})
+    ->Unit(benchmark::kMillisecond);
+
+// Bulk: 10 connections each write 10 MiB in 64 KiB writes, draining after each, to a
+// server that reads and drops them; one op is one MiB. Arg: the link's bandwidth in
+// MiB/s (0: none; then a paused reader's transport buffers what arrives).
+asim::Coro<void> sink(std::shared_ptr<asim::StreamReader> reader, std::shared_ptr<asim::StreamWriter> writer) {
+  while (true) {
+    const std::string block = co_await reader->read(1 << 16);
+    if (block.empty()) break;
+  }
+  writer->close();
+}
+
+asim::Coro<void> bulk_client(std::uint64_t* mebibytes) {
+  auto [reader, writer] = co_await asim::open_connection("db1", 7000);
+  const std::string block(1 << 16, 'x');
+  for (int i = 0; i < 160; ++i) {
+    writer->write(block);
+    co_await writer->drain();
+  }
+  *mebibytes += 10;
+  writer->close();
+  co_await writer->wait_closed();
+}
+
+asim::Coro<void> bulk_serve() {
+  auto server = co_await asim::start_server(&sink, "0.0.0.0", 7000);
+  co_await server->serve_forever();
+}
+
+asim::Coro<void> bulk_world(asim::sim::SimLoop& loop, std::uint64_t* mebibytes) {
+  auto& network = loop.network();
+  auto& web = network.add_host("web1");
+  auto server_task = network.add_host("db1").spawn(bulk_serve(), "db1.server");
+  co_await asim::sleep(0);
+  std::vector<asim::Task<void>> clients;
+  for (int i = 0; i < 10; ++i) clients.push_back(web.spawn(bulk_client(mebibytes)));
+  for (auto& task : clients) co_await task;
+  server_task.cancel();
+  try {
+    co_await server_task;
+  } catch (const asim::CancelledError&) {
+  }
+}
+
+void network_bulk_100mib(benchmark::State& state) {
+  const double bandwidth = static_cast<double>(state.range(0)) * 1024.0 * 1024.0;
+  OpsReport report(100);
+  for (auto _ : state) {
+    asim::sim::SimLoop loop(1, asim::sim::SimOptions::cpython());
+    asim::sim::LinkOptions link;
+    link.bandwidth = bandwidth;
+    loop.network().set_link_options(link);
+    std::uint64_t mebibytes = 0;
+    loop.run_until_complete(bulk_world(loop, &mebibytes));
+    if (mebibytes != 100) throw std::logic_error("lost bytes");
+  }
+  report.finish(state);
+  state.SetLabel(bandwidth > 0 ? std::to_string(state.range(0)) + " MiB/s link" : "no bandwidth");
+}
+BENCHMARK(network_bulk_100mib)->Arg(0)->Arg(1024)->Unit(benchmark::kMillisecond);
 
 // The sweep's body: the store's scenario, then the run's virtual duration is added up.
 asim::Coro<void> timed_scenario(asim::sim::SimLoop& loop, kv::Variant variant, double* virtual_seconds) {
