@@ -486,8 +486,12 @@ namespace {
 /// never: each level is a one-in-seven draw) is compiled from its tree for compile()'s
 /// error.
 template <class P>
-Program build(P& picker, const GenOptions& options) {
-  Program program;
+void build_into(P& picker, const GenOptions& options, Program& program) {
+  program.code.clear();
+  program.lists.clear();
+  program.names.clear();
+  program.texts.clear();
+  program.main = Span{};
   program.code.reserve(64);
   int depth = 0;
   if (thread_scratch.busy) {
@@ -501,6 +505,11 @@ Program build(P& picker, const GenOptions& options) {
     depth = Builder<P>(picker, options, program, thread_scratch).build();
   }
   if (depth > max_nesting_depth) (void)compile(to_scenario(program));
+}
+template <class P>
+Program build(P& picker, const GenOptions& options) {
+  Program program;
+  build_into(picker, options, program);
   return program;
 }
 
@@ -588,6 +597,11 @@ Scenario build_scenario(Picker& picker, const GenOptions& options) {
 Program generate_program(std::uint64_t seed, GenOptions options, Choices* choices) {
   SeededPicker picker(seed, choices);
   return build(picker, options);
+}
+
+void generate_program(std::uint64_t seed, const GenOptions& options, Program& program) {
+  SeededPicker picker(seed, nullptr);
+  build_into(picker, options, program);
 }
 
 Scenario generate(std::uint64_t seed, GenOptions options, Choices* choices) {

@@ -113,8 +113,50 @@ class ActivityClock final : public detail::LoopInstrument {
 
 }  // namespace
 
+namespace {
+
+/// A thread's buffers of a finished run, kept for the next State: `asim check` runs
+/// two scenarios per seed, and these would otherwise be allocated and grown each time.
+struct Spare {
+  std::vector<Object> objects;
+  std::vector<std::uint32_t> uses_left;
+  std::vector<Future<Value>> tasks;
+  std::string event;
+  /// Taken by a State (a run inside a run, if any, allocates its own).
+  bool busy = false;
+};
+thread_local Spare spare;
+
+}  // namespace
+
 struct Interpreter::State {
-  State(const Program& p, InterpreterOptions o) : program(p), options(o), objects(p.names.size()) { count_uses(); }
+  State(const Program& p, InterpreterOptions o) : program(p), options(o) {
+    if (!spare.busy) {
+      spare.busy = true;
+      owns_spare = true;
+      objects.swap(spare.objects);
+      uses_left.swap(spare.uses_left);
+      tasks.swap(spare.tasks);
+      event.swap(spare.event);
+    }
+    objects.resize(p.names.size());
+    count_uses();
+  }
+  State(const State&) = delete;
+  State& operator=(const State&) = delete;
+  ~State() {
+    if (!owns_spare) return;
+    // In the order the members' destructors would run (tasks before objects); the
+    // buffers keep their room.
+    tasks.clear();
+    objects.clear();
+    tasks.swap(spare.tasks);
+    uses_left.swap(spare.uses_left);
+    objects.swap(spare.objects);
+    event.swap(spare.event);
+    spare.busy = false;
+  }
+  bool owns_spare = false;
 
   const Program& program;
   InterpreterOptions options;
@@ -276,6 +318,23 @@ struct Interpreter::State {
     out.reserve(list.size);
     for (std::uint32_t i = 0; i < list.size; ++i) out.push_back(awaitable(program.lists[list.begin + i]));
     return out;
+  }
+
+  /// What a release, get_nowait or put_nowait statement would raise for its
+  /// object's state (Lock::release_error, QueueEmpty, QueueFull), or nullptr: then
+  /// run_sync runs it (and raises NameError / TypeError for a wrong name as before).
+  [[nodiscard]] std::exception_ptr nowait_error(const Instruction& in) const {
+    const Object& object = objects[in.target];
+    if (!object.defined) return nullptr;
+    if (in.op == Op::release) {
+      const auto* lock = std::get_if<std::unique_ptr<Lock>>(&object.held);
+      return lock != nullptr ? (*lock)->release_error() : nullptr;
+    }
+    const auto* queue = std::get_if<std::unique_ptr<Queue<Value>>>(&object.held);
+    if (queue == nullptr) return nullptr;
+    if (in.op == Op::get_nowait && (*queue)->empty()) return std::make_exception_ptr(QueueEmpty());
+    if (in.op == Op::put_nowait && (*queue)->full()) return std::make_exception_ptr(QueueFull());
+    return nullptr;
   }
 
   // -- statements that never await (also in callbacks) -------------------------
@@ -770,6 +829,18 @@ Coro<Value> run_body(State* state, Span body, bool* returned) {
         co_await fail(std::make_exception_ptr(ScenarioError(std::string(state->text(in.text)))));
         co_return Value();
       }
+      case Op::release:
+      case Op::get_nowait:
+      case Op::put_nowait:
+        // What release / get_nowait / put_nowait would raise (a free lock, an empty or
+        // a full queue), given back instead of thrown; otherwise run_sync runs it as
+        // in a callback.
+        if (std::exception_ptr refused = state->nowait_error(in)) {
+          co_await fail(std::move(refused));
+          co_return Value();
+        }
+        state->run_sync(in);
+        break;
       case Op::wait:
       case Op::wait_for:
       case Op::as_completed:

@@ -47,8 +47,12 @@ void Lock::release() {
     locked_ = false;
     wake_up_first();
   } else {
-    throw RuntimeError("Lock is not acquired.");
+    std::rethrow_exception(release_error());
   }
+}
+
+std::exception_ptr Lock::release_error() const {
+  return locked_ ? nullptr : std::make_exception_ptr(RuntimeError("Lock is not acquired."));
 }
 
 // asyncio: Lock._wake_up_first
