@@ -670,8 +670,11 @@ Coro<Value> run_wait(State* state, const Instruction* in) {
       if (!seen) names.emplace_back(&f.base(), slot);
       futures.emplace_back(f);
     }
+    // asim::wait, its error given back rather than rethrown.
+    Outcome<Outcome<WaitResult>> settled = co_await settle(
+        detail::wait_outcome(std::move(futures), state->scaled_or_none(*in), to_asim(in->return_when)));
     Outcome<WaitResult> waited =
-        co_await settle(asim::wait(std::move(futures), state->scaled_or_none(*in), to_asim(in->return_when)));
+        settled.has_value() ? std::move(settled).value() : Outcome<WaitResult>::failure(settled.error());
     if (!waited.has_value()) {
       co_await fail(waited.error());
       co_return Value();
@@ -682,9 +685,11 @@ Coro<Value> run_wait(State* state, const Instruction* in) {
     state->line(text);
     state->emit();
   } else {
-    std::vector<Coro<Value>> next = asim::as_completed(state->futures(*in), state->scaled_or_none(*in));
-    for (Coro<Value>& one : next) {
-      Settled v = co_await settle(std::move(one));
+    // asim::as_completed, each completion's error given back rather than rethrown.
+    std::vector<Coro<Settled>> next = detail::as_completed_outcomes(state->futures(*in), state->scaled_or_none(*in));
+    for (Coro<Settled>& one : next) {
+      Outcome<Settled> settled = co_await settle(std::move(one));
+      Settled v = settled.has_value() ? std::move(settled).value() : Settled::failure(settled.error());
       if (!v.has_value()) {
         co_await fail(v.error());
         co_return Value();
@@ -719,7 +724,10 @@ Coro<Value> run_timeout(State* state, const Instruction* in, bool* returned) {
 Coro<Value> run_awaiting(State* state, const Instruction* in, bool* returned) {
   switch (in->op) {
     case Op::wait_for: {
-      Settled v = co_await settle(asim::wait_for(state->awaitable(in->target), state->scaled_or_none(*in)));
+      // asim::wait_for's own body, its outcome given back rather than rethrown.
+      Outcome<Settled> waited =
+          co_await settle(detail::wait_for_outcome(state->awaitable(in->target), state->scaled_or_none(*in)));
+      Settled v = waited.has_value() ? std::move(waited).value() : Settled::failure(waited.error());
       if (!v.has_value()) {
         co_await fail(v.error());
         co_return Value();
