@@ -401,14 +401,21 @@ class Builder {
         {Op::queue, 2},      {Op::put, 3},        {Op::get, 3},            {Op::put_nowait, 2},
         {Op::get_nowait, 1},
     };
-    int total = 0;
-    for (const Weighted& w : table) total += w.weight;
-    int roll = p_.pick(0, total - 1);
-    for (const Weighted& w : table) {
-      if (roll < w.weight) return w.op;
-      roll -= w.weight;
-    }
-    return Op::log;
+    // The roll's op by lookup: entry r is the op whose run of weights holds r (the
+    // same answer as walking the table, without the walk).
+    struct Rolls {
+      int total = 0;
+      std::array<Op, 256> ops{};
+    };
+    static constexpr Rolls rolls = [] {
+      Rolls out;
+      for (const Weighted& w : table) {
+        for (int i = 0; i < w.weight; ++i) out.ops[static_cast<std::size_t>(out.total++)] = w.op;
+      }
+      return out;
+    }();
+    static_assert(rolls.total <= 256);
+    return rolls.ops[static_cast<std::size_t>(p_.pick(0, rolls.total - 1))];
   }
 
   /// A delay already past when armed, distinct per draw (1/8 s steps, 1/4 coarse): timers

@@ -344,9 +344,30 @@ struct Interpreter::State {
     emit();
     for (std::uint32_t i = 0; i < in.body.size; ++i) {
       const Instruction& statement = program.code[in.body.begin + i];
+      // A statement its object refuses ends the callback with that error, which goes
+      // to the loop's exception handler as the loop hands it an exception leaving a
+      // callback (asyncio: Handle._run), without the throw.
+      if (std::exception_ptr refused = refusal(statement)) {
+        loop->call_exception_handler({"Exception in callback", std::move(refused), nullptr});
+        return;
+      }
       run_sync(statement);
       used(statement);
     }
+  }
+
+  /// What run_sync(in) would raise for its object's state (a done future or a task
+  /// refusing set_result / set_exception, a free lock, an empty or full queue), or
+  /// nullptr: then run_sync runs it (and raises NameError / TypeError as before).
+  [[nodiscard]] std::exception_ptr refusal(const Instruction& in) const {
+    if (in.op == Op::set_result || in.op == Op::set_exception) {
+      const Object& object = objects[in.target];
+      const auto* future = object.defined ? std::get_if<Future<Value>>(&object.held) : nullptr;
+      if (future == nullptr) return nullptr;
+      return future->base().settable_error(in.op == Op::set_result ? "set_result" : "set_exception");
+    }
+    if (in.op == Op::release || in.op == Op::get_nowait || in.op == Op::put_nowait) return nowait_error(in);
+    return nullptr;
   }
 
   void spawn(Slot slot, Span body);

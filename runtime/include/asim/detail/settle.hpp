@@ -3,9 +3,12 @@
 // throw, and what `future.result()` would raise, given back.
 #pragma once
 
+#include <asim/coro.hpp>
+#include <asim/detail/waiter_list.hpp>
 #include <asim/future.hpp>
 #include <asim/outcome.hpp>
 
+#include <coroutine>
 #include <exception>
 #include <type_traits>
 #include <utility>
@@ -46,5 +49,42 @@ class SettleAwaiter : public FutureAwaiterBase {
   }
 };
 inline SettleAwaiter settle_await(FutureBase& future) noexcept { return SettleAwaiter(future); }
+
+/// `co_await waiter` (a lock's, event's, semaphore's or queue's) that gives back what
+/// it would raise instead of throwing it, as SettleAwaiter does for a future.
+class SettleWaiter {
+ public:
+  explicit SettleWaiter(Waiter& waiter) noexcept : waiter_(&waiter) {}
+  [[nodiscard]] bool await_ready() const noexcept { return waiter_->done(); }
+  void await_suspend(std::coroutine_handle<> caller) noexcept { suspend_task_on(waiter_->future(), caller); }
+  [[nodiscard]] std::exception_ptr await_resume() const {
+    if (std::exception_ptr error = take_thrown_in()) return error;
+    return result_error(waiter_->future());
+  }
+
+ private:
+  Waiter* waiter_;
+};
+inline SettleWaiter settle_await(Waiter& waiter) noexcept { return SettleWaiter(waiter); }
+
+/// Ends the awaiting Coro with `error` as an exception leaving its body would (the
+/// promise's unhandled_exception stores it), without throwing it:
+/// `co_await fail_with(error); co_return <anything>;`. Whoever awaits the Coro sees
+/// the error as before, raised once by its awaiter instead of thrown and rethrown.
+class FailAwaiter {
+ public:
+  explicit FailAwaiter(std::exception_ptr error) noexcept : error_(std::move(error)) {}
+  [[nodiscard]] bool await_ready() const noexcept { return false; }
+  template <class Promise>
+  bool await_suspend(std::coroutine_handle<Promise> self) noexcept {
+    self.promise().exception_ = std::move(error_);
+    return false;  // resume at once, to the co_return
+  }
+  void await_resume() const noexcept {}
+
+ private:
+  std::exception_ptr error_;
+};
+inline FailAwaiter fail_with(std::exception_ptr error) noexcept { return FailAwaiter(std::move(error)); }
 
 }  // namespace asim::detail
