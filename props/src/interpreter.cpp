@@ -740,24 +740,27 @@ Coro<Value> run_timeout(State* state, const Instruction* in, bool* returned) {
   co_return std::move(result).value();
 }
 
+/// A `wait_for` statement, in a frame of its own (its nested outcome would make
+/// run_awaiting's frame too big for the frame cache).
+Coro<Value> run_wait_for(State* state, const Instruction* in) {
+  // asim::wait_for's own body, its outcome given back rather than rethrown.
+  Outcome<Settled> waited =
+      co_await settle(detail::wait_for_outcome(state->awaitable(in->target), state->scaled_or_none(*in)));
+  Settled v = waited.has_value() ? std::move(waited).value() : Settled::failure(waited.error());
+  if (!v.has_value()) {
+    co_await fail(v.error());
+    co_return Value();
+  }
+  state->line("wait_for ", in->target) += " = ";
+  v.value().append_text(state->event);
+  state->emit();
+  co_return Value();
+}
+
 /// The statements that await something other than a sleep or a future: each in its
 /// own frame, so a task's body frame stays small.
 Coro<Value> run_awaiting(State* state, const Instruction* in, bool* returned) {
   switch (in->op) {
-    case Op::wait_for: {
-      // asim::wait_for's own body, its outcome given back rather than rethrown.
-      Outcome<Settled> waited =
-          co_await settle(detail::wait_for_outcome(state->awaitable(in->target), state->scaled_or_none(*in)));
-      Settled v = waited.has_value() ? std::move(waited).value() : Settled::failure(waited.error());
-      if (!v.has_value()) {
-        co_await fail(v.error());
-        co_return Value();
-      }
-      state->line("wait_for ", in->target) += " = ";
-      v.value().append_text(state->event);
-      state->emit();
-      break;
-    }
     case Op::acquire: {
       Object& object = state->lookup(in->target);
       Coro<bool> acquiring;
@@ -889,6 +892,8 @@ Coro<Value> run_body(State* state, Span body, bool* returned) {
           statement = run_timeout(state, &in, &inner_returned);
         } else if (in.op == Op::wait || in.op == Op::as_completed) {
           statement = run_wait(state, &in);
+        } else if (in.op == Op::wait_for) {
+          statement = run_wait_for(state, &in);
         } else {
           statement = run_awaiting(state, &in, &inner_returned);
         }

@@ -33,7 +33,7 @@ TEST(SimFailureReports, ADeadlockReportNamesAUserFutureByItsName) {
   }
 }
 
-TEST(SimFailureReports, ALoopSetToStopOnADeadlockStopsWithoutTheReportAtTheSameTime) {
+TEST(SimFailureReports, ALoopSetToStopOnADeadlockStopsAndSaysSoInsteadOfRaising) {
   SimLoop loop(3);
   loop.set_stop_on_deadlock(true);
   asim::Future<int> reply = loop.create_future<int>("reply");
