@@ -401,14 +401,21 @@ class Builder {
         {Op::queue, 2},      {Op::put, 3},        {Op::get, 3},            {Op::put_nowait, 2},
         {Op::get_nowait, 1},
     };
-    int total = 0;
-    for (const Weighted& w : table) total += w.weight;
-    int roll = p_.pick(0, total - 1);
-    for (const Weighted& w : table) {
-      if (roll < w.weight) return w.op;
-      roll -= w.weight;
-    }
-    return Op::log;
+    // The roll's op by lookup: entry r is the op whose run of weights holds r (the
+    // same answer as walking the table, without the walk).
+    struct Rolls {
+      int total = 0;
+      std::array<Op, 256> ops{};
+    };
+    static constexpr Rolls rolls = [] {
+      Rolls out;
+      for (const Weighted& w : table) {
+        for (int i = 0; i < w.weight; ++i) out.ops[static_cast<std::size_t>(out.total++)] = w.op;
+      }
+      return out;
+    }();
+    static_assert(rolls.total <= 256);
+    return rolls.ops[static_cast<std::size_t>(p_.pick(0, rolls.total - 1))];
   }
 
   /// A delay already past when armed, distinct per draw (1/8 s steps, 1/4 coarse): timers
@@ -486,8 +493,12 @@ namespace {
 /// never: each level is a one-in-seven draw) is compiled from its tree for compile()'s
 /// error.
 template <class P>
-Program build(P& picker, const GenOptions& options) {
-  Program program;
+void build_into(P& picker, const GenOptions& options, Program& program) {
+  program.code.clear();
+  program.lists.clear();
+  program.names.clear();
+  program.texts.clear();
+  program.main = Span{};
   program.code.reserve(64);
   int depth = 0;
   if (thread_scratch.busy) {
@@ -501,6 +512,11 @@ Program build(P& picker, const GenOptions& options) {
     depth = Builder<P>(picker, options, program, thread_scratch).build();
   }
   if (depth > max_nesting_depth) (void)compile(to_scenario(program));
+}
+template <class P>
+Program build(P& picker, const GenOptions& options) {
+  Program program;
+  build_into(picker, options, program);
   return program;
 }
 
@@ -588,6 +604,11 @@ Scenario build_scenario(Picker& picker, const GenOptions& options) {
 Program generate_program(std::uint64_t seed, GenOptions options, Choices* choices) {
   SeededPicker picker(seed, choices);
   return build(picker, options);
+}
+
+void generate_program(std::uint64_t seed, const GenOptions& options, Program& program) {
+  SeededPicker picker(seed, nullptr);
+  build_into(picker, options, program);
 }
 
 Scenario generate(std::uint64_t seed, GenOptions options, Choices* choices) {

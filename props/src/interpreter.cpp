@@ -113,8 +113,50 @@ class ActivityClock final : public detail::LoopInstrument {
 
 }  // namespace
 
+namespace {
+
+/// A thread's buffers of a finished run, kept for the next State: `asim check` runs
+/// two scenarios per seed, and these would otherwise be allocated and grown each time.
+struct Spare {
+  std::vector<Object> objects;
+  std::vector<std::uint32_t> uses_left;
+  std::vector<Future<Value>> tasks;
+  std::string event;
+  /// Taken by a State (a run inside a run, if any, allocates its own).
+  bool busy = false;
+};
+thread_local Spare spare;
+
+}  // namespace
+
 struct Interpreter::State {
-  State(const Program& p, InterpreterOptions o) : program(p), options(o), objects(p.names.size()) { count_uses(); }
+  State(const Program& p, InterpreterOptions o) : program(p), options(o) {
+    if (!spare.busy) {
+      spare.busy = true;
+      owns_spare = true;
+      objects.swap(spare.objects);
+      uses_left.swap(spare.uses_left);
+      tasks.swap(spare.tasks);
+      event.swap(spare.event);
+    }
+    objects.resize(p.names.size());
+    count_uses();
+  }
+  State(const State&) = delete;
+  State& operator=(const State&) = delete;
+  ~State() {
+    if (!owns_spare) return;
+    // In the order the members' destructors would run (tasks before objects); the
+    // buffers keep their room.
+    tasks.clear();
+    objects.clear();
+    tasks.swap(spare.tasks);
+    uses_left.swap(spare.uses_left);
+    objects.swap(spare.objects);
+    event.swap(spare.event);
+    spare.busy = false;
+  }
+  bool owns_spare = false;
 
   const Program& program;
   InterpreterOptions options;
@@ -278,6 +320,23 @@ struct Interpreter::State {
     return out;
   }
 
+  /// What a release, get_nowait or put_nowait statement would raise for its
+  /// object's state (Lock::release_error, QueueEmpty, QueueFull), or nullptr: then
+  /// run_sync runs it (and raises NameError / TypeError for a wrong name as before).
+  [[nodiscard]] std::exception_ptr nowait_error(const Instruction& in) const {
+    const Object& object = objects[in.target];
+    if (!object.defined) return nullptr;
+    if (in.op == Op::release) {
+      const auto* lock = std::get_if<std::unique_ptr<Lock>>(&object.held);
+      return lock != nullptr ? (*lock)->release_error() : nullptr;
+    }
+    const auto* queue = std::get_if<std::unique_ptr<Queue<Value>>>(&object.held);
+    if (queue == nullptr) return nullptr;
+    if (in.op == Op::get_nowait && (*queue)->empty()) return std::make_exception_ptr(QueueEmpty());
+    if (in.op == Op::put_nowait && (*queue)->full()) return std::make_exception_ptr(QueueFull());
+    return nullptr;
+  }
+
   // -- statements that never await (also in callbacks) -------------------------
 
   void run_callback(const Instruction& in) {
@@ -285,9 +344,30 @@ struct Interpreter::State {
     emit();
     for (std::uint32_t i = 0; i < in.body.size; ++i) {
       const Instruction& statement = program.code[in.body.begin + i];
+      // A statement its object refuses ends the callback with that error, which goes
+      // to the loop's exception handler as the loop hands it an exception leaving a
+      // callback (asyncio: Handle._run), without the throw.
+      if (std::exception_ptr refused = refusal(statement)) {
+        loop->call_exception_handler({"Exception in callback", std::move(refused), nullptr});
+        return;
+      }
       run_sync(statement);
       used(statement);
     }
+  }
+
+  /// What run_sync(in) would raise for its object's state (a done future or a task
+  /// refusing set_result / set_exception, a free lock, an empty or full queue), or
+  /// nullptr: then run_sync runs it (and raises NameError / TypeError as before).
+  [[nodiscard]] std::exception_ptr refusal(const Instruction& in) const {
+    if (in.op == Op::set_result || in.op == Op::set_exception) {
+      const Object& object = objects[in.target];
+      const auto* future = object.defined ? std::get_if<Future<Value>>(&object.held) : nullptr;
+      if (future == nullptr) return nullptr;
+      return future->base().settable_error(in.op == Op::set_result ? "set_result" : "set_exception");
+    }
+    if (in.op == Op::release || in.op == Op::get_nowait || in.op == Op::put_nowait) return nowait_error(in);
+    return nullptr;
   }
 
   void spawn(Slot slot, Span body);
@@ -430,6 +510,7 @@ struct Interpreter::State {
 
   /// Runs until `future` is done. False when the run deadlocked.
   bool run_phase(FutureBase& future);
+  bool run_until_done_or_stopped(FutureBase& future);
   void arm_probe();
   void run(EventLoop& target);
 };
@@ -610,8 +691,11 @@ Coro<Value> run_wait(State* state, const Instruction* in) {
       if (!seen) names.emplace_back(&f.base(), slot);
       futures.emplace_back(f);
     }
+    // asim::wait, its error given back rather than rethrown.
+    Outcome<Outcome<WaitResult>> settled = co_await settle(
+        detail::wait_outcome(std::move(futures), state->scaled_or_none(*in), to_asim(in->return_when)));
     Outcome<WaitResult> waited =
-        co_await settle(asim::wait(std::move(futures), state->scaled_or_none(*in), to_asim(in->return_when)));
+        settled.has_value() ? std::move(settled).value() : Outcome<WaitResult>::failure(settled.error());
     if (!waited.has_value()) {
       co_await fail(waited.error());
       co_return Value();
@@ -622,9 +706,11 @@ Coro<Value> run_wait(State* state, const Instruction* in) {
     state->line(text);
     state->emit();
   } else {
-    std::vector<Coro<Value>> next = asim::as_completed(state->futures(*in), state->scaled_or_none(*in));
-    for (Coro<Value>& one : next) {
-      Settled v = co_await settle(std::move(one));
+    // asim::as_completed, each completion's error given back rather than rethrown.
+    std::vector<Coro<Settled>> next = detail::as_completed_outcomes(state->futures(*in), state->scaled_or_none(*in));
+    for (Coro<Settled>& one : next) {
+      Outcome<Settled> settled = co_await settle(std::move(one));
+      Settled v = settled.has_value() ? std::move(settled).value() : Settled::failure(settled.error());
       if (!v.has_value()) {
         co_await fail(v.error());
         co_return Value();
@@ -654,21 +740,27 @@ Coro<Value> run_timeout(State* state, const Instruction* in, bool* returned) {
   co_return std::move(result).value();
 }
 
+/// A `wait_for` statement, in a frame of its own (its nested outcome would make
+/// run_awaiting's frame too big for the frame cache).
+Coro<Value> run_wait_for(State* state, const Instruction* in) {
+  // asim::wait_for's own body, its outcome given back rather than rethrown.
+  Outcome<Settled> waited =
+      co_await settle(detail::wait_for_outcome(state->awaitable(in->target), state->scaled_or_none(*in)));
+  Settled v = waited.has_value() ? std::move(waited).value() : Settled::failure(waited.error());
+  if (!v.has_value()) {
+    co_await fail(v.error());
+    co_return Value();
+  }
+  state->line("wait_for ", in->target) += " = ";
+  v.value().append_text(state->event);
+  state->emit();
+  co_return Value();
+}
+
 /// The statements that await something other than a sleep or a future: each in its
 /// own frame, so a task's body frame stays small.
 Coro<Value> run_awaiting(State* state, const Instruction* in, bool* returned) {
   switch (in->op) {
-    case Op::wait_for: {
-      Settled v = co_await settle(asim::wait_for(state->awaitable(in->target), state->scaled_or_none(*in)));
-      if (!v.has_value()) {
-        co_await fail(v.error());
-        co_return Value();
-      }
-      state->line("wait_for ", in->target) += " = ";
-      v.value().append_text(state->event);
-      state->emit();
-      break;
-    }
     case Op::acquire: {
       Object& object = state->lookup(in->target);
       Coro<bool> acquiring;
@@ -769,6 +861,18 @@ Coro<Value> run_body(State* state, Span body, bool* returned) {
         co_await fail(std::make_exception_ptr(ScenarioError(std::string(state->text(in.text)))));
         co_return Value();
       }
+      case Op::release:
+      case Op::get_nowait:
+      case Op::put_nowait:
+        // What release / get_nowait / put_nowait would raise (a free lock, an empty or
+        // a full queue), given back instead of thrown; otherwise run_sync runs it as
+        // in a callback.
+        if (std::exception_ptr refused = state->nowait_error(in)) {
+          co_await fail(std::move(refused));
+          co_return Value();
+        }
+        state->run_sync(in);
+        break;
       case Op::wait:
       case Op::wait_for:
       case Op::as_completed:
@@ -788,6 +892,8 @@ Coro<Value> run_body(State* state, Span body, bool* returned) {
           statement = run_timeout(state, &in, &inner_returned);
         } else if (in.op == Op::wait || in.op == Op::as_completed) {
           statement = run_wait(state, &in);
+        } else if (in.op == Op::wait_for) {
+          statement = run_wait_for(state, &in);
         } else {
           statement = run_awaiting(state, &in, &inner_returned);
         }
@@ -835,6 +941,20 @@ void Interpreter::State::arm_probe() {
   activity.probe_node = probe.node();
 }
 
+// asyncio: BaseEventLoop.run_until_complete, without its "stopped before Future
+// completed" error: false when the loop stopped with `future` pending (a loop that stops
+// on a deadlock instead of raising). The interpreter's own loop, not running.
+bool Interpreter::State::run_until_done_or_stopped(FutureBase& future) {
+  Handle stopper = future.add_done_callback([](FutureBase& done) { done.get_loop().stop(); });
+  struct Remove {
+    FutureBase& future;
+    Handle& stopper;
+    ~Remove() { future.remove_done_callback(stopper); }
+  } remove{future, stopper};
+  loop->run_forever();
+  return future.done();
+}
+
 bool Interpreter::State::run_phase(FutureBase& future) {
   running_until = &future;
   if (options.deadlock_probe_interval > 0) arm_probe();
@@ -846,7 +966,13 @@ bool Interpreter::State::run_phase(FutureBase& future) {
     }
   } disarm{this};
   try {
-    detail::run_until_done(*loop, future);
+    if (options.stopped_by_deadlock == nullptr) {
+      detail::run_until_done(*loop, future);
+    } else if (!run_until_done_or_stopped(future)) {
+      if (!options.stopped_by_deadlock(*loop)) throw RuntimeError("Event loop stopped before Future completed.");
+      record(scenario_time(loop->time_ns()), "-", "deadlock");
+      return false;
+    }
   } catch (...) {
     const std::exception_ptr error = std::current_exception();
     if (probe_fired_deadlock) {

@@ -136,7 +136,11 @@ CheckResult check_conformance(const Scenario& scenario, const PropertyOptions& o
 /// applies the invariants' rules to it as it comes.
 class StreamCheck final : public TraceSink {
  public:
-  explicit StreamCheck(bool invariants) : invariants_(invariants) {}
+  explicit StreamCheck(bool invariants) : invariants_(invariants), done_(spare_done_) {
+    if (invariants_) done_.clear();
+  }
+  StreamCheck(const StreamCheck&) = delete;
+  StreamCheck& operator=(const StreamCheck&) = delete;
 
   void line(double time, std::string_view who, std::string_view event) override {
     std::uint64_t bits = 0;
@@ -191,8 +195,12 @@ class StreamCheck final : public TraceSink {
   bool broken_ = false;
   double last_time_ = 0.0;
   int main_done_ = 0;
-  std::vector<std::string> done_;
+  /// The names with a `done` line so far. A thread's list, kept from run to run:
+  /// only the invariants' StreamCheck fills it, one run at a time.
+  std::vector<std::string>& done_;
+  static thread_local std::vector<std::string> spare_done_;
 };
+thread_local std::vector<std::string> StreamCheck::spare_done_;
 
 RunOptions seeded_sim(const PropertyOptions& options) {
   RunOptions run;

@@ -42,6 +42,7 @@ bool is_sim_deadlock(const std::exception_ptr& error) {
     return false;
   }
 }
+bool stopped_by_sim_deadlock(const EventLoop& loop) { return static_cast<const sim::SimLoop&>(loop).deadlocked(); }
 #endif
 
 /// Runs with the interpreter outliving the loop (see Interpreter).
@@ -52,6 +53,9 @@ RunResult run_on(const Program& program, InterpreterOptions options, Args&&... a
   bool tie = false;
   {
     Loop loop(std::forward<Args>(args)...);
+#ifdef ASIM_PROPS_HAVE_SIM
+    if constexpr (std::is_same_v<Loop, sim::SimLoop>) loop.set_stop_on_deadlock(options.stopped_by_deadlock != nullptr);
+#endif
     try {
       interpreter.run(loop);
     } catch (const std::exception& e) {
@@ -114,6 +118,8 @@ RunResult run_program(const Program& scenario, const RunOptions& options, TraceS
     case LoopKind::sim: {
 #ifdef ASIM_PROPS_HAVE_SIM
       interpreter_options.is_deadlock = &is_sim_deadlock;
+      // A deadlock stops the loop instead of raising: the interpreter needs no report.
+      interpreter_options.stopped_by_deadlock = &stopped_by_sim_deadlock;
       sim::SimOptions sim_options = options.sim_choices ? sim::SimOptions{} : sim::SimOptions::cpython();
       sim_options.max_steps = options.max_steps;
       sim_options.trace = options.record_chrome_trace;

@@ -151,7 +151,9 @@ void report_failure(const CheckConfig& config, std::uint64_t seed, props::Proper
 }
 
 void check_seed(const CheckConfig& config, std::uint64_t seed, Counters& counters) {
-  const props::Program program = props::generate_program(seed, config.gen);
+  // One Program per thread, rebuilt for each seed in the room of the last.
+  thread_local props::Program program;
+  props::generate_program(seed, config.gen, program);
   props::PropertyOptions options = config.property_options;
   options.seed = seed;
   bool any_fail = false;

@@ -2,6 +2,8 @@
 // Event (asyncio: locks.Event).
 #include <asim/event.hpp>
 
+#include <asim/detail/settle.hpp>
+
 #include <exception>
 
 namespace asim {
@@ -22,14 +24,14 @@ Coro<bool> Event::wait() {
 
   detail::Waiter fut(get_loop("Event"), "Event.wait");
   waiters_.push_back(fut);
-  std::exception_ptr error;
-  try {
-    co_await fut;
-  } catch (...) {
-    error = std::current_exception();
-  }
+  // (The error is given back by the await and the coroutine ends with it without a
+  // throw: see detail/settle.hpp.)
+  std::exception_ptr error = co_await detail::settle_await(fut);
   waiters_.remove(fut);  // the `finally` of asyncio's wait
-  if (error) std::rethrow_exception(error);
+  if (error) {
+    co_await detail::fail_with(std::move(error));
+    co_return false;
+  }
   co_return true;
 }
 

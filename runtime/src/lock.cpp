@@ -2,6 +2,8 @@
 // Lock (asyncio: locks.Lock).
 #include <asim/lock.hpp>
 
+#include <asim/detail/settle.hpp>
+
 #include <exception>
 
 namespace asim {
@@ -25,16 +27,14 @@ Coro<bool> Lock::acquire() {
 
   // The waiter leaves the list before the CancelledError handling, so that
   // wake_up_first() does not try to wake this very waiter.
-  std::exception_ptr error;
-  try {
-    co_await fut;
-  } catch (...) {
-    error = std::current_exception();
-  }
+  // (The error is given back by the await and the coroutine ends with it without a
+  // throw: see detail/settle.hpp.)
+  std::exception_ptr error = co_await detail::settle_await(fut);
   waiters_.remove(fut);
   if (error) {
     if (is_cancelled_error(error) && !locked_) wake_up_first();
-    std::rethrow_exception(error);
+    co_await detail::fail_with(std::move(error));
+    co_return false;
   }
 
   locked_ = true;
@@ -47,8 +47,12 @@ void Lock::release() {
     locked_ = false;
     wake_up_first();
   } else {
-    throw RuntimeError("Lock is not acquired.");
+    std::rethrow_exception(release_error());
   }
+}
+
+std::exception_ptr Lock::release_error() const {
+  return locked_ ? nullptr : std::make_exception_ptr(RuntimeError("Lock is not acquired."));
 }
 
 // asyncio: Lock._wake_up_first

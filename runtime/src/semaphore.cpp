@@ -2,6 +2,8 @@
 // Semaphore and BoundedSemaphore (asyncio: locks.Semaphore, locks.BoundedSemaphore).
 #include <asim/semaphore.hpp>
 
+#include <asim/detail/settle.hpp>
+
 #include <exception>
 
 namespace asim {
@@ -31,12 +33,9 @@ Coro<bool> Semaphore::acquire() {
 
   // The waiter leaves the list before the CancelledError handling, so that
   // wake_up_next() does not try to wake this very waiter.
-  std::exception_ptr error;
-  try {
-    co_await fut;
-  } catch (...) {
-    error = std::current_exception();
-  }
+  // (The error is given back by the await and the coroutine ends with it without a
+  // throw: see detail/settle.hpp.)
+  std::exception_ptr error = co_await detail::settle_await(fut);
   waiters_.remove(fut);
   if (error) {
     if (is_cancelled_error(error) && !fut.cancelled()) {
@@ -44,7 +43,8 @@ Coro<bool> Semaphore::acquire() {
       value_ += 1;
       wake_up_next();
     }
-    std::rethrow_exception(error);
+    co_await detail::fail_with(std::move(error));
+    co_return false;
   }
 
   if (value_ > 0) wake_up_next();

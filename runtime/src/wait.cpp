@@ -2,6 +2,8 @@
 // wait() and _cancel_and_wait() (asyncio: tasks.wait, tasks._wait, tasks._cancel_and_wait).
 #include <asim/wait.hpp>
 
+#include <asim/detail/settle.hpp>
+
 #include <algorithm>
 #include <cstddef>
 #include <utility>
@@ -46,9 +48,9 @@ struct WaitCleanup {
   }
 };
 
-// asyncio: tasks._wait
-Coro<WaitResult> wait_impl(std::vector<AnyFuture> fs, std::optional<double> timeout, ReturnWhen return_when,
-                           EventLoop& loop) {
+// asyncio: tasks._wait (the error of its wait given back: see wait_outcome)
+Coro<Outcome<WaitResult>> wait_impl(std::vector<AnyFuture> fs, std::optional<double> timeout,
+                                    ReturnWhen return_when, EventLoop& loop) {
   WaitState state;
   state.waiter = loop.create_future<void>();
   state.return_when = return_when;
@@ -59,23 +61,33 @@ Coro<WaitResult> wait_impl(std::vector<AnyFuture> fs, std::optional<double> time
   state.counter = fs.size();
   std::vector<Handle> callbacks;
   callbacks.reserve(fs.size());
+  std::exception_ptr error;
   {
     WaitCleanup cleanup{state, fs, callbacks};
     for (AnyFuture& f : fs) {
       WaitState* shared = &state;
       callbacks.push_back(f.base().add_done_callback([shared](FutureBase& done) { shared->on_completion(done); }));
     }
-    co_await state.waiter;
+    error = co_await detail::settle_await(state.waiter.base());
   }
+  if (error) co_return Outcome<WaitResult>::failure(std::move(error));
   WaitResult result;
   for (AnyFuture& f : fs) (f.done() ? result.done : result.pending).push_back(f);
-  co_return result;
+  co_return Outcome<WaitResult>(std::move(result));
 }
 
 }  // namespace
 
 // asyncio: tasks.wait
 Coro<WaitResult> wait(std::vector<AnyFuture> futures, std::optional<double> timeout, ReturnWhen return_when) {
+  Outcome<WaitResult> result = co_await detail::wait_outcome(std::move(futures), timeout, return_when);
+  co_return std::move(result).value();
+}
+
+namespace detail {
+
+Coro<Outcome<WaitResult>> wait_outcome(std::vector<AnyFuture> futures, std::optional<double> timeout,
+                                       ReturnWhen return_when) {
   if (futures.empty()) throw ValueError("Set of Tasks/Futures is empty.");
   if (return_when != FIRST_COMPLETED && return_when != FIRST_EXCEPTION && return_when != ALL_COMPLETED) {
     throw ValueError("Invalid return_when value: " + std::to_string(static_cast<int>(return_when)));
@@ -90,8 +102,6 @@ Coro<WaitResult> wait(std::vector<AnyFuture> futures, std::optional<double> time
   EventLoop& loop = get_running_loop();
   co_return co_await wait_impl(std::move(unique), timeout, return_when, loop);
 }
-
-namespace detail {
 
 // asyncio: tasks._cancel_and_wait
 Coro<void> cancel_and_wait(AnyFuture fut) {

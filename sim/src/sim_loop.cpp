@@ -231,7 +231,14 @@ void SimLoop::maybe_stall() noexcept {
 
 void SimLoop::advance(std::int64_t timeout_ns) {
   throw_pending_violation();
-  if (timeout_ns == Poller::forever) throw deadlock_error();
+  if (timeout_ns == Poller::forever) {
+    if (!stop_on_deadlock_) throw deadlock_error();
+    // Nothing is ready and no timer is armed: this iteration runs nothing, and the
+    // loop stops at its end with the clock where the report would have put it.
+    deadlocked_ = true;
+    stop();
+    return;
+  }
   if (timeout_ns <= 0) return;
   const std::int64_t now = virtual_clock.now();
   const std::int64_t due = asim::detail::add_saturating(now, timeout_ns);

@@ -267,6 +267,23 @@ Coro<void> park_waiter(Lock& lock) {
 }
 }  // namespace
 
+TEST(Lock, ReleaseErrorIsWhatReleaseWouldRaiseGivenBack) {
+  Lock lock;
+  const std::exception_ptr error = lock.release_error();
+  ASSERT_NE(error, nullptr);
+  try {
+    std::rethrow_exception(error);
+  } catch (const asim::RuntimeError& e) {
+    EXPECT_STREQ(e.what(), "Lock is not acquired.");
+  }
+  EXPECT_THROW(lock.release(), asim::RuntimeError);
+  asim::run([&lock]() -> Coro<void> {
+    co_await lock.acquire();
+    EXPECT_EQ(lock.release_error(), nullptr);
+    lock.release();
+  }());
+}
+
 TEST(Lock, DestroyingTheLoopWithAParkedWaiterUnlinksIt) {
   Lock lock;
   {

@@ -25,6 +25,23 @@ TEST(WaitFor, ReturnsTheResultAndAZeroTimeoutCancelsAtOnce) {
                "r=7@6 timeout0@9 done0=3@9");
 }
 
+TEST(WaitFor, TheOutcomeFormGivesBackWhatWaitForRaisesOrReturns) {
+  // The same steps as the public call (the trace of the test below), the TimeoutError
+  // as a value: what the scenario interpreter awaits.
+  expect_trace(run([]() -> asim::Coro<void> {
+                 asim::Outcome<void> late = co_await asim::detail::wait_for_outcome(
+                     asim::Future<void>(asim::create_task(slow_catch())), 0.5);
+                 EXPECT_FALSE(late.has_value());
+                 EXPECT_THROW(late.rethrow(), asim::TimeoutError);
+                 ev("TimeoutError");
+                 asim::Outcome<int> ready = co_await asim::detail::wait_for_outcome(
+                     asim::Future<int>(asim::create_task(yields(2, 7))), 5.0);
+                 EXPECT_TRUE(ready.has_value());
+                 EXPECT_EQ(ready.value(), 7);
+               }),
+               "inner cancelled@5 inner cleanup@6 TimeoutError@8");
+}
+
 TEST(WaitFor, OnExpiryCancelsWaitsForTheCleanupThenRaisesTimeoutError) {
   // asyncio: inner cancelled@5 inner cleanup@6 TimeoutError@8
   expect_trace(run([]() -> asim::Coro<void> {

@@ -33,6 +33,29 @@ TEST(SimFailureReports, ADeadlockReportNamesAUserFutureByItsName) {
   }
 }
 
+TEST(SimFailureReports, ALoopSetToStopOnADeadlockStopsAndSaysSoInsteadOfRaising) {
+  SimLoop loop(3);
+  loop.set_stop_on_deadlock(true);
+  asim::Future<int> reply = loop.create_future<int>("reply");
+  asim::Task<void> client = loop.create_task(await_named(reply), "client");
+  bool fired = false;
+  loop.call_later(1.5, [&fired] { fired = true; });  // the deadlock comes after this timer
+  loop.run_forever();  // returns: the deadlock stopped it
+  EXPECT_TRUE(loop.deadlocked());
+  EXPECT_TRUE(fired);
+  EXPECT_FALSE(client.done());
+  EXPECT_FALSE(loop.is_running());
+  // What the throwing mode would have reported, for the same state.
+  EXPECT_NE(std::string(loop.deadlock_error().what()).find("Task 'client' awaits Future 'reply'"), std::string::npos);
+}
+
+TEST(SimFailureReports, ALoopNotSetToStopOnADeadlockIsNotMarkedDeadlocked) {
+  SimLoop loop(3);
+  asim::Future<int> reply = loop.create_future<int>("reply");
+  EXPECT_THROW(loop.run_until_complete(loop.create_task(await_named(reply), "client")), asim::sim::DeadlockError);
+  EXPECT_FALSE(loop.deadlocked());
+}
+
 asim::Coro<void> await_gather(asim::Future<int> a, asim::Future<int> b) {
   std::vector<asim::Future<int>> both{a, b};  // g++ 12 rejects a braced list in a co_await operand
   auto all = asim::gather(std::move(both));

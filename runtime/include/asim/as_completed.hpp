@@ -4,8 +4,10 @@
 
 #include <asim/coro.hpp>
 #include <asim/detail/ref.hpp>
+#include <asim/detail/settle.hpp>
 #include <asim/future.hpp>
 #include <asim/handle.hpp>
+#include <asim/outcome.hpp>
 #include <asim/task.hpp>
 
 #include <algorithm>
@@ -77,9 +79,16 @@ class AsCompletedState {
 
   // asyncio: as_completed._wait_for_one, with Queue.get inlined.
   static Coro<T> wait_for_one(Consumer state) {
-    std::optional<Future<T>> f = co_await state->get();
-    if (!f) throw TimeoutError();
-    co_return f->result();  // may raise f's exception
+    Outcome<T> result = co_await wait_for_one_outcome(std::move(state));
+    co_return std::move(result).value();  // may raise f's exception
+  }
+  /// The same with what it raises (the awaiting task's CancelledError, TimeoutError,
+  /// f's exception) given back instead of thrown.
+  static Coro<Outcome<T>> wait_for_one_outcome(Consumer state) {
+    Outcome<std::optional<Future<T>>> got = co_await state->get();
+    if (!got.has_value()) co_return Outcome<T>::failure(got.error());
+    if (!got.value()) co_return Outcome<T>::failure(std::make_exception_ptr(TimeoutError()));
+    co_return result_outcome(*got.value());
   }
 
  private:
@@ -147,29 +156,25 @@ class AsCompletedState {
     }
   }
 
-  // asyncio: Queue.get
-  Coro<std::optional<Future<T>>> get() {
+  // asyncio: Queue.get (its error given back, not raised)
+  Coro<Outcome<std::optional<Future<T>>>> get() {
+    using Got = Outcome<std::optional<Future<T>>>;
     while (done_.empty()) {
       Future<void> getter = loop_->create_future<void>();
       getters_.push_back(getter);
-      std::exception_ptr error;
-      try {
-        co_await getter;
-      } catch (...) {
-        error = std::current_exception();
-      }
+      std::exception_ptr error = co_await settle_await(getter.base());
       if (error) {
         getter.cancel();  // Just in case getter is not done yet.
         auto it = std::find(getters_.begin(), getters_.end(), getter);
         if (it != getters_.end()) getters_.erase(it);
         if (!done_.empty() && !getter.cancelled()) wakeup_next_getter();
-        std::rethrow_exception(error);
+        co_return Got::failure(std::move(error));
       }
     }
     // asyncio: Queue.get_nowait (no putters to wake: the queue is unbounded)
     std::optional<Future<T>> item = std::move(done_.front());
     done_.pop_front();
-    co_return item;
+    co_return Got(std::move(item));
   }
 
   EventLoop* loop_;
@@ -191,6 +196,22 @@ class AsCompletedState {
   std::uint32_t consumers_ = 0;
 };
 
+/// as_completed's body: the state, then one coroutine `one(consumer)` per future.
+template <class T, class C>
+std::vector<C> as_completed_with(std::vector<Future<T>> futures, std::optional<double> timeout,
+                                 C (*one)(typename AsCompletedState<T>::Consumer)) {
+  if (futures.empty()) return {};
+  EventLoop& loop = futures.front().get_loop();
+  Ref<AsCompletedState<T>> state(new AsCompletedState<T>(loop));
+  state->start(std::move(futures), timeout);
+  std::vector<C> coros;
+  coros.reserve(state->count());
+  for (std::size_t i = 0, n = state->count(); i < n; ++i) {
+    coros.push_back(one(typename AsCompletedState<T>::Consumer(state.get())));
+  }
+  return coros;
+}
+
 }  // namespace detail
 
 /// One coroutine per distinct future of `futures`; awaiting the i-th one gives the
@@ -205,18 +226,19 @@ class AsCompletedState {
 /// Dropping the coroutines does not cancel the futures. asyncio: asyncio.as_completed.
 template <class T>
 std::vector<Coro<T>> as_completed(std::vector<Future<T>> futures, std::optional<double> timeout = std::nullopt) {
-  if (futures.empty()) return {};
-  EventLoop& loop = futures.front().get_loop();
-  detail::Ref<detail::AsCompletedState<T>> state(new detail::AsCompletedState<T>(loop));
-  state->start(std::move(futures), timeout);
-  std::vector<Coro<T>> coros;
-  coros.reserve(state->count());
-  for (std::size_t i = 0, n = state->count(); i < n; ++i) {
-    coros.push_back(detail::AsCompletedState<T>::wait_for_one(
-        typename detail::AsCompletedState<T>::Consumer(state.get())));
-  }
-  return coros;
+  return detail::as_completed_with<T, Coro<T>>(std::move(futures), timeout, &detail::AsCompletedState<T>::wait_for_one);
 }
+
+namespace detail {
+/// as_completed(futures, timeout) whose coroutines give back what they would raise
+/// (Outcome), for callers that pass errors as values.
+template <class T>
+std::vector<Coro<Outcome<T>>> as_completed_outcomes(std::vector<Future<T>> futures,
+                                                    std::optional<double> timeout = std::nullopt) {
+  return as_completed_with<T, Coro<Outcome<T>>>(std::move(futures), timeout,
+                                                &AsCompletedState<T>::wait_for_one_outcome);
+}
+}  // namespace detail
 
 /// as_completed over tasks.
 template <class T>

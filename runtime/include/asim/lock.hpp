@@ -7,6 +7,8 @@
 #include <asim/detail/waiter_list.hpp>
 #include <asim/scoped_release.hpp>
 
+#include <exception>
+
 namespace asim {
 
 /// A primitive lock, not owned by any task: locked or unlocked. asyncio: locks.Lock.
@@ -29,6 +31,9 @@ class Lock : private detail::LoopBound {
   /// Frees the lock and wakes the first waiter. Throws RuntimeError("Lock is not
   /// acquired.") when the lock is free. asyncio: Lock.release.
   void release();
+  /// What release() would raise, given back: its RuntimeError when the lock is free,
+  /// else nullptr (for callers that pass errors as values).
+  [[nodiscard]] std::exception_ptr release_error() const;
   /// True while the lock is held. asyncio: Lock.locked.
   [[nodiscard]] bool locked() const noexcept { return locked_; }
   /// `async with lock:` — acquires, and the returned guard releases when destroyed.

@@ -5,6 +5,7 @@
 
 #include <asim/coro.hpp>
 #include <asim/detail/loop_bound.hpp>
+#include <asim/detail/settle.hpp>
 #include <asim/detail/waiter_list.hpp>
 #include <asim/errors.hpp>
 #include <asim/event.hpp>
@@ -13,6 +14,7 @@
 #include <deque>
 #include <exception>
 #include <functional>
+#include <type_traits>
 #include <utility>
 
 namespace asim {
@@ -191,12 +193,9 @@ Coro<void> Queue<T>::put(T item) {
   while (full()) {
     detail::Waiter putter(get_loop("Queue"), "Queue.put");
     putters_.push_back(putter);
-    std::exception_ptr error;
-    try {
-      co_await putter;
-    } catch (...) {
-      error = std::current_exception();
-    }
+    // (The error is given back by the await and the coroutine ends with it without a
+    // throw: see detail/settle.hpp.)
+    std::exception_ptr error = co_await detail::settle_await(putter);
     if (error) {
       putter.cancel();  // just in case the putter is not done yet
       // The putter may already have been removed by get_nowait().
@@ -205,7 +204,8 @@ Coro<void> Queue<T>::put(T item) {
         // Woken by get_nowait() but cannot take the slot: wake the next in line.
         wakeup_next(putters_);
       }
-      std::rethrow_exception(error);
+      co_await detail::fail_with(std::move(error));
+      co_return;
     }
   }
   put_nowait(std::move(item));
@@ -227,12 +227,7 @@ Coro<T> Queue<T>::get() {
   while (empty()) {
     detail::Waiter getter(get_loop("Queue"), "Queue.get");
     getters_.push_back(getter);
-    std::exception_ptr error;
-    try {
-      co_await getter;
-    } catch (...) {
-      error = std::current_exception();
-    }
+    std::exception_ptr error = co_await detail::settle_await(getter);
     if (error) {
       getter.cancel();  // just in case the getter is not done yet
       // The getter may already have been removed by put_nowait().
@@ -241,7 +236,13 @@ Coro<T> Queue<T>::get() {
         // Woken by put_nowait() but cannot take the item: wake the next in line.
         wakeup_next(getters_);
       }
-      std::rethrow_exception(error);
+      if constexpr (std::is_default_constructible_v<T>) {
+        // Ends with the error without a throw (the value is never read).
+        co_await detail::fail_with(std::move(error));
+        co_return T();
+      } else {
+        std::rethrow_exception(error);
+      }
     }
   }
   co_return get_nowait();

@@ -4,6 +4,7 @@
 
 #include <asim/coro.hpp>
 #include <asim/future.hpp>
+#include <asim/outcome.hpp>
 #include <asim/task.hpp>
 
 #include <optional>
@@ -94,6 +95,12 @@ inline void release_waiter(Future<void> waiter) {
 /// Cancels `future` and waits until it is done, whatever it ends with; cancelling
 /// the waiting task stops the wait but not the future. asyncio: tasks._cancel_and_wait.
 Coro<void> cancel_and_wait(AnyFuture future);
+/// wait(futures, timeout, return_when) with the error of its wait (the awaiting
+/// task's CancelledError) given back instead of thrown; the argument errors
+/// (ValueError) are still raised. For callers that pass errors as values; wait()
+/// rethrows it.
+Coro<Outcome<WaitResult>> wait_outcome(std::vector<AnyFuture> futures, std::optional<double> timeout,
+                                       ReturnWhen return_when);
 }  // namespace detail
 
 }  // namespace asim

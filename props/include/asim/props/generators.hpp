@@ -89,6 +89,9 @@ class ReplayPicker final : public Picker {
 /// are numbered in the order names are made, not as compile() numbers them; the runs
 /// and the traces are the same.
 [[nodiscard]] Program generate_program(std::uint64_t seed, GenOptions options = {}, Choices* choices = nullptr);
+/// The same into `program`, whose contents are replaced and whose buffers are reused
+/// (`asim check` keeps one Program from seed to seed: no allocation once it has grown).
+void generate_program(std::uint64_t seed, const GenOptions& options, Program& program);
 
 /// The tree of a Program (its names and texts as strings): compile(to_scenario(p))
 /// runs as p does, and for a program compile() made, to_scenario gives the tree back.

@@ -48,6 +48,10 @@ struct InterpreterOptions {
   /// Recognises the exception the loop raises when it would wait forever with nothing
   /// to wake it (SimLoop's DeadlockError); nullptr when the loop has none.
   bool (*is_deadlock)(const std::exception_ptr& error) = nullptr;
+  /// For loops set to stop on a deadlock instead of raising (SimLoop's
+  /// set_stop_on_deadlock): tells, once the loop stopped with the awaited future
+  /// pending, whether a deadlock stopped it. nullptr when the loop raises.
+  bool (*stopped_by_deadlock)(const EventLoop& loop) = nullptr;
   /// For loops that would block forever instead (RealLoop): every this many loop
   /// seconds a probe timer checks whether anything can still happen, and stops the run
   /// as a deadlock when nothing can. 0: no probe.

@@ -91,6 +91,11 @@ class StringTable {
     return std::string_view(chars_).substr(begin, ends_[i] - begin);
   }
   [[nodiscard]] std::size_t size() const noexcept { return ends_.size(); }
+  /// Empty again, keeping the room (a Program rebuilt in place).
+  void clear() noexcept {
+    chars_.clear();
+    ends_.clear();
+  }
   friend bool operator==(const StringTable&, const StringTable&) = default;
 
  private:

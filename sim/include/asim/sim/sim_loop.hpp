@@ -234,6 +234,15 @@ class SimLoop final : private detail::SimLoopParts, public EventLoop, private as
   /// and since when, with the seed, the virtual time and the step.
   [[nodiscard]] DeadlockError deadlock_error() const;
 
+  /// On: a deadlock stops the loop (as stop() would) instead of raising
+  /// DeadlockError, and deadlocked() tells. For a caller that only needs to know that
+  /// the run deadlocked (the scenario interpreter runs two loops per checked
+  /// scenario): no exception unwinds the loop and no report is written. Off (the
+  /// default): DeadlockError with its report, as always.
+  void set_stop_on_deadlock(bool on) noexcept { stop_on_deadlock_ = on; }
+  /// True once a deadlock stopped the loop (set_stop_on_deadlock).
+  [[nodiscard]] bool deadlocked() const noexcept { return deadlocked_; }
+
  private:
   friend class SimPoller;
 
@@ -330,6 +339,8 @@ class SimLoop final : private detail::SimLoopParts, public EventLoop, private as
   std::unordered_map<const TaskBase*, std::uint32_t> task_ids_;
   std::unordered_map<const void*, std::uint64_t> timer_ids_;
   std::uint32_t tasks_seen_ = 0;
+  bool stop_on_deadlock_ = false;
+  bool deadlocked_ = false;
   Network network_{*this};
 };
 
