@@ -658,6 +658,71 @@ class SaxCompiler final : public nlohmann::json_sax<nlohmann::json> {
   }
   bool binary(binary_t& /*v*/) override { return fallback(); }
 
+  // The direct path (FastReader::statement): a statement object read whole by the
+  // reader, with no event per key and value. It only takes statements that compile
+  // without a fault, in a block that has none; anything else is read again from its
+  // `{` through the events above. So what it takes, it compiles exactly as the events
+  // would, and everything it does not take keeps the events' messages.
+
+  /// A statement may be read whole here: the open frame is a block without a fault.
+  [[nodiscard]] bool takes_statement() const noexcept {
+    if (buffering_ || skip_ > 0 || frames_.empty()) return false;
+    const Frame& f = frames_.back();
+    return f.kind == Kind::block && f.fault_mask == 0;
+  }
+  /// The statement kind `name`, when a statement of it compiles in the open block.
+  [[nodiscard]] std::optional<Op> direct_op(std::string_view name) {
+    const std::optional<Op> op = find_op(name);
+    if (op && frames_.back().in_callback && !allowed_in_callback(*op)) return std::nullopt;
+    return op;
+  }
+  /// A string value of a directly read statement, bound as the events bind it.
+  struct DirectString {
+    const char* data;
+    std::uint32_t size;
+    Field field;
+  };
+  /// Binds the strings of a directly read statement into `in`, in the text's order (the
+  /// order the events bind them in).
+  void bind_direct(Instruction& in, const DirectString* strings, std::size_t count) {
+    for (std::size_t i = 0; i < count; ++i) {
+      const std::string_view text(strings[i].data, strings[i].size);
+      switch (strings[i].field) {
+        case Field::name: in.name = tables_.slot(text); break;
+        case Field::target: in.target = tables_.slot(text); break;
+        default: in.text = tables_.text(text); break;
+      }
+    }
+  }
+  /// A directly read statement's instruction, at the end of the open block.
+  Instruction& begin_statement() { return staged_[static_cast<std::size_t>(frames_.back().depth)].emplace_back(); }
+  /// The statement is left to the events: its instruction goes.
+  template <class Taken>
+  Taken cancel_statement() {
+    staged_[static_cast<std::size_t>(frames_.back().depth)].pop_back();
+    return Taken{};
+  }
+  /// The statement was read whole.
+  void end_statement() noexcept { ++frames_.back().index; }
+  /// The statement was read up to the list that is `field`'s value (the reader is at its
+  /// `[`): from here the events read it, from a frame as theirs would be at this point.
+  void open_statement(std::uint32_t seen, Field field) {
+    std::vector<Instruction>& staged = staged_[static_cast<std::size_t>(frames_.back().depth)];
+    const bool in_callback = frames_.back().in_callback;
+    const int depth = frames_.back().depth;
+    Frame& f = frames_.emplace_back();
+    f.kind = Kind::statement;
+    f.in_callback = in_callback;
+    f.depth = depth;
+    f.in = staged.back();
+    staged.pop_back();
+    const FieldMasks masks = masks_of(f.in.op);
+    f.allowed = masks.allowed;
+    f.required = masks.required;
+    f.seen = seen;
+    f.field = field;
+  }
+
   bool start_object(std::size_t /*n*/) override {
     if (buffering_) return record(Event{Event::Type::start_object});
     if (skip_ > 0) {
@@ -1375,6 +1440,13 @@ class FastReader {
   value:
     switch (peek()) {
       case '{':
+        if (h.takes_statement()) {
+          switch (statement(h)) {
+            case Taken::whole: goto after_value;
+            case Taken::open: stack_.push_back(1); goto value;
+            case Taken::no: break;
+          }
+        }
         ++p_;
         if (!h.start_object(std::size_t(-1))) return false;
         ws();
@@ -1452,28 +1524,33 @@ class FastReader {
  private:
   [[nodiscard]] char peek() const noexcept { return p_ < end_ ? *p_ : '\0'; }
   static bool space(char c) noexcept { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
-  void ws() noexcept {
+  void ws() noexcept { p_ = skip_ws(p_, end_); }
+  // The scanners below take and return a pointer of their caller's (a local, kept in a
+  // register: p_ is a member, reloaded after every store the compiler cannot see past).
+  static char at(const char* p, const char* end) noexcept { return p < end ? *p : '\0'; }
+  [[gnu::always_inline]] static const char* skip_ws(const char* p, const char* end) noexcept {
     // Written JSON is mostly compact: the first test is the usual answer.
-    if (p_ == end_ || static_cast<unsigned char>(*p_) > ' ') return;
-    const char* p = p_;
-    while (p < end_ && space(*p)) ++p;
-    p_ = p;
+    if (p == end || static_cast<unsigned char>(*p) > ' ') return p;
+    while (p < end && space(*p)) ++p;
+    return p;
   }
-  bool literal(std::string_view word) noexcept {
-    if (static_cast<std::size_t>(end_ - p_) < word.size() || std::string_view(p_, word.size()) != word) return false;
-    p_ += word.size();
+  static bool skip_literal(const char*& p, const char* end, std::string_view word) noexcept {
+    if (static_cast<std::size_t>(end - p) < word.size() || std::string_view(p, word.size()) != word) return false;
+    p += word.size();
     return true;
   }
-  /// A string without escapes or non-ASCII bytes as text_ (p_ at its opening quote).
-  bool string() {
-    const char* const begin = p_ + 1;
-    const char* p = begin;
+  bool literal(std::string_view word) noexcept { return skip_literal(p_, end_, word); }
+  /// The end of a string without escapes or non-ASCII bytes (p at its opening quote):
+  /// the byte after its closing quote, whose text is [p + 1, end - 1). nullptr for
+  /// anything else.
+  [[gnu::always_inline]] static const char* scan_string(const char* p, const char* end) noexcept {
+    ++p;
     if constexpr (std::endian::native == std::endian::little) {
       // Eight bytes a step (names are short: mostly one step). The lowest flagged
       // byte is exact; only bytes after it may be flagged wrongly (borrows).
       constexpr std::uint64_t ones = 0x0101010101010101ULL;
       constexpr std::uint64_t high = 0x8080808080808080ULL;
-      while (end_ - p >= 8) {
+      while (end - p >= 8) {
         std::uint64_t w = 0;
         std::memcpy(&w, p, 8);
         const std::uint64_t quote = w ^ (ones * '"');
@@ -1483,56 +1560,68 @@ class FastReader {
         const std::uint64_t first = flagged & high;
         if (first != 0) {
           p += std::countr_zero(first) / 8;
-          if (*p != '"') return false;  // an escape, a control or a non-ASCII byte
-          text_ = std::string_view(begin, static_cast<std::size_t>(p - begin));
-          p_ = p + 1;
-          return true;
+          // Else an escape, a control or a non-ASCII byte.
+          return *p == '"' ? p + 1 : nullptr;
         }
         p += 8;
       }
     }
     for (;; ++p) {
-      if (p == end_) return false;
+      if (p == end) return nullptr;
       const auto c = static_cast<unsigned char>(*p);
-      if (c == '"') break;
-      if (c < 0x20 || c == '\\' || c >= 0x80) return false;
+      if (c == '"') return p + 1;
+      if (c < 0x20 || c == '\\' || c >= 0x80) return nullptr;
     }
-    text_ = std::string_view(begin, static_cast<std::size_t>(p - begin));
-    p_ = p + 1;
+  }
+  /// A string as text_ (p_ at its opening quote).
+  bool string() noexcept {
+    const char* const after = scan_string(p_, end_);
+    if (after == nullptr) return false;
+    text_ = std::string_view(p_ + 1, static_cast<std::size_t>(after - p_ - 2));
+    p_ = after;
     return true;
   }
   static bool digit(char c) noexcept { return c >= '0' && c <= '9'; }
-  bool number(Handler& h) {
-    const char* const begin = p_;
-    const bool negative = peek() == '-';
-    if (negative) ++p_;
-    const char* const digits = p_;
-    if (peek() == '0') {
-      ++p_;
-    } else if (digit(peek())) {
-      while (digit(peek())) ++p_;
+  /// A number as the events give it: a double, or an integer (negative: number_integer;
+  /// else number_unsigned, below 2^63 here).
+  struct Number {
+    enum class Kind : std::uint8_t { floating, negative, unsigned_ } kind;
+    double floating;
+    std::int64_t integer;
+  };
+  /// Reads a number at p into `out`: the byte after it, or nullptr for text it leaves
+  /// to nlohmann.
+  [[gnu::always_inline]] static const char* scan_number(const char* p, const char* end, Number& out) {
+    const char* const begin = p;
+    const bool negative = at(p, end) == '-';
+    if (negative) ++p;
+    const char* const digits = p;
+    if (at(p, end) == '0') {
+      ++p;
+    } else if (digit(at(p, end))) {
+      while (digit(at(p, end))) ++p;
     } else {
-      return false;
+      return nullptr;
     }
-    const std::size_t count = static_cast<std::size_t>(p_ - digits);
+    const std::size_t count = static_cast<std::size_t>(p - digits);
     bool floating = false;
     bool exponent = false;
     std::size_t fraction_digits = 0;
-    if (peek() == '.') {
+    if (at(p, end) == '.') {
       floating = true;
-      ++p_;
-      if (!digit(peek())) return false;
-      const char* const fraction = p_;
-      while (digit(peek())) ++p_;
-      fraction_digits = static_cast<std::size_t>(p_ - fraction);
+      ++p;
+      if (!digit(at(p, end))) return nullptr;
+      const char* const fraction = p;
+      while (digit(at(p, end))) ++p;
+      fraction_digits = static_cast<std::size_t>(p - fraction);
     }
-    if (peek() == 'e' || peek() == 'E') {
+    if (at(p, end) == 'e' || at(p, end) == 'E') {
       floating = true;
       exponent = true;
-      ++p_;
-      if (peek() == '+' || peek() == '-') ++p_;
-      if (!digit(peek())) return false;
-      while (digit(peek())) ++p_;
+      ++p;
+      if (at(p, end) == '+' || at(p, end) == '-') ++p;
+      if (!digit(at(p, end))) return nullptr;
+      while (digit(at(p, end))) ++p;
     }
     if (floating && !exponent && count + fraction_digits <= 15) {
       // Clinger's fast path: the digits as an integer below 2^53 and a power of ten up
@@ -1541,23 +1630,161 @@ class FastReader {
       static constexpr double powers[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
                                           1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
       std::int64_t m = 0;
-      for (const char* d = digits; d < p_; ++d) {
+      for (const char* d = digits; d < p; ++d) {
         if (*d != '.') m = m * 10 + (*d - '0');
       }
       const double v = static_cast<double>(m) / powers[fraction_digits];
-      return h.number_float(negative ? -v : v, empty_);
+      out.kind = Number::Kind::floating;
+      out.floating = negative ? -v : v;
+      return p;
     }
     if (floating) {
       double v = 0.0;
-      const auto [end, error] = std::from_chars(begin, p_, v);
-      if (error != std::errc() || end != p_ || !std::isfinite(v)) return false;
-      return h.number_float(v, empty_);
+      const auto [last, error] = std::from_chars(begin, p, v);
+      if (error != std::errc() || last != p || !std::isfinite(v)) return nullptr;
+      out.kind = Number::Kind::floating;
+      out.floating = v;
+      return p;
     }
-    if (count > 18) return false;  // nlohmann's range checks: leave them to it
+    if (count > 18) return nullptr;  // nlohmann's range checks: leave them to it
     std::int64_t v = 0;
-    for (const char* d = digits; d < p_; ++d) v = v * 10 + (*d - '0');
-    if (negative) return h.number_integer(-v);
-    return h.number_unsigned(static_cast<std::uint64_t>(v));
+    for (const char* d = digits; d < p; ++d) v = v * 10 + (*d - '0');
+    out.kind = negative ? Number::Kind::negative : Number::Kind::unsigned_;
+    out.integer = negative ? -v : v;
+    return p;
+  }
+  bool number(Handler& h) {
+    Number n{};
+    const char* const after = scan_number(p_, end_, n);
+    if (after == nullptr) return false;
+    p_ = after;
+    switch (n.kind) {
+      case Number::Kind::floating: return h.number_float(n.floating, empty_);
+      case Number::Kind::negative: return h.number_integer(n.integer);
+      case Number::Kind::unsigned_: break;
+    }
+    return h.number_unsigned(static_cast<std::uint64_t>(n.integer));
+  }
+
+  /// How FastReader::statement ended.
+  enum class Taken : std::uint8_t { no, whole, open };
+  /// The statement object at p_ (its `{`), read whole into the handler's open block
+  /// when it compiles without a fault and has no list value (whole), or up to its first
+  /// list value (open: p_ is at that list's `[`, and the object is open). Else p_ stays
+  /// at the `{` and nothing was bound (no). Every value is checked as the events check
+  /// it; what they would report as a fault, this leaves to them.
+  Taken statement(Handler& h) {
+    const char* p = skip_ws(p_ + 1, end_);
+    const char* const end = end_;
+    if (end - p < 5 || std::memcmp(p, "\"do\"", 4) != 0) return Taken::no;
+    p = skip_ws(p + 4, end);
+    if (at(p, end) != ':') return Taken::no;
+    p = skip_ws(p + 1, end);
+    if (at(p, end) != '"') return Taken::no;
+    const char* after = scan_string(p, end);
+    if (after == nullptr) return Taken::no;
+    const std::optional<Op> op = h.direct_op(std::string_view(p + 1, static_cast<std::size_t>(after - p - 2)));
+    if (!op) return Taken::no;
+    p = after;
+    const FieldMasks masks = masks_of(*op);
+    // Written in place in the block (an instruction built aside and copied in is read
+    // back right after its fields were written: a store-forwarding stall).
+    Instruction& in = h.begin_statement();
+    in.op = *op;
+    std::uint32_t seen = 0;
+    // At most name, target and one text: bound once the statement is known good.
+    typename Handler::DirectString strings[4];
+    std::size_t count = 0;
+    for (;;) {
+      p = skip_ws(p, end);
+      if (at(p, end) != ',') break;
+      p = skip_ws(p + 1, end);
+      if (at(p, end) != '"') return h.template cancel_statement<Taken>();
+      after = scan_string(p, end);
+      if (after == nullptr) return h.template cancel_statement<Taken>();
+      const Field field = field_of(std::string_view(p + 1, static_cast<std::size_t>(after - p - 2)));
+      if (field == Field::count) return h.template cancel_statement<Taken>();
+      const std::uint32_t b = bit(field);
+      if ((masks.allowed & b) == 0 || (seen & b) != 0) return h.template cancel_statement<Taken>();
+      seen |= b;
+      p = skip_ws(after, end);
+      if (at(p, end) != ':') return h.template cancel_statement<Taken>();
+      p = skip_ws(p + 1, end);
+      switch (field) {
+        case Field::msg:
+        case Field::label:
+        case Field::name:
+        case Field::target:
+          if (at(p, end) != '"' || count == std::size(strings)) return h.template cancel_statement<Taken>();
+          after = scan_string(p, end);
+          if (after == nullptr) return h.template cancel_statement<Taken>();
+          strings[count].data = p + 1;
+          strings[count].size = static_cast<std::uint32_t>(after - p - 2);
+          strings[count].field = field;
+          ++count;
+          p = after;
+          break;
+        case Field::return_when: {
+          if (at(p, end) != '"') return h.template cancel_statement<Taken>();
+          after = scan_string(p, end);
+          if (after == nullptr) return h.template cancel_statement<Taken>();
+          const std::string_view text(p + 1, static_cast<std::size_t>(after - p - 2));
+          if (text == "ALL_COMPLETED") {
+            in.return_when = ReturnWhen::all_completed;
+          } else if (text == "FIRST_COMPLETED") {
+            in.return_when = ReturnWhen::first_completed;
+          } else if (text == "FIRST_EXCEPTION") {
+            in.return_when = ReturnWhen::first_exception;
+          } else {
+            return h.template cancel_statement<Taken>();
+          }
+          p = after;
+          break;
+        }
+        case Field::delay:
+        case Field::offset:
+        case Field::timeout: {
+          Number n{};
+          p = scan_number(p, end, n);
+          if (p == nullptr) return h.template cancel_statement<Taken>();
+          const double v = n.kind == Number::Kind::floating ? n.floating : static_cast<double>(n.integer);
+          if (!(std::fabs(v) <= max_delay_seconds)) return h.template cancel_statement<Taken>();
+          in.has_number = true;
+          in.number.seconds = v;
+          break;
+        }
+        case Field::value:
+        case Field::maxsize: {
+          Number n{};
+          p = scan_number(p, end, n);
+          if (p == nullptr || n.kind == Number::Kind::floating) return h.template cancel_statement<Taken>();
+          in.has_number = true;
+          in.number.value = n.integer;
+          break;
+        }
+        case Field::return_exceptions:
+        case Field::reraise:
+          if (skip_literal(p, end, "true")) {
+            in.flag = true;
+          } else if (skip_literal(p, end, "false")) {
+            in.flag = false;
+          } else {
+            return h.template cancel_statement<Taken>();
+          }
+          break;
+        default:  // body, then, handler, targets, catch: a list, read by the events
+          if (at(p, end) != '[') return h.template cancel_statement<Taken>();
+          h.bind_direct(in, strings, count);
+          h.open_statement(seen, field);
+          p_ = p;
+          return Taken::open;
+      }
+    }
+    if (at(p, end) != '}' || (seen & masks.required) != masks.required) return h.template cancel_statement<Taken>();
+    h.bind_direct(in, strings, count);
+    h.end_statement();
+    p_ = p + 1;
+    return Taken::whole;
   }
 
   const char* p_;
