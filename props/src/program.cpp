@@ -343,7 +343,7 @@ enum class Field : std::uint8_t {
 
 constexpr std::uint32_t bit(Field f) { return 1U << static_cast<unsigned>(f); }
 
-Field field_of(std::string_view key) {
+[[gnu::always_inline]] inline Field field_of(std::string_view key) {
   // Dispatch on length first: one or two comparisons per key.
   switch (key.size()) {
     case 3:
@@ -1207,7 +1207,7 @@ class SaxCompiler final : public nlohmann::json_sax<nlohmann::json> {
   }
 
   /// op_from_name, behind a cache of the kinds read last (a scenario repeats a few).
-  std::optional<Op> find_op(std::string_view name) {
+  [[gnu::always_inline]] std::optional<Op> find_op(std::string_view name) {
     if (name.empty()) return op_from_name(name);
     const std::size_t i = (name.size() * 7 + static_cast<unsigned char>(name.front()) * 3 +
                            static_cast<unsigned char>(name.back())) % ops_.size();
@@ -1534,6 +1534,12 @@ class FastReader {
     while (p < end && space(*p)) ++p;
     return p;
   }
+  /// The byte after `c` at p (after blanks if any); nullptr when another byte comes.
+  [[gnu::always_inline]] static const char* expect(const char* p, const char* end, char c) noexcept {
+    if (p < end && *p == c) return p + 1;  // compact JSON: the usual answer
+    p = skip_ws(p, end);
+    return p < end && *p == c ? p + 1 : nullptr;
+  }
   static bool skip_literal(const char*& p, const char* end, std::string_view word) noexcept {
     if (static_cast<std::size_t>(end - p) < word.size() || std::string_view(p, word.size()) != word) return false;
     p += word.size();
@@ -1674,13 +1680,18 @@ class FastReader {
   /// at the `{` and nothing was bound (no). Every value is checked as the events check
   /// it; what they would report as a fault, this leaves to them.
   Taken statement(Handler& h) {
-    const char* p = skip_ws(p_ + 1, end_);
     const char* const end = end_;
-    if (end - p < 5 || std::memcmp(p, "\"do\"", 4) != 0) return Taken::no;
-    p = skip_ws(p + 4, end);
-    if (at(p, end) != ':') return Taken::no;
-    p = skip_ws(p + 1, end);
-    if (at(p, end) != '"') return Taken::no;
+    const char* p = p_ + 1;
+    if (end - p < 5 || std::memcmp(p, "\"do\"", 4) != 0) {
+      p = skip_ws(p, end);
+      if (end - p < 5 || std::memcmp(p, "\"do\"", 4) != 0) return Taken::no;
+    }
+    p = expect(p + 4, end, ':');
+    if (p == nullptr) return Taken::no;
+    if (at(p, end) != '"') {
+      p = skip_ws(p, end);
+      if (at(p, end) != '"') return Taken::no;
+    }
     const char* after = scan_string(p, end);
     if (after == nullptr) return Taken::no;
     const std::optional<Op> op = h.direct_op(std::string_view(p + 1, static_cast<std::size_t>(after - p - 2)));
@@ -1696,10 +1707,15 @@ class FastReader {
     typename Handler::DirectString strings[4];
     std::size_t count = 0;
     for (;;) {
-      p = skip_ws(p, end);
-      if (at(p, end) != ',') break;
-      p = skip_ws(p + 1, end);
-      if (at(p, end) != '"') return h.template cancel_statement<Taken>();
+      if (at(p, end) != ',') {
+        p = skip_ws(p, end);
+        if (at(p, end) != ',') break;
+      }
+      ++p;
+      if (at(p, end) != '"') {
+        p = skip_ws(p, end);
+        if (at(p, end) != '"') return h.template cancel_statement<Taken>();
+      }
       after = scan_string(p, end);
       if (after == nullptr) return h.template cancel_statement<Taken>();
       const Field field = field_of(std::string_view(p + 1, static_cast<std::size_t>(after - p - 2)));
@@ -1707,9 +1723,9 @@ class FastReader {
       const std::uint32_t b = bit(field);
       if ((masks.allowed & b) == 0 || (seen & b) != 0) return h.template cancel_statement<Taken>();
       seen |= b;
-      p = skip_ws(after, end);
-      if (at(p, end) != ':') return h.template cancel_statement<Taken>();
-      p = skip_ws(p + 1, end);
+      p = expect(after, end, ':');
+      if (p == nullptr) return h.template cancel_statement<Taken>();
+      p = skip_ws(p, end);
       switch (field) {
         case Field::msg:
         case Field::label:
