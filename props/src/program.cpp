@@ -683,10 +683,15 @@ class SaxCompiler final : public nlohmann::json_sax<nlohmann::json> {
     const Frame& f = frames_.back();
     return f.kind == Kind::block && f.fault_mask == 0;
   }
-  /// The statement kind `name`, when a statement of it compiles in the open block.
-  [[nodiscard]] std::optional<Op> direct_op(std::string_view name) {
+  /// Statements of the open block are in a callback's `then`.
+  [[nodiscard]] bool block_in_callback() const noexcept { return frames_.back().in_callback; }
+  /// A list of statements `levels` below the open block is within the nesting limit.
+  [[nodiscard]] bool nests(int levels) const noexcept { return frames_.back().depth + levels <= max_nesting_depth; }
+  /// The statement kind `name`, when a statement of it compiles where `in_callback`
+  /// says.
+  [[nodiscard]] std::optional<Op> direct_op(std::string_view name, bool in_callback) {
     const std::optional<Op> op = find_op(name);
-    if (op && frames_.back().in_callback && !allowed_in_callback(*op)) return std::nullopt;
+    if (op && in_callback && !allowed_in_callback(*op)) return std::nullopt;
     return op;
   }
   /// A string value of a directly read statement, bound as the events bind it.
@@ -694,22 +699,33 @@ class SaxCompiler final : public nlohmann::json_sax<nlohmann::json> {
     const char* data;
     std::uint32_t size;
     Field field;
+    /// The statement: an index into the nested statements, or ~0 for the outer one.
+    std::uint32_t owner;
     /// name: its hash (see Tables::prefetch).
     std::uint64_t hash;
   };
   /// A defined name's hash, its filter word fetched (see Tables::prefetch).
   [[nodiscard]] std::uint64_t prefetch_name(std::string_view name) const noexcept { return tables_.prefetch(name); }
-  /// Binds the strings of a directly read statement into `in`, in the text's order (the
-  /// order the events bind them in).
-  void bind_direct(Instruction& in, const DirectString* strings, std::size_t count) {
+  /// Binds the strings of a directly read statement into `in` (owner ~0) and `nested`,
+  /// in the text's order (the order the events bind them in).
+  void bind_direct(Instruction& in, Instruction* nested, const DirectString* strings, std::size_t count) {
     for (std::size_t i = 0; i < count; ++i) {
-      const std::string_view text(strings[i].data, strings[i].size);
-      switch (strings[i].field) {
-        case Field::name: in.name = tables_.slot(text, strings[i].hash); break;
-        case Field::target: in.target = tables_.slot(text); break;
-        default: in.text = tables_.text(text); break;
+      const DirectString& s = strings[i];
+      Instruction& to = s.owner == 0xFFFFFFFFU ? in : nested[s.owner];
+      const std::string_view text(s.data, s.size);
+      switch (s.field) {
+        case Field::name: to.name = tables_.slot(text, s.hash); break;
+        case Field::target: to.target = tables_.slot(text); break;
+        default: to.text = tables_.text(text); break;
       }
     }
+  }
+  /// A list of statements read whole: appended to the code as the events append a
+  /// block at its `]`.
+  Span append_code(const Instruction* first, std::size_t count) {
+    const Span span{static_cast<std::uint32_t>(program_.code.size()), static_cast<std::uint32_t>(count)};
+    program_.code.insert(program_.code.end(), first, first + count);
+    return span;
   }
   /// A directly read statement's instruction, at the end of the open block.
   Instruction& begin_statement() { return staged_[static_cast<std::size_t>(frames_.back().depth)].emplace_back(); }
@@ -1691,38 +1707,48 @@ class FastReader {
 
   /// How FastReader::statement ended.
   enum class Taken : std::uint8_t { no, whole, open };
-  /// The statement object at p_ (its `{`), read whole into the handler's open block
-  /// when it compiles without a fault and has no list value (whole), or up to its first
-  /// list value (open: p_ is at that list's `[`, and the object is open). Else p_ stays
-  /// at the `{` and nothing was bound (no). Every value is checked as the events check
-  /// it; what they would report as a fault, this leaves to them.
-  Taken statement(Handler& h) {
+  /// Where FastReader::fields stopped.
+  enum class Stop : std::uint8_t {
+    fail,  // something the events read (a fault, or text this reader does not take)
+    end,   // the object's `}`: p is after it
+    list,  // a list value: p is at its `[`
+  };
+  struct Fields {
+    const char* p;
+    Stop stop;
+    Field field;
+  };
+  /// Statements of a list read whole at most: past them, a list whose last statement
+  /// cannot be read whole would be read twice.
+  static constexpr std::size_t max_nested = 8;
+
+  /// `"do": "<kind>"` after a statement's `{` (p after it): the kind, when a statement
+  /// of it compiles where `in_callback` says. p after the kind's closing quote.
+  [[gnu::always_inline]] std::optional<Op> head(Handler& h, const char*& p_inout, bool in_callback) {
     const char* const end = end_;
-    const char* p = p_ + 1;
+    const char* p = p_inout;
     if (end - p < 5 || std::memcmp(p, "\"do\"", 4) != 0) {
       p = skip_ws(p, end);
-      if (end - p < 5 || std::memcmp(p, "\"do\"", 4) != 0) return Taken::no;
+      if (end - p < 5 || std::memcmp(p, "\"do\"", 4) != 0) return std::nullopt;
     }
     p = expect(p + 4, end, ':');
-    if (p == nullptr) return Taken::no;
+    if (p == nullptr) return std::nullopt;
     if (at(p, end) != '"') {
       p = skip_ws(p, end);
-      if (at(p, end) != '"') return Taken::no;
+      if (at(p, end) != '"') return std::nullopt;
     }
-    const char* after = scan_string(p, end);
-    if (after == nullptr) return Taken::no;
-    const std::optional<Op> op = h.direct_op(std::string_view(p + 1, static_cast<std::size_t>(after - p - 2)));
-    if (!op) return Taken::no;
-    p = after;
-    const FieldMasks masks = masks_of(*op);
-    // Written in place in the block (an instruction built aside and copied in is read
-    // back right after its fields were written: a store-forwarding stall).
-    Instruction& in = h.begin_statement();
-    in.op = *op;
-    std::uint32_t seen = 0;
-    // At most name, target and one text: bound once the statement is known good.
-    typename Handler::DirectString strings[4];
-    std::size_t count = 0;
+    const char* const after = scan_string(p, end);
+    if (after == nullptr) return std::nullopt;
+    p_inout = after;
+    return h.direct_op(std::string_view(p + 1, static_cast<std::size_t>(after - p - 2)), in_callback);
+  }
+
+  /// The fields of a statement from p (after its kind, or after a list value) to its
+  /// `}` or its next list value, into `in`; its strings are kept in strings_ with
+  /// `owner` (bound once the whole statement is known good).
+  [[gnu::always_inline]] Fields fields(Handler& h, const char* p, Instruction& in, std::uint32_t& seen, std::uint32_t owner) {
+    const char* const end = end_;
+    const FieldMasks masks = masks_of(in.op);
     for (;;) {
       if (at(p, end) != ',') {
         p = skip_ws(p, end);
@@ -1731,39 +1757,36 @@ class FastReader {
       ++p;
       if (at(p, end) != '"') {
         p = skip_ws(p, end);
-        if (at(p, end) != '"') return h.template cancel_statement<Taken>();
+        if (at(p, end) != '"') return {p, Stop::fail, Field::count};
       }
-      after = scan_string(p, end);
-      if (after == nullptr) return h.template cancel_statement<Taken>();
+      const char* after = scan_string(p, end);
+      if (after == nullptr) return {p, Stop::fail, Field::count};
       const Field field = field_of(std::string_view(p + 1, static_cast<std::size_t>(after - p - 2)));
-      if (field == Field::count) return h.template cancel_statement<Taken>();
+      if (field == Field::count) return {p, Stop::fail, Field::count};
       const std::uint32_t b = bit(field);
-      if ((masks.allowed & b) == 0 || (seen & b) != 0) return h.template cancel_statement<Taken>();
+      if ((masks.allowed & b) == 0 || (seen & b) != 0) return {p, Stop::fail, Field::count};
       seen |= b;
       p = expect(after, end, ':');
-      if (p == nullptr) return h.template cancel_statement<Taken>();
+      if (p == nullptr) return {p, Stop::fail, Field::count};
       p = skip_ws(p, end);
       switch (field) {
         case Field::msg:
         case Field::label:
         case Field::name:
-        case Field::target:
-          if (at(p, end) != '"' || count == std::size(strings)) return h.template cancel_statement<Taken>();
+        case Field::target: {
+          if (at(p, end) != '"') return {p, Stop::fail, Field::count};
           after = scan_string(p, end);
-          if (after == nullptr) return h.template cancel_statement<Taken>();
-          strings[count].data = p + 1;
-          strings[count].size = static_cast<std::uint32_t>(after - p - 2);
-          strings[count].field = field;
-          if (field == Field::name) {
-            strings[count].hash = h.prefetch_name(std::string_view(p + 1, static_cast<std::size_t>(after - p - 2)));
-          }
-          ++count;
+          if (after == nullptr) return {p, Stop::fail, Field::count};
+          const std::string_view text(p + 1, static_cast<std::size_t>(after - p - 2));
+          strings_.push_back({text.data(), static_cast<std::uint32_t>(text.size()), field, owner,
+                              field == Field::name ? h.prefetch_name(text) : 0});
           p = after;
           break;
+        }
         case Field::return_when: {
-          if (at(p, end) != '"') return h.template cancel_statement<Taken>();
+          if (at(p, end) != '"') return {p, Stop::fail, Field::count};
           after = scan_string(p, end);
-          if (after == nullptr) return h.template cancel_statement<Taken>();
+          if (after == nullptr) return {p, Stop::fail, Field::count};
           const std::string_view text(p + 1, static_cast<std::size_t>(after - p - 2));
           if (text == "ALL_COMPLETED") {
             in.return_when = ReturnWhen::all_completed;
@@ -1772,7 +1795,7 @@ class FastReader {
           } else if (text == "FIRST_EXCEPTION") {
             in.return_when = ReturnWhen::first_exception;
           } else {
-            return h.template cancel_statement<Taken>();
+            return {p, Stop::fail, Field::count};
           }
           p = after;
           break;
@@ -1782,9 +1805,9 @@ class FastReader {
         case Field::timeout: {
           Number n{};
           p = scan_number(p, end, n);
-          if (p == nullptr) return h.template cancel_statement<Taken>();
+          if (p == nullptr) return {p, Stop::fail, Field::count};
           const double v = n.kind == Number::Kind::floating ? n.floating : static_cast<double>(n.integer);
-          if (!(std::fabs(v) <= max_delay_seconds)) return h.template cancel_statement<Taken>();
+          if (!(std::fabs(v) <= max_delay_seconds)) return {p, Stop::fail, Field::count};
           in.has_number = true;
           in.number.seconds = v;
           break;
@@ -1793,7 +1816,7 @@ class FastReader {
         case Field::maxsize: {
           Number n{};
           p = scan_number(p, end, n);
-          if (p == nullptr || n.kind == Number::Kind::floating) return h.template cancel_statement<Taken>();
+          if (p == nullptr || n.kind == Number::Kind::floating) return {p, Stop::fail, Field::count};
           in.has_number = true;
           in.number.value = n.integer;
           break;
@@ -1805,21 +1828,103 @@ class FastReader {
           } else if (skip_literal(p, end, "false")) {
             in.flag = false;
           } else {
-            return h.template cancel_statement<Taken>();
+            return {p, Stop::fail, Field::count};
           }
           break;
-        default:  // body, then, handler, targets, catch: a list, read by the events
-          if (at(p, end) != '[') return h.template cancel_statement<Taken>();
-          h.bind_direct(in, strings, count);
-          h.open_statement(seen, field);
-          p_ = p;
-          return Taken::open;
+        default:  // body, then, handler, targets, catch
+          if (at(p, end) != '[') return {p, Stop::fail, Field::count};
+          return {p, Stop::list, field};
       }
     }
-    if (at(p, end) != '}' || (seen & masks.required) != masks.required) return h.template cancel_statement<Taken>();
-    h.bind_direct(in, strings, count);
+    if (at(p, end) != '}' || (seen & masks.required) != masks.required) return {p, Stop::fail, Field::count};
+    return {p + 1, Stop::end, Field::count};
+  }
+
+  /// The statements of the list at p (its `[`), each read whole with no list of its
+  /// own, into nested_: the byte after the list's `]`, or nullptr (nested_ and
+  /// strings_ then hold what was read: the caller drops it).
+  const char* nested_list(Handler& h, const char* p, bool in_callback) {
+    const char* const end = end_;
+    p = skip_ws(p + 1, end);
+    if (at(p, end) == ']') return p + 1;
+    for (;;) {
+      if (at(p, end) != '{' || nested_.size() == max_nested) return nullptr;
+      const auto owner = static_cast<std::uint32_t>(nested_.size());
+      ++p;
+      const std::optional<Op> op = head(h, p, in_callback);
+      if (!op) return nullptr;
+      Instruction& in = nested_.emplace_back();
+      in.op = *op;
+      std::uint32_t seen = 0;
+      const Fields read = fields(h, p, in, seen, owner);
+      if (read.stop != Stop::end) return nullptr;
+      p = read.p;
+      if (at(p, end) != ',' && at(p, end) != ']') p = skip_ws(p, end);
+      if (at(p, end) == ']') return p + 1;
+      if (at(p, end) != ',') return nullptr;
+      p = skip_ws(p + 1, end);
+    }
+  }
+
+  /// The statement object at p_ (its `{`), read whole into the handler's open block
+  /// when it compiles without a fault (whole), with at most one list of statements of
+  /// its own that have none; else up to its first list value (open: p_ is at that
+  /// list's `[`, and the object is open). Else p_ stays at the `{` and nothing was
+  /// bound (no). Every value is checked as the events check it; what they would report
+  /// as a fault, this leaves to them.
+  Taken statement(Handler& h) {
+    const char* p = p_ + 1;
+    const std::optional<Op> op = head(h, p, h.block_in_callback());
+    if (!op) return Taken::no;
+    // Written in place in the block (an instruction built aside and copied in is read
+    // back right after its fields were written: a store-forwarding stall).
+    Instruction& in = h.begin_statement();
+    in.op = *op;
+    std::uint32_t seen = 0;
+    strings_.clear();
+    nested_.clear();
+    Field nested_field = Field::count;
+    Fields read = fields(h, p, in, seen, outer);
+    while (read.stop == Stop::list) {
+      const Field field = read.field;
+      const bool statements = field == Field::body || field == Field::then || field == Field::handler;
+      if (nested_field == Field::count && statements && in.op != Op::try_ && h.nests(1)) {
+        const std::size_t strings_before = strings_.size();
+        // As the events' start_array: a then list is a callback's, a spawned body is not.
+        bool in_callback = h.block_in_callback();
+        if (field == Field::then) {
+          in_callback = true;
+        } else if (field == Field::body && in.op == Op::spawn) {
+          in_callback = false;
+        }
+        const char* const after = nested_list(h, read.p, in_callback);
+        if (after != nullptr) {
+          nested_field = field;
+          read = fields(h, after, in, seen, outer);
+          continue;
+        }
+        nested_.clear();
+        strings_.resize(strings_before);
+      }
+      if (nested_field != Field::count) break;  // a second list: the events read it all
+      // The events read the list and what follows it.
+      h.bind_direct(in, nested_.data(), strings_.data(), strings_.size());
+      h.open_statement(seen, field);
+      p_ = read.p;
+      return Taken::open;
+    }
+    if (read.stop != Stop::end) return h.template cancel_statement<Taken>();
+    h.bind_direct(in, nested_.data(), strings_.data(), strings_.size());
+    if (nested_field != Field::count) {
+      const Span body = h.append_code(nested_.data(), nested_.size());
+      if (nested_field == Field::handler) {
+        in.set_handler(body);
+      } else {
+        in.body = body;
+      }
+    }
     h.end_statement();
-    p_ = p + 1;
+    p_ = read.p;
     return Taken::whole;
   }
 
@@ -1833,6 +1938,11 @@ class FastReader {
   /// The last string read, in the text.
   std::string_view text_;
   std::string empty_;
+  /// FastReader::statement's strings, bound once it is known good, and the
+  /// instructions of its list of statements.
+  static constexpr std::uint32_t outer = 0xFFFFFFFFU;
+  std::vector<typename Handler::DirectString> strings_;
+  std::vector<Instruction> nested_;
 };
 
 /// Asks for transparent huge pages on the whole 2 MiB pages inside [p, p + bytes): the
