@@ -1430,7 +1430,7 @@ class ReleasedText {
   }
   /// Maps a regular file of `size` bytes; false when it cannot be mapped.
   bool read(int fd, std::size_t size) {
-    void* p = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+    void* p = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
     if (p == MAP_FAILED) return false;
     base_ = static_cast<char*>(p);
     released_ = base_;
