@@ -1474,10 +1474,18 @@ class FastReader {
     switch (peek()) {
       case '{':
         if (h.takes_statement()) {
-          switch (statement(h)) {
-            case Taken::whole: goto after_value;
-            case Taken::open: stack_.push_back(1); goto value;
-            case Taken::no: break;
+          for (;;) {
+            const Taken taken = statement(h);
+            if (taken == Taken::open) {
+              stack_.push_back(1);
+              goto value;
+            }
+            if (taken == Taken::no) break;
+            // The block's next statement, when it follows at once, is read here too: a
+            // statement read whole leaves the block open and without a fault.
+            if (end_ - p_ < 2 || p_[0] != ',' || p_[1] != '{') goto after_value;
+            ++p_;
+            release_passed();
           }
         }
         ++p_;
@@ -1526,10 +1534,7 @@ class FastReader {
     ws();
     goto value;
   after_value:
-    if (p_ >= next_release_ && release_ != nullptr) {
-      release_->release_before(p_);
-      next_release_ = p_ + ReleasedText::chunk;
-    }
+    release_passed();
     ws();
     if (stack_.empty()) return p_ == end_;
     switch (peek()) {
@@ -1556,6 +1561,13 @@ class FastReader {
 
  private:
   [[nodiscard]] char peek() const noexcept { return p_ < end_ ? *p_ : '\0'; }
+  /// Gives back the text's pages before p_, a chunk at a time.
+  void release_passed() noexcept {
+    if (p_ >= next_release_ && release_ != nullptr) {
+      release_->release_before(p_);
+      next_release_ = p_ + ReleasedText::chunk;
+    }
+  }
   static bool space(char c) noexcept { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
   void ws() noexcept { p_ = skip_ws(p_, end_); }
   // The scanners below take and return a pointer of their caller's (a local, kept in a
