@@ -7,12 +7,14 @@
 #include <asim/props/virtual_loop.hpp>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <bit>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 
 namespace asim::props {
@@ -91,6 +93,86 @@ TEST(Program, TheFastReaderReadsDecimalsAsTheTreeCompilerDoes) {
     SCOPED_TRACE(delays[i]);
     EXPECT_EQ(std::bit_cast<std::uint64_t>(fast.code[i].number.seconds),
               std::bit_cast<std::uint64_t>(tree.code[i].number.seconds));
+  }
+}
+
+/// `j` with every statement's `do` written last: the fast reader reads a statement
+/// whole only when `do` comes first, so such a text is read through the SAX events.
+nlohmann::ordered_json do_last(const nlohmann::ordered_json& j) {
+  if (j.is_array()) {
+    nlohmann::ordered_json out = nlohmann::ordered_json::array();
+    for (const auto& e : j) out.push_back(do_last(e));
+    return out;
+  }
+  if (!j.is_object()) return j;
+  nlohmann::ordered_json out = nlohmann::ordered_json::object();
+  for (const auto& [key, value] : j.items()) {
+    if (key != "do") out[key] = do_last(value);
+  }
+  if (j.contains("do")) out["do"] = j["do"];
+  return out;
+}
+
+/// The two programs are the same, instruction by instruction.
+void expect_same_program(const Program& a, const Program& b) {
+  ASSERT_EQ(a.code.size(), b.code.size());
+  for (std::size_t i = 0; i < a.code.size(); ++i) {
+    // 32 bytes without padding: compared whole (the union's seconds or value).
+    EXPECT_EQ(std::memcmp(&a.code[i], &b.code[i], sizeof(Instruction)), 0) << "instruction " << i;
+  }
+  EXPECT_EQ(a.lists, b.lists);
+  EXPECT_EQ(a.names, b.names);
+  EXPECT_EQ(a.texts, b.texts);
+  EXPECT_EQ(a.main, b.main);
+}
+
+TEST(Program, StatementsReadWholeCompileAsTheEventsCompileThem) {
+  // Flat statements, lists of statements read with their statement (a call's then, a
+  // spawned body, a timeout's body) and those left to the events (a body with a list
+  // inside, try, the lists of names), with blanks and without.
+  const auto scenario = nlohmann::ordered_json::parse(main_of(R"(
+    {"do": "future", "name": "f"},
+    {"do": "call_soon", "label": "c1", "then": [{"do": "set_result", "target": "f", "value": -3}]},
+    {"do": "call_later", "delay": 2, "label": "c2", "name": null, "then": []},
+    {"do": "call_at", "offset": 0.5, "label": "c3", "name": "h",
+     "then": [{"do": "log", "msg": "at"}, {"do": "cancel", "target": "h"}]},
+    {"do": "spawn", "name": "t1", "body": [{"do": "sleep", "delay": 0.001}, {"do": "return", "value": 7}]},
+    {"do": "spawn", "name": "t2", "body": [{"do": "sleep", "delay": 1e-3},
+      {"do": "call_soon", "label": "inner", "then": [{"do": "log", "msg": "in t2"}]}, {"do": "return", "value": null}]},
+    {"do": "timeout", "delay": null, "body": [{"do": "await", "target": "f"}]},
+    {"do": "timeout", "body": [{"do": "sleep", "delay": 0}], "delay": 5},
+    {"do": "try", "body": [{"do": "raise", "msg": "x"}], "catch": ["ScenarioError"], "handler": [{"do": "log", "msg": "h"}],
+     "reraise": false},
+    {"do": "gather", "name": "g", "targets": ["t1", "t2"], "return_exceptions": true},
+    {"do": "wait", "targets": ["g"], "timeout": 10, "return_when": "FIRST_EXCEPTION"},
+    {"do": "semaphore", "name": "s", "value": 2}, {"do": "queue", "name": "q", "maxsize": 0},
+    {"do": "put_nowait", "target": "q", "value": 123456789012345678}, {"do": "get_nowait", "target": "q"},
+    {"do": "await", "target": "g"})"));
+  const Program compact = compile_scenario(scenario.dump());
+  const Program blanks = compile_scenario(scenario.dump(2));
+  const Program events = compile_scenario(do_last(scenario).dump());
+  expect_same_program(compact, events);
+  expect_same_program(blanks, events);
+  EXPECT_EQ(run_text(compact), run_text(compile(parse_scenario(scenario.dump()))));
+}
+
+TEST(Program, AFaultInAListReadWithItsStatementIsReportedAsParseScenarioReportsIt) {
+  // The reader leaves a list with a fault to the events, which name its place.
+  for (const char* statements :
+       {R"({"do": "call_soon", "label": "c", "then": [{"do": "log", "msg": "ok"}, {"do": "sleep", "delay": 1}]})",
+        R"({"do": "spawn", "name": "t", "body": [{"do": "sleep", "delay": 1e10}]})",
+        R"({"do": "spawn", "name": "t", "body": [{"do": "log", "msg": "a"}], "bogus": 1})",
+        R"({"do": "spawn", "name": "t", "body": [{"do": "log", "msg": "a"}], "body": [{"do": "log"}]})"}) {
+    SCOPED_TRACE(statements);
+    const std::string text = main_of(statements);
+    std::string expected;
+    try {
+      (void)parse_scenario(text);
+    } catch (const ScenarioFormatError& e) {
+      expected = e.what();
+    }
+    EXPECT_NE(expected, "");
+    EXPECT_EQ(compile_error(text), expected);
   }
 }
 
