@@ -52,7 +52,7 @@ class TimerHeap {
   /// The earliest entry. Not const: it may first spread a bucket into the front.
   [[nodiscard]] const Entry& top() {
     settle();
-    return *first();
+    return *first_;
   }
 
   void push(Entry entry) {
@@ -60,6 +60,7 @@ class TimerHeap {
     const std::uint64_t key = ordered(entry.when);
     if (key <= last_) {
       push_front(entry);
+      refresh();
     } else {
       const unsigned bucket = bucket_of(key);
       buckets_[bucket].push_back(entry);
@@ -71,23 +72,28 @@ class TimerHeap {
   Entry pop() {
     settle();
     Entry top;
+    // (The heap is empty while the run is not, and the other way round.)
     if (!run_empty()) {
       top = run_[run_head_];
       if (++run_head_ == run_.size()) {
         run_.clear();
         run_head_ = 0;
+        first_ = nullptr;
+      } else {
+        first_ = &run_[run_head_];
       }
     } else {
       std::pop_heap(front_.begin(), front_.end(), later);
       top = front_.back();
       front_.pop_back();
+      first_ = front_.empty() ? nullptr : front_.data();
     }
     --size_;
     // Find the next top now and fetch its node: the loop reads it (is it cancelled?
     // is it due?) at its next turn, and the callback that runs meanwhile hides the miss.
     if (size_ != 0) {
       settle();
-      __builtin_prefetch(first()->node);
+      __builtin_prefetch(first_->node);
     }
     return top;
   }
@@ -106,6 +112,7 @@ class TimerHeap {
       if (buckets_[bucket].empty()) occupied_ &= ~bit(bucket);
     }
     size_ = kept;
+    refresh();
   }
 
   template <class Fn>
@@ -138,8 +145,11 @@ class TimerHeap {
   [[nodiscard]] bool run_empty() const noexcept { return run_head_ == run_.size(); }
   // Whether the front's first entry is the run's head (else the heap's top).
   // At most one of the run and the heap holds entries, so the first entry is the
-  // run's head or the heap's top.
-  [[nodiscard]] const Entry* first() const noexcept { return run_empty() ? &front_.front() : &run_[run_head_]; }
+  // run's head or the heap's top: kept in first_ (nullptr: the front is empty), as the
+  // loop asks for the top several times per timer.
+  void refresh() noexcept {
+    first_ = !run_empty() ? &run_[run_head_] : front_.empty() ? nullptr : &front_.front();
+  }
 
   // Appended to a run when it sorts after the run's last entry; else into the heap,
   // which first takes what is left of the run (rare: a call_at in the past while a
@@ -163,18 +173,18 @@ class TimerHeap {
   // bucket's minimum becomes last_, its equals become the run (in tie order) and the
   // rest go to lower buckets (they differ from the new last_ in a lower bit).
   void settle() {
-    if (!front_.empty() || !run_empty()) return;
+    if (first_ != nullptr) return;
     const unsigned lowest = static_cast<unsigned>(__builtin_ctzll(occupied_)) + 1U;
     Bucket& source = buckets_[lowest];
     std::uint64_t minimum = ordered(source.front().when);
     for (const Entry& entry : source) minimum = std::min(minimum, ordered(entry.when));
     last_ = minimum;
-    run_.clear();
-    run_head_ = 0;
+    // The equals are gathered in the (empty) heap's array, unordered: one entry is a
+    // heap, several become the run.
     for (const Entry& entry : source) {
       const std::uint64_t key = ordered(entry.when);
       if (key == minimum) {
-        run_.push_back(entry);
+        front_.push_back(entry);
       } else {
         const unsigned bucket = bucket_of(key);
         buckets_[bucket].push_back(entry);
@@ -183,14 +193,13 @@ class TimerHeap {
     }
     source.clear();
     occupied_ &= ~bit(lowest);
-    if (run_.size() == 1) {
-      // A deadline of its own (the usual case with distinct deadlines): the heap takes
-      // it, as pop's first test is whether the run is empty.
-      front_.push_back(run_.front());
-      run_.clear();
-    } else {
+    if (front_.size() > 1) {
+      run_.swap(front_);
+      front_.clear();
+      run_head_ = 0;
       sort_run();
     }
+    refresh();
   }
 
   // Puts the run's tied entries in tie order: mostly a check that they already are.
@@ -283,6 +292,7 @@ class TimerHeap {
   Bucket run_;  // sorted by (deadline, tie), taken from run_head_
   std::size_t run_head_ = 0;
   Bucket front_;  // a binary heap on later()
+  const Entry* first_ = nullptr;  // the run's head, the heap's top, or nullptr
   std::array<Bucket, bucket_count> buckets_;  // [0] unused: the front is bucket 0
   std::uint64_t occupied_ = 0;                // bit b-1 set: bucket b is not empty
   std::uint64_t last_ = 0;                    // the last minimum taken, as a key
