@@ -195,13 +195,16 @@ struct Interpreter::State {
   }
 
   /// Starts a line: the cleared event buffer, to append the event to.
+  // (clear + append: assign() goes through the general _M_replace, twice the work.)
   std::string& line(std::string_view first) {
-    event.assign(first);
+    event.clear();
+    event.append(first);
     return event;
   }
   std::string& line(std::string_view first, Slot slot) {
-    event.assign(first);
-    event += name(slot);
+    event.clear();
+    event.append(first);
+    event.append(name(slot));
     return event;
   }
 
@@ -210,10 +213,17 @@ struct Interpreter::State {
     if (finished) return;
     TaskBase* task = loop->is_running() ? loop->current_task() : nullptr;
     const double time = scenario_time(loop->time_ns());
-    if (task != nullptr) {
-      record(time, task->get_name(), event);
-    } else {
+    if (task == nullptr) {
       record(time, "-", event);
+      return;
+    }
+    // The spawned task's name, read in place; only a task the scenario did not name
+    // (one the runtime made) formats its "Task-N".
+    const std::string_view given = task->given_name();
+    if (!given.empty()) {
+      record(time, given, event);
+    } else {
+      record(time, task->get_name(), event);
     }
   }
 

@@ -53,7 +53,9 @@ void Value::append_text(std::string& out) const {
     case Kind::none: out += "None"; return;
     case Kind::integer: {
       char buffer[24];
-      out.append(buffer, std::to_chars(buffer, buffer + sizeof buffer, integer_).ptr);
+      const char* end = std::to_chars(buffer, buffer + sizeof buffer, integer_).ptr;
+      // (pointer, size): the iterator pair goes through the general _M_replace.
+      out.append(buffer, static_cast<std::size_t>(end - buffer));
       return;
     }
     case Kind::error:

@@ -370,5 +370,25 @@ TEST(Program, TheTraceWriterPrintsWhatFormatTracePrints) {
   }
 }
 
+TEST(Program, TheTraceWriterWritesALineLongerThanItsBuffer) {
+  // The buffer holds a block and 4 KiB more: a longer line gets a buffer of its own size.
+  const std::string long_event(20000, 'x');
+  std::FILE* file = std::tmpfile();
+  ASSERT_NE(file, nullptr);
+  {
+    TraceWriter writer(fileno(file), true, 16);
+    writer.line(0.5, "t", "short");
+    writer.line(0.5, "t", long_event);
+    writer.line(1.25, "-", "after");
+    writer.flush();
+  }
+  std::rewind(file);
+  std::string written;
+  char buffer[4096];
+  for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, file)) > 0;) written.append(buffer, n);
+  std::fclose(file);
+  EXPECT_EQ(written, "0.500000 t short\n0.500000 t " + long_event + "\n1.250000 - after\n");
+}
+
 }  // namespace
 }  // namespace asim::props

@@ -246,6 +246,17 @@ TEST(Task, UnnamedTasksAreNumberedTaskNCountingOnlyUnnamedOnes) {
   loop.run_once();
 }
 
+TEST(Task, GivenNameReadsAGivenNameInPlaceAndIsEmptyForTaskN) {
+  ManualLoop loop;
+  asim::Task<int> a = loop.create_task(return_value(1));
+  asim::Task<int> b = loop.create_task(return_value(2), "custom");
+  EXPECT_EQ(a.task().given_name(), "");
+  EXPECT_EQ(b.task().given_name(), "custom");
+  a.set_name("later");
+  EXPECT_EQ(a.task().given_name(), "later");
+  loop.run_once();
+}
+
 TEST(Task, NamedTasksFromAsimCreateTaskUseUpANumberAsInAsyncio) {
   ManualLoop loop;
   EXPECT_EQ(loop.run_until_complete(names_from_create_task()), "Task-2 x Task-3 y Task-5");

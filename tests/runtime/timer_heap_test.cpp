@@ -154,3 +154,24 @@ TEST(TimerHeap, DeadlinesBeforeTheLastOneTakenAndExtremeValuesKeepTheOrder) {
   for (const auto& expected : present) ASSERT_EQ(tie(heap.pop()), tie(expected));
   EXPECT_TRUE(heap.empty());
 }
+
+// A batch of tied timers comes out in tie order, timers armed for the batch's deadline
+// while it is being taken follow it, and one armed in the past goes before it.
+TEST(TimerHeap, TimersArmedForTheDeadlineBeingTakenFollowItsBatch) {
+  Nodes nodes(300);
+  TimerHeap heap;
+  // Ties pushed out of order: 0..99 in reverse.
+  for (std::size_t i = 100; i > 0; --i) heap.push({7, nodes[i - 1]});
+  std::vector<std::uint64_t> order;
+  for (int i = 0; i < 50; ++i) order.push_back(tie(heap.pop()));
+  for (std::size_t i = 100; i < 200; ++i) heap.push({7, nodes[i]});  // the same deadline, later ties
+  heap.push({3, nodes[200]});                                         // already past
+  heap.push({9, nodes[201]});                                         // after the batch
+  while (!heap.empty()) order.push_back(tie(heap.pop()));
+  std::vector<std::uint64_t> expected;
+  for (std::uint64_t i = 0; i < 50; ++i) expected.push_back(i);
+  expected.push_back(200);
+  for (std::uint64_t i = 50; i < 200; ++i) expected.push_back(i);
+  expected.push_back(201);
+  EXPECT_EQ(order, expected);
+}

@@ -5,6 +5,7 @@
 #include <asim/props/interpreter.hpp>
 
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -37,7 +38,8 @@ class TraceWriter final : public TraceSink {
   [[nodiscard]] std::size_t lines_written() const noexcept { return lines_; }
 
  private:
-  void append_time(std::string& out, double time);
+  void format_time(double time);
+  void make_room(std::size_t size);
   void write_out() noexcept;
 
   int fd_;
@@ -46,12 +48,14 @@ class TraceWriter final : public TraceSink {
   std::size_t block_size_;
   std::size_t lines_ = 0;
   int error_ = 0;  // errno of the first failed write
-  std::string buffer_;
+  std::size_t capacity_;
+  std::unique_ptr<char[]> buffer_;
+  std::size_t used_ = 0;
   std::string json_;
   // Consecutive lines mostly share a time: its text is formatted once.
   double last_time_ = -1.0;
   bool have_last_time_ = false;
-  std::string last_time_text_;
+  std::string time_text_;
   std::string last_time_json_;
 };
 

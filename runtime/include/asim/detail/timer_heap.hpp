@@ -30,8 +30,15 @@ namespace asim::detail {
 /// 175 ns for a cache-aligned 4-ary heap, per push + pop of 1e6 random deadlines).
 ///
 /// The front holds the entries whose deadline is at or before that last minimum:
-/// ties, and deadlines already past (a call_at in the past). It is a small binary heap
-/// on (deadline, tie), so equal deadlines come out in tie order.
+/// ties, and deadlines already past (a call_at in the past). It is one of two things:
+/// a run, sorted by (deadline, tie) and taken from its head, or a binary heap on
+/// (deadline, tie). A bucket's entries of one deadline, when there are several, become
+/// the run (they mostly arrive in tie order already, as the loop hands ties out in
+/// arming order; else they are sorted once), and a timer armed for that deadline
+/// meanwhile is appended to it; anything else turns the run into a heap. So a batch of tied timers, thousands of sleeps of one
+/// length, pops in order from one array, where a heap sifted through log2(n) levels
+/// per pop and read a node (a cache miss) at each comparison. Ties are read from the
+/// nodes only where two deadlines are equal: a batch of one reads none.
 class TimerHeap {
  public:
   struct Entry {
@@ -45,7 +52,7 @@ class TimerHeap {
   /// The earliest entry. Not const: it may first spread a bucket into the front.
   [[nodiscard]] const Entry& top() {
     settle();
-    return front_.front();
+    return *first_;
   }
 
   void push(Entry entry) {
@@ -53,6 +60,7 @@ class TimerHeap {
     const std::uint64_t key = ordered(entry.when);
     if (key <= last_) {
       push_front(entry);
+      refresh();
     } else {
       const unsigned bucket = bucket_of(key);
       buckets_[bucket].push_back(entry);
@@ -63,15 +71,29 @@ class TimerHeap {
 
   Entry pop() {
     settle();
-    std::pop_heap(front_.begin(), front_.end(), later);
-    const Entry top = front_.back();
-    front_.pop_back();
+    Entry top;
+    // (The heap is empty while the run is not, and the other way round.)
+    if (!run_empty()) {
+      top = run_[run_head_];
+      if (++run_head_ == run_.size()) {
+        run_.clear();
+        run_head_ = 0;
+        first_ = nullptr;
+      } else {
+        first_ = &run_[run_head_];
+      }
+    } else {
+      std::pop_heap(front_.begin(), front_.end(), later);
+      top = front_.back();
+      front_.pop_back();
+      first_ = front_.empty() ? nullptr : front_.data();
+    }
     --size_;
     // Find the next top now and fetch its node: the loop reads it (is it cancelled?
     // is it due?) at its next turn, and the callback that runs meanwhile hides the miss.
     if (size_ != 0) {
       settle();
-      __builtin_prefetch(front_.front().node);
+      __builtin_prefetch(first_->node);
     }
     return top;
   }
@@ -79,7 +101,10 @@ class TimerHeap {
   /// Removes every entry for which `drop(entry)` is true.
   template <class Pred>
   void compact(Pred drop) {
-    std::size_t kept = filter(front_, drop);
+    run_.erase(run_.begin(), run_.begin() + static_cast<std::ptrdiff_t>(run_head_));
+    run_head_ = 0;
+    std::size_t kept = filter(run_, drop);
+    kept += filter(front_, drop);
     std::make_heap(front_.begin(), front_.end(), later);
     for (unsigned bucket = 1; bucket < bucket_count; ++bucket) {
       if ((occupied_ & bit(bucket)) == 0) continue;
@@ -87,10 +112,12 @@ class TimerHeap {
       if (buckets_[bucket].empty()) occupied_ &= ~bit(bucket);
     }
     size_ = kept;
+    refresh();
   }
 
   template <class Fn>
   void for_each(Fn fn) const {
+    for (std::size_t i = run_head_; i < run_.size(); ++i) fn(run_[i]);
     for (const Entry& entry : front_) fn(entry);
     for (const Bucket& bucket : buckets_) {
       for (const Entry& entry : bucket) fn(entry);
@@ -115,25 +142,49 @@ class TimerHeap {
     return a.when != b.when ? a.when > b.when : a.node->tie_ > b.node->tie_;
   }
 
+  [[nodiscard]] bool run_empty() const noexcept { return run_head_ == run_.size(); }
+  // Whether the front's first entry is the run's head (else the heap's top).
+  // At most one of the run and the heap holds entries, so the first entry is the
+  // run's head or the heap's top: kept in first_ (nullptr: the front is empty), as the
+  // loop asks for the top several times per timer.
+  void refresh() noexcept {
+    first_ = !run_empty() ? &run_[run_head_] : front_.empty() ? nullptr : &front_.front();
+  }
+
+  // Appended to a run when it sorts after the run's last entry; else into the heap,
+  // which first takes what is left of the run (rare: a call_at in the past while a
+  // batch of ties is being taken).
   void push_front(const Entry& entry) {
+    if (!run_empty()) {
+      if (later(entry, run_.back())) {
+        run_.push_back(entry);
+        return;
+      }
+      front_.insert(front_.end(), run_.begin() + static_cast<std::ptrdiff_t>(run_head_), run_.end());
+      run_.clear();
+      run_head_ = 0;
+      std::make_heap(front_.begin(), front_.end(), later);
+    }
     front_.push_back(entry);
     std::push_heap(front_.begin(), front_.end(), later);
   }
 
   // Makes the front non-empty (the queue must not be empty): the lowest occupied
-  // bucket's minimum becomes last_, its equals go to the front and the rest to lower
-  // buckets (they differ from the new last_ in a lower bit).
+  // bucket's minimum becomes last_, its equals become the run (in tie order) and the
+  // rest go to lower buckets (they differ from the new last_ in a lower bit).
   void settle() {
-    if (!front_.empty()) return;
+    if (first_ != nullptr) return;
     const unsigned lowest = static_cast<unsigned>(__builtin_ctzll(occupied_)) + 1U;
     Bucket& source = buckets_[lowest];
     std::uint64_t minimum = ordered(source.front().when);
     for (const Entry& entry : source) minimum = std::min(minimum, ordered(entry.when));
     last_ = minimum;
+    // The equals are gathered in the (empty) heap's array, unordered: one entry is a
+    // heap, several become the run.
     for (const Entry& entry : source) {
       const std::uint64_t key = ordered(entry.when);
       if (key == minimum) {
-        push_front(entry);
+        front_.push_back(entry);
       } else {
         const unsigned bucket = bucket_of(key);
         buckets_[bucket].push_back(entry);
@@ -142,6 +193,31 @@ class TimerHeap {
     }
     source.clear();
     occupied_ &= ~bit(lowest);
+    if (front_.size() > 1) {
+      run_.swap(front_);
+      front_.clear();
+      run_head_ = 0;
+      sort_run();
+    }
+    refresh();
+  }
+
+  // Puts the run's tied entries in tie order: mostly a check that they already are.
+  void sort_run() {
+    const std::size_t count = run_.size();
+    std::uint64_t previous = 0;
+    bool sorted = true;
+    for (std::size_t i = 0; i < count && sorted; ++i) {
+      // The tie is in the node: fetch the nodes of a big batch ahead.
+      constexpr std::size_t ahead = 8;
+      if (i + ahead < count) __builtin_prefetch(run_[i + ahead].node);
+      const std::uint64_t tie = run_[i].node->tie_;
+      sorted = i == 0 || previous < tie;
+      previous = tie;
+    }
+    if (!sorted) {
+      std::sort(run_.begin(), run_.end(), [](const Entry& a, const Entry& b) { return a.node->tie_ < b.node->tie_; });
+    }
   }
 
   // Which bucket a timer lands in depends on how the clock's bits change, so buckets
@@ -189,10 +265,12 @@ class TimerHeap {
   using Bucket = std::vector<Entry, RoomAllocator>;
 
   void reserve_buckets() {
-    constexpr std::size_t entries = initial_room * bucket_count;  // the front and buckets 1..64
+    constexpr std::size_t entries = initial_room * (bucket_count + 1);  // the run, the heap, buckets 1..64
     room_.block = static_cast<Entry*>(::operator new(entries * sizeof(Entry)));
     room_.next = room_.block;
     room_.end = room_.block + entries;
+    run_ = Bucket(RoomAllocator{&room_});
+    run_.reserve(initial_room);
     front_ = Bucket(RoomAllocator{&room_});
     front_.reserve(initial_room);
     for (unsigned bucket = 1; bucket < bucket_count; ++bucket) {
@@ -211,7 +289,10 @@ class TimerHeap {
   }
 
   Room room_;  // before the buckets: it outlives them
-  Bucket front_;
+  Bucket run_;  // sorted by (deadline, tie), taken from run_head_
+  std::size_t run_head_ = 0;
+  Bucket front_;  // a binary heap on later()
+  const Entry* first_ = nullptr;  // the run's head, the heap's top, or nullptr
   std::array<Bucket, bucket_count> buckets_;  // [0] unused: the front is bucket 0
   std::uint64_t occupied_ = 0;                // bit b-1 set: bucket b is not empty
   std::uint64_t last_ = 0;                    // the last minimum taken, as a key
