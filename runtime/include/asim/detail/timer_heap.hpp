@@ -155,7 +155,7 @@ class TimerHeap {
     Room() = default;
     Room(const Room&) = delete;
     Room& operator=(const Room&) = delete;
-    ~Room() { ::operator delete(block); }  // unsized: clang needs -fsized-deallocation for the other
+    ~Room() { give_back_block(block); }
     Entry* block = nullptr;
     Entry* next = nullptr;
     Entry* end = nullptr;
@@ -190,7 +190,7 @@ class TimerHeap {
 
   void reserve_buckets() {
     constexpr std::size_t entries = initial_room * bucket_count;  // the front and buckets 1..64
-    room_.block = static_cast<Entry*>(::operator new(entries * sizeof(Entry)));
+    room_.block = take_block(entries);
     room_.next = room_.block;
     room_.end = room_.block + entries;
     front_ = Bucket(RoomAllocator{&room_});
@@ -202,6 +202,50 @@ class TimerHeap {
     reserved_ = true;
   }
   static constexpr std::size_t initial_room = 4;
+
+  // A thread keeps the room block of its last heap for its next one: a program that
+  // builds a loop per short run (asim check builds two per scenario) takes it back
+  // instead of an allocation and a free per loop. Every entry of the block is written
+  // before it is read (the buckets only hand out pieces), so a kept one is as good as
+  // a new one. Plain data: a heap freed while its thread exits still finds it, and a
+  // block left here at the thread's end is freed by the guard.
+  struct KeptBlock {
+    Entry* block;
+    bool closed;  // the thread is exiting: free, do not keep
+  };
+  static KeptBlock& kept_block() noexcept {
+    static thread_local KeptBlock kept{nullptr, false};
+    return kept;
+  }
+  struct KeptBlockGuard {
+    KeptBlockGuard() noexcept = default;
+    KeptBlockGuard(const KeptBlockGuard&) = delete;
+    KeptBlockGuard& operator=(const KeptBlockGuard&) = delete;
+    ~KeptBlockGuard() {
+      KeptBlock& kept = kept_block();
+      kept.closed = true;
+      ::operator delete(kept.block);  // unsized: clang needs -fsized-deallocation for the other
+      kept.block = nullptr;
+    }
+  };
+  static Entry* take_block(std::size_t entries) {
+    KeptBlock& kept = kept_block();
+    if (Entry* block = kept.block) {
+      kept.block = nullptr;
+      return block;
+    }
+    return static_cast<Entry*>(::operator new(entries * sizeof(Entry)));
+  }
+  static void give_back_block(Entry* block) noexcept {
+    if (block == nullptr) return;
+    KeptBlock& kept = kept_block();
+    if (kept.block == nullptr && !kept.closed) {
+      static thread_local KeptBlockGuard guard;  // frees what is kept when the thread exits
+      kept.block = block;
+      return;
+    }
+    ::operator delete(block);  // unsized: clang needs -fsized-deallocation for the other
+  }
 
   template <class Pred>
   static std::size_t filter(Bucket& entries, Pred& drop) {
