@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The callback node pool and the node's run / cancel / release.
 #include <asim/detail/callback_node.hpp>
+#include <asim/detail/kept_block.hpp>
 #include <asim/future.hpp>
 #include <asim/loop.hpp>
 
@@ -160,6 +161,14 @@ void* CallbackPool::take_slab() {
   if (slab != chunks_) ::new (slab) SlabHeader{this, nullptr};
   return slab;
 }
+
+using PoolBlock = KeptBlock<CallbackPool, sizeof(CallbackPool)>;
+
+void* CallbackPool::operator new(std::size_t size) {
+  return size == sizeof(CallbackPool) ? PoolBlock::take() : ::operator new(size);
+}
+// Only ever a whole CallbackPool (the class is not derived from).
+void CallbackPool::operator delete(void* pool) noexcept { PoolBlock::give_back(pool); }
 
 void CallbackPool::orphan() noexcept {
   orphaned_ = true;

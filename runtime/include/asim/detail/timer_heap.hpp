@@ -4,6 +4,7 @@
 #pragma once
 
 #include <asim/detail/callback_node.hpp>
+#include <asim/detail/kept_block.hpp>
 
 #include <algorithm>
 #include <array>
@@ -155,7 +156,7 @@ class TimerHeap {
     Room() = default;
     Room(const Room&) = delete;
     Room& operator=(const Room&) = delete;
-    ~Room() { give_back_block(block); }
+    ~Room() { RoomBlock::give_back(block); }  // kept for the thread's next heap
     Entry* block = nullptr;
     Entry* next = nullptr;
     Entry* end = nullptr;
@@ -189,8 +190,8 @@ class TimerHeap {
   using Bucket = std::vector<Entry, RoomAllocator>;
 
   void reserve_buckets() {
-    constexpr std::size_t entries = initial_room * bucket_count;  // the front and buckets 1..64
-    room_.block = take_block(entries);
+    constexpr std::size_t entries = initial_room * bucket_count;  // the front and buckets 1..64 (RoomBlock's size)
+    room_.block = static_cast<Entry*>(RoomBlock::take());
     room_.next = room_.block;
     room_.end = room_.block + entries;
     front_ = Bucket(RoomAllocator{&room_});
@@ -202,50 +203,8 @@ class TimerHeap {
     reserved_ = true;
   }
   static constexpr std::size_t initial_room = 4;
-
-  // A thread keeps the room block of its last heap for its next one: a program that
-  // builds a loop per short run (asim check builds two per scenario) takes it back
-  // instead of an allocation and a free per loop. Every entry of the block is written
-  // before it is read (the buckets only hand out pieces), so a kept one is as good as
-  // a new one. Plain data: a heap freed while its thread exits still finds it, and a
-  // block left here at the thread's end is freed by the guard.
-  struct KeptBlock {
-    Entry* block;
-    bool closed;  // the thread is exiting: free, do not keep
-  };
-  static KeptBlock& kept_block() noexcept {
-    static thread_local KeptBlock kept{nullptr, false};
-    return kept;
-  }
-  struct KeptBlockGuard {
-    KeptBlockGuard() noexcept = default;
-    KeptBlockGuard(const KeptBlockGuard&) = delete;
-    KeptBlockGuard& operator=(const KeptBlockGuard&) = delete;
-    ~KeptBlockGuard() {
-      KeptBlock& kept = kept_block();
-      kept.closed = true;
-      ::operator delete(kept.block);  // unsized: clang needs -fsized-deallocation for the other
-      kept.block = nullptr;
-    }
-  };
-  static Entry* take_block(std::size_t entries) {
-    KeptBlock& kept = kept_block();
-    if (Entry* block = kept.block) {
-      kept.block = nullptr;
-      return block;
-    }
-    return static_cast<Entry*>(::operator new(entries * sizeof(Entry)));
-  }
-  static void give_back_block(Entry* block) noexcept {
-    if (block == nullptr) return;
-    KeptBlock& kept = kept_block();
-    if (kept.block == nullptr && !kept.closed) {
-      static thread_local KeptBlockGuard guard;  // frees what is kept when the thread exits
-      kept.block = block;
-      return;
-    }
-    ::operator delete(block);  // unsized: clang needs -fsized-deallocation for the other
-  }
+  /// A thread's last heap leaves its room block to the next (a loop per short run).
+  using RoomBlock = KeptBlock<Room, initial_room * bucket_count * sizeof(Entry)>;
 
   template <class Pred>
   static std::size_t filter(Bucket& entries, Pred& drop) {
