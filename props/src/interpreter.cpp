@@ -3,6 +3,7 @@
 #include <asim/props/interpreter.hpp>
 
 #include <asim/as_completed.hpp>
+#include <asim/detail/kept_block.hpp>
 #include <asim/event.hpp>
 #include <asim/future.hpp>
 #include <asim/gather.hpp>
@@ -144,6 +145,9 @@ struct Interpreter::State {
   }
   State(const State&) = delete;
   State& operator=(const State&) = delete;
+  // A thread's last State leaves its memory to the next (two runs per checked seed).
+  static void* operator new(std::size_t size);
+  static void operator delete(void* state) noexcept;
   ~State() {
     if (!owns_spare) return;
     // In the order the members' destructors would run (tasks before objects); the
@@ -1035,6 +1039,14 @@ void Interpreter::State::run(EventLoop& target) {
     if (!run_phase(all.base())) deadlock = true;
   }
 }
+
+using StateBlock = asim::detail::KeptBlock<Interpreter::State, sizeof(Interpreter::State)>;
+
+void* Interpreter::State::operator new(std::size_t size) {
+  return size == sizeof(State) ? StateBlock::take() : ::operator new(size);
+}
+// Only ever a whole State (nothing derives from it).
+void Interpreter::State::operator delete(void* state) noexcept { StateBlock::give_back(state); }
 
 Interpreter::Interpreter(const Scenario& scenario, InterpreterOptions options)
     : owned_(std::make_unique<Program>(compile(scenario))), state_(std::make_unique<State>(*owned_, options)) {}

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The callback node pool and the node's run / cancel / release.
 #include <asim/detail/callback_node.hpp>
+#include <asim/detail/kept_block.hpp>
 #include <asim/future.hpp>
 #include <asim/loop.hpp>
 
@@ -30,6 +31,39 @@ struct SlabHeader {
 constexpr std::size_t small_chunks_limit = 256 * 1024;
 constexpr std::size_t huge_chunk = 4 * 1024 * 1024;
 constexpr std::uintptr_t huge_page = 2 * 1024 * 1024;
+
+// A thread's single slabs left by its last loops, for its next loop: a program that
+// builds a loop per short run (asim check builds two per scenario) would otherwise
+// allocate and free a 16 KiB aligned slab or more per loop. A slab's content is
+// rewritten before use (header, then nodes carved and constructed), so a cached one
+// is as good as a new one. Plain data, so a pool freed while the thread exits (after
+// the guard below has run) finds it still readable and frees its slabs itself.
+constexpr std::size_t cached_slabs_max = 8;
+struct SlabCache {
+  void* slabs[cached_slabs_max];
+  std::size_t count;
+  bool closed;  // the thread is exiting: free, do not keep
+};
+thread_local SlabCache slab_cache{};
+struct SlabCacheGuard {
+  SlabCacheGuard() noexcept = default;
+  SlabCacheGuard(const SlabCacheGuard&) = delete;
+  SlabCacheGuard& operator=(const SlabCacheGuard&) = delete;
+  ~SlabCacheGuard() {
+    slab_cache.closed = true;
+    while (slab_cache.count != 0) ::operator delete (slab_cache.slabs[--slab_cache.count], std::align_val_t{CallbackPool::slab_size});
+  }
+};
+
+/// Keeps a single slab for the thread's next pool; false when the cache is full.
+bool keep_slab(void* slab) noexcept {
+  if (!keeps_blocks || slab_cache.closed || slab_cache.count == cached_slabs_max) return false;
+  thread_local SlabCacheGuard guard;  // frees the cache when the thread exits
+  slab_cache.slabs[slab_cache.count++] = slab;
+  return true;
+}
+
+void* cached_slab() noexcept { return slab_cache.count == 0 ? nullptr : slab_cache.slabs[--slab_cache.count]; }
 
 void advise_huge_pages(void* chunk, std::size_t bytes) noexcept {
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
@@ -112,7 +146,8 @@ void CallbackPool::grow(bool large) {
 void* CallbackPool::take_slab() {
   if (spare_slabs_ == 0) {
     const std::size_t bytes = chunk_bytes_ >= small_chunks_limit ? huge_chunk : slab_size;
-    void* chunk = ::operator new (bytes, std::align_val_t{slab_size});
+    void* chunk = bytes == slab_size ? cached_slab() : nullptr;
+    if (chunk == nullptr) chunk = ::operator new (bytes, std::align_val_t{slab_size});
     if (bytes == huge_chunk) advise_huge_pages(chunk, bytes);
     ::new (chunk) SlabHeader{this, chunks_};
     chunks_ = chunk;
@@ -127,6 +162,14 @@ void* CallbackPool::take_slab() {
   return slab;
 }
 
+using PoolBlock = KeptBlock<CallbackPool, sizeof(CallbackPool)>;
+
+void* CallbackPool::operator new(std::size_t size) {
+  return size == sizeof(CallbackPool) ? PoolBlock::take() : ::operator new(size);
+}
+// Only ever a whole CallbackPool (the class is not derived from).
+void CallbackPool::operator delete(void* pool) noexcept { PoolBlock::give_back(pool); }
+
 void CallbackPool::orphan() noexcept {
   orphaned_ = true;
   loop_ = nullptr;
@@ -134,9 +177,12 @@ void CallbackPool::orphan() noexcept {
 }
 
 CallbackPool::~CallbackPool() {
+  // Below the limit every chunk is a single slab (take_slab): those may be kept.
+  const bool single_slabs = chunk_bytes_ <= small_chunks_limit;
   while (chunks_ != nullptr) {
     auto* header = static_cast<SlabHeader*>(chunks_);
     chunks_ = header->next_chunk;
+    if (single_slabs && keep_slab(header)) continue;
     ::operator delete (header, std::align_val_t{slab_size});  // unsized: clang needs -fsized-deallocation for the other
   }
 }

@@ -10,6 +10,8 @@
 #include <filesystem>
 #include <set>
 #include <string>
+#include <thread>
+#include <vector>
 
 namespace asim::props {
 namespace {
@@ -76,6 +78,53 @@ TEST(Generators, ASeedsProgramRunsAsItsCompiledTreeDoes) {
           << "seed " << seed << " size " << size;
     }
   }
+}
+
+// A thread keeps the memory of its last loop and interpreter for the next run (the
+// timer heap's room, the callback pool and its slabs, the interpreter's state and
+// buffers): a run on a thread that ran many scenarios before must print exactly what
+// the same run prints on a thread that ran nothing, deadlocks, step limits and errors
+// included.
+std::string run_text(const Program& program, const RunOptions& run) {
+  const RunResult result = run_program(program, run);
+  return format_trace(result.lines) + (result.deadlock ? "deadlock\n" : "") +
+         (result.loop_error ? "loop error: " + *result.loop_error + "\n" : "");
+}
+
+TEST(Generators, ARunOnAThreadThatRanOthersBeforePrintsWhatItPrintsOnAFreshThread) {
+  struct Case {
+    Program program;
+    RunOptions run;
+  };
+  std::vector<Case> cases;
+  int deadlocks = 0;
+  int limits = 0;
+  for (int size : {12, 40}) {
+    GenOptions options;
+    options.size = size;
+    for (std::uint64_t seed = 0; seed < 120; ++seed) {
+      RunOptions run;
+      run.seed = seed;
+      run.sim_choices = seed % 2 == 0;
+      run.max_steps = seed % 5 == 0 ? 12 : 1'000'000;  // some stop at the step limit
+      cases.push_back({generate_program(seed, options), run});
+    }
+  }
+  std::vector<std::string> warm;
+  for (const Case& c : cases) {
+    warm.push_back(run_text(c.program, c.run));
+    deadlocks += warm.back().find("deadlock\n") != std::string::npos ? 1 : 0;
+    limits += warm.back().find("loop error: ") != std::string::npos ? 1 : 0;
+  }
+  // Backwards, each on a fresh thread: nothing kept from an earlier run.
+  for (std::size_t i = cases.size(); i-- > 0;) {
+    std::string fresh;
+    std::thread([&] { fresh = run_text(cases[i].program, cases[i].run); }).join();
+    EXPECT_EQ(fresh, warm[i]) << "case " << i;
+  }
+  // The cases cover the endings a kept loop must not leak into the next run.
+  EXPECT_GT(deadlocks, 0);
+  EXPECT_GT(limits, 0);
 }
 
 TEST(Generators, ToScenarioGivesTheTreeOfACompiledScenarioBack) {

@@ -3,6 +3,7 @@
 // operator new to count allocations inside a measured window.
 #include <asim/context.hpp>
 #include <asim/detail/frame_allocator.hpp>
+#include <asim/detail/kept_block.hpp>
 #include <asim/future.hpp>
 #include <asim/sleep.hpp>
 #include <asim/task.hpp>
@@ -211,6 +212,46 @@ TEST(Allocation, FiringATimerAllocatesNothing) {
   EXPECT_EQ(counted, 0u);
   EXPECT_EQ(fired, 1016);
   EXPECT_EQ(loop.time_ns(), 1016LL * 1'000'000'000);
+}
+
+// One short run after another, each on a loop of its own (asim check builds two per
+// scenario): the thread keeps the last loop's pool, slab and timer room for the next.
+int run_a_short_loop() {
+  ManualLoop loop;
+  int fired = 0;
+  loop.call_soon([&fired] { ++fired; });
+  loop.call_later(1.0, [&fired] { ++fired; });
+  loop.call_later(2.0, [&fired] { fired += 10; }).cancel();
+  loop.run_once();
+  loop.run_once();
+  return fired;
+}
+
+TEST(Allocation, ALoopAfterAnotherOnTheSameThreadTakesBackItsPoolSlabAndTimerRoom) {
+  if (!asim::detail::keeps_blocks) GTEST_SKIP() << "freed blocks are not kept in this build (ASan)";
+  EXPECT_EQ(run_a_short_loop(), 2);
+  AllocationWindow window;
+  const int fired = run_a_short_loop();
+  const std::size_t counted = window.stop();
+  EXPECT_EQ(counted, 0u);
+  EXPECT_EQ(fired, 2);
+}
+
+TEST(Allocation, TwoLoopsAliveAtOnceEachGetTheirOwnMemory) {
+  EXPECT_EQ(run_a_short_loop(), 2);
+  ManualLoop first;
+  ManualLoop second;
+  int fired = 0;
+  first.call_later(1.0, [&fired] { fired += 1; });
+  second.call_later(1.0, [&fired] { fired += 100; });
+  first.call_soon([&fired] { fired += 10; });
+  first.run_once();
+  first.run_once();
+  EXPECT_EQ(fired, 11);
+  EXPECT_EQ(first.timer_count(), 0u);
+  EXPECT_EQ(second.timer_count(), 1u);
+  second.run_once();
+  EXPECT_EQ(fired, 111);
 }
 
 TEST(Allocation, CancellingATimerAllocatesNothing) {

@@ -158,6 +158,10 @@ class CallbackPool {
 
   explicit CallbackPool(EventLoop* loop) noexcept : loop_(loop) {}
   CallbackPool(const CallbackPool&) = delete;
+  // A thread's last pool leaves its memory to the next one (a loop per short run;
+  // the slabs are kept likewise, see take_slab).
+  static void* operator new(std::size_t size);
+  static void operator delete(void* pool) noexcept;
   CallbackPool& operator=(const CallbackPool&) = delete;
 
   /// A fresh node with one reference, in a block of `block_size` bytes.

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <asim/detail/callback_node.hpp>
+#include <asim/detail/kept_block.hpp>
 
 #include <algorithm>
 #include <array>
@@ -231,7 +232,7 @@ class TimerHeap {
     Room() = default;
     Room(const Room&) = delete;
     Room& operator=(const Room&) = delete;
-    ~Room() { ::operator delete(block); }  // unsized: clang needs -fsized-deallocation for the other
+    ~Room() { RoomBlock::give_back(block); }  // kept for the thread's next heap
     Entry* block = nullptr;
     Entry* next = nullptr;
     Entry* end = nullptr;
@@ -265,8 +266,8 @@ class TimerHeap {
   using Bucket = std::vector<Entry, RoomAllocator>;
 
   void reserve_buckets() {
-    constexpr std::size_t entries = initial_room * (bucket_count + 1);  // the run, the heap, buckets 1..64
-    room_.block = static_cast<Entry*>(::operator new(entries * sizeof(Entry)));
+    constexpr std::size_t entries = initial_room * (bucket_count + 1);  // the run, the heap, buckets 1..64 (RoomBlock's size)
+    room_.block = static_cast<Entry*>(RoomBlock::take());
     room_.next = room_.block;
     room_.end = room_.block + entries;
     run_ = Bucket(RoomAllocator{&room_});
@@ -280,6 +281,8 @@ class TimerHeap {
     reserved_ = true;
   }
   static constexpr std::size_t initial_room = 4;
+  /// A thread's last heap leaves its room block to the next (a loop per short run).
+  using RoomBlock = KeptBlock<Room, initial_room * (bucket_count + 1) * sizeof(Entry)>;
 
   template <class Pred>
   static std::size_t filter(Bucket& entries, Pred& drop) {
