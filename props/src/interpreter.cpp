@@ -524,7 +524,6 @@ struct Interpreter::State {
 
   /// Runs until `future` is done. False when the run deadlocked.
   bool run_phase(FutureBase& future);
-  bool run_until_done_or_stopped(FutureBase& future);
   void arm_probe();
   void run(EventLoop& target);
 };
@@ -955,20 +954,6 @@ void Interpreter::State::arm_probe() {
   activity.probe_node = probe.node();
 }
 
-// asyncio: BaseEventLoop.run_until_complete, without its "stopped before Future
-// completed" error: false when the loop stopped with `future` pending (a loop that stops
-// on a deadlock instead of raising). The interpreter's own loop, not running.
-bool Interpreter::State::run_until_done_or_stopped(FutureBase& future) {
-  Handle stopper = future.add_done_callback([](FutureBase& done) { done.get_loop().stop(); });
-  struct Remove {
-    FutureBase& future;
-    Handle& stopper;
-    ~Remove() { future.remove_done_callback(stopper); }
-  } remove{future, stopper};
-  loop->run_forever();
-  return future.done();
-}
-
 bool Interpreter::State::run_phase(FutureBase& future) {
   running_until = &future;
   if (options.deadlock_probe_interval > 0) arm_probe();
@@ -982,7 +967,7 @@ bool Interpreter::State::run_phase(FutureBase& future) {
   try {
     if (options.stopped_by_deadlock == nullptr) {
       detail::run_until_done(*loop, future);
-    } else if (!run_until_done_or_stopped(future)) {
+    } else if (!detail::run_until_done_or_stopped(*loop, future)) {
       if (!options.stopped_by_deadlock(*loop)) throw RuntimeError("Event loop stopped before Future completed.");
       record(scenario_time(loop->time_ns()), "-", "deadlock");
       return false;

@@ -393,6 +393,10 @@ namespace detail {
 
 // asyncio: BaseEventLoop.run_until_complete
 void run_until_done(EventLoop& loop, FutureBase& future) {
+  if (!run_until_done_or_stopped(loop, future)) throw RuntimeError("Event loop stopped before Future completed.");
+}
+
+bool run_until_done_or_stopped(EventLoop& loop, FutureBase& future) {
   loop.check_closed();
   if (loop.is_running()) throw RuntimeError("This event loop is already running");
   if (&future.get_loop() != &loop) throw ValueError("The future belongs to a different loop than the one specified");
@@ -404,7 +408,7 @@ void run_until_done(EventLoop& loop, FutureBase& future) {
     ~Remove() { future.remove_done_callback(stopper); }
   } remove{future, stopper};
   loop.run_forever();
-  if (!future.done()) throw RuntimeError("Event loop stopped before Future completed.");
+  return future.done();
 }
 
 void raise_cancelled(FutureBase& future) {

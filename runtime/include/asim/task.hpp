@@ -307,6 +307,10 @@ Task<T> EventLoop::create_task(Coro<T> coro, std::string name) {
 namespace detail {
 /// run_until_complete for any future: runs the loop until `future` is done.
 void run_until_done(EventLoop& loop, FutureBase& future);
+/// run_until_done without its "stopped before Future completed" error: false when the
+/// loop stopped with `future` still pending (a simulated loop told to stop on a
+/// deadlock rather than raise, for one).
+bool run_until_done_or_stopped(EventLoop& loop, FutureBase& future);
 /// asyncio.run's `_cancel_all_tasks`: cancels what is pending, runs until it is all
 /// done and reports the exceptions of those that did not end cancelled.
 void cancel_all_tasks(EventLoop& loop);
