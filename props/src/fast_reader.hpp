@@ -369,7 +369,7 @@ class FastReader {
   /// `owner` (bound once the whole statement is known good).
   [[gnu::always_inline]] Fields fields(Handler& h, const char* p, Instruction& in, std::uint32_t& seen, std::uint32_t owner) {
     const char* const end = end_;
-    const FieldMasks masks = masks_of(in.op);
+    const StatementFields& masks = statement_fields(in.op);
     for (;;) {
       if (at(p, end) != ',') {
         p = skip_ws(p, end);

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "name_table.hpp"
+#include "statement_fields.hpp"
 
 #include <asim/props/program.hpp>
 #include <asim/props/scenario.hpp>
@@ -32,189 +33,6 @@ inline std::string delay_problem(double seconds) {
          "1e9 seconds either way (the loop clock's range)";
 }
 
-enum class Field : std::uint8_t {
-  msg,
-  delay,
-  name,
-  body,
-  target,
-  targets,
-  value,
-  label,
-  then,
-  offset,
-  timeout,
-  return_when,
-  return_exceptions,
-  catch_,
-  handler,
-  reraise,
-  maxsize,
-  count,
-};
-
-constexpr std::uint32_t bit(Field f) { return 1U << static_cast<unsigned>(f); }
-
-[[gnu::always_inline]] inline Field field_of(std::string_view key) {
-  // Dispatch on length first: one or two comparisons per key.
-  switch (key.size()) {
-    case 3:
-      if (key == "msg") return Field::msg;
-      break;
-    case 4:
-      if (key == "name") return Field::name;
-      if (key == "body") return Field::body;
-      if (key == "then") return Field::then;
-      break;
-    case 5:
-      if (key == "delay") return Field::delay;
-      if (key == "value") return Field::value;
-      if (key == "label") return Field::label;
-      if (key == "catch") return Field::catch_;
-      break;
-    case 6:
-      if (key == "target") return Field::target;
-      if (key == "offset") return Field::offset;
-      break;
-    case 7:
-      if (key == "targets") return Field::targets;
-      if (key == "timeout") return Field::timeout;
-      if (key == "handler") return Field::handler;
-      if (key == "reraise") return Field::reraise;
-      if (key == "maxsize") return Field::maxsize;
-      break;
-    case 11:
-      if (key == "return_when") return Field::return_when;
-      break;
-    case 17:
-      if (key == "return_exceptions") return Field::return_exceptions;
-      break;
-    default: break;
-  }
-  return Field::count;
-}
-
-struct FieldMasks {
-  std::uint32_t allowed;
-  std::uint32_t required;
-};
-
-constexpr FieldMasks masks_of(Op op) {
-  using F = Field;
-  switch (op) {
-    case Op::log:
-    case Op::raise: return {bit(F::msg), bit(F::msg)};
-    case Op::sleep: return {bit(F::delay), bit(F::delay)};
-    case Op::spawn: return {bit(F::name) | bit(F::body), bit(F::name) | bit(F::body)};
-    case Op::future:
-    case Op::lock:
-    case Op::event: return {bit(F::name), bit(F::name)};
-    case Op::await_:
-    case Op::cancel:
-    case Op::acquire:
-    case Op::release:
-    case Op::set:
-    case Op::clear:
-    case Op::wait_event:
-    case Op::get:
-    case Op::get_nowait: return {bit(F::target), bit(F::target)};
-    case Op::set_result:
-    case Op::put:
-    case Op::put_nowait: return {bit(F::target) | bit(F::value), bit(F::target) | bit(F::value)};
-    case Op::set_exception: return {bit(F::target) | bit(F::msg), bit(F::target) | bit(F::msg)};
-    case Op::call_soon: return {bit(F::label) | bit(F::name) | bit(F::then), bit(F::label)};
-    case Op::call_later:
-      return {bit(F::delay) | bit(F::label) | bit(F::name) | bit(F::then), bit(F::delay) | bit(F::label)};
-    case Op::call_at:
-      return {bit(F::offset) | bit(F::label) | bit(F::name) | bit(F::then), bit(F::offset) | bit(F::label)};
-    case Op::wait:
-      return {bit(F::targets) | bit(F::timeout) | bit(F::return_when), bit(F::targets) | bit(F::return_when)};
-    case Op::wait_for: return {bit(F::target) | bit(F::timeout), bit(F::target)};
-    case Op::gather:
-      return {bit(F::name) | bit(F::targets) | bit(F::return_exceptions),
-              bit(F::name) | bit(F::targets) | bit(F::return_exceptions)};
-    case Op::shield: return {bit(F::name) | bit(F::target), bit(F::name) | bit(F::target)};
-    case Op::as_completed: return {bit(F::targets) | bit(F::timeout), bit(F::targets)};
-    case Op::timeout: return {bit(F::delay) | bit(F::body), bit(F::body)};
-    case Op::try_:
-      return {bit(F::body) | bit(F::catch_) | bit(F::handler) | bit(F::reraise), bit(F::body) | bit(F::catch_)};
-    case Op::return_: return {bit(F::value), 0};
-    case Op::semaphore: return {bit(F::name) | bit(F::value), bit(F::name) | bit(F::value)};
-    case Op::queue: return {bit(F::name) | bit(F::maxsize), bit(F::name) | bit(F::maxsize)};
-  }
-  return {0, 0};
-}
-
-/// Which fields a statement has, in the order parse_scenario checks them (its
-/// `fields_of`): the first fault in this order is the one reported.
-struct FieldOrder {
-  std::array<Field, 4> fields;
-  std::uint8_t size;
-};
-
-constexpr FieldOrder order_of(Op op) {
-  using F = Field;
-  switch (op) {
-    case Op::log:
-    case Op::raise: return {{F::msg}, 1};
-    case Op::sleep: return {{F::delay}, 1};
-    case Op::spawn: return {{F::name, F::body}, 2};
-    case Op::future:
-    case Op::lock:
-    case Op::event: return {{F::name}, 1};
-    case Op::await_:
-    case Op::cancel:
-    case Op::acquire:
-    case Op::release:
-    case Op::set:
-    case Op::clear:
-    case Op::wait_event:
-    case Op::get:
-    case Op::get_nowait: return {{F::target}, 1};
-    case Op::set_result:
-    case Op::put:
-    case Op::put_nowait: return {{F::target, F::value}, 2};
-    case Op::set_exception: return {{F::target, F::msg}, 2};
-    case Op::call_soon: return {{F::label, F::name, F::then}, 3};
-    case Op::call_later: return {{F::delay, F::label, F::name, F::then}, 4};
-    case Op::call_at: return {{F::offset, F::label, F::name, F::then}, 4};
-    case Op::wait: return {{F::targets, F::timeout, F::return_when}, 3};
-    case Op::wait_for: return {{F::target, F::timeout}, 2};
-    case Op::gather: return {{F::name, F::targets, F::return_exceptions}, 3};
-    case Op::shield: return {{F::name, F::target}, 2};
-    case Op::as_completed: return {{F::targets, F::timeout}, 2};
-    case Op::timeout: return {{F::delay, F::body}, 2};
-    case Op::try_: return {{F::body, F::catch_, F::handler, F::reraise}, 4};
-    case Op::return_: return {{F::value}, 1};
-    case Op::semaphore: return {{F::name, F::value}, 2};
-    case Op::queue: return {{F::name, F::maxsize}, 2};
-  }
-  return {{}, 0};
-}
-
-constexpr std::string_view key_of(Field f) {
-  switch (f) {
-    case Field::msg: return "msg";
-    case Field::delay: return "delay";
-    case Field::name: return "name";
-    case Field::body: return "body";
-    case Field::target: return "target";
-    case Field::targets: return "targets";
-    case Field::value: return "value";
-    case Field::label: return "label";
-    case Field::then: return "then";
-    case Field::offset: return "offset";
-    case Field::timeout: return "timeout";
-    case Field::return_when: return "return_when";
-    case Field::return_exceptions: return "return_exceptions";
-    case Field::catch_: return "catch";
-    case Field::handler: return "handler";
-    case Field::reraise: return "reraise";
-    case Field::maxsize: return "maxsize";
-    case Field::count: break;
-  }
-  return "";
-}
 
 /// nlohmann's SAX events, compiled as they come, and checked as parse_scenario checks
 /// the tree, so that a malformed file is reported with parse_scenario's message from
@@ -448,7 +266,7 @@ class SaxCompiler final : public nlohmann::json_sax<nlohmann::json> {
     f.depth = depth;
     f.in = staged.back();
     staged.pop_back();
-    const FieldMasks masks = masks_of(f.in.op);
+    const StatementFields& masks = statement_fields(f.in.op);
     f.allowed = masks.allowed;
     f.required = masks.required;
     f.seen = seen;
@@ -559,7 +377,7 @@ class SaxCompiler final : public nlohmann::json_sax<nlohmann::json> {
       fault = Fault{here(frames_.size() - 1) + "/" + json_pointer_token(unknown_.back().key),
                     "unknown field of '" + std::string(op_name(f.in.op)) + "'"};
     } else if ((f.seen & f.required) != f.required) {
-      const FieldOrder order = order_of(f.in.op);
+      const StatementFields& order = statement_fields(f.in.op);
       for (std::size_t i = 0; i < order.size; ++i) {
         if ((f.required & bit(order.fields[i])) != 0 && (f.seen & bit(order.fields[i])) == 0) {
           fault = Fault{here(frames_.size() - 1) + "/" + std::string(key_of(order.fields[i])), "missing field"};
@@ -707,7 +525,7 @@ class SaxCompiler final : public nlohmann::json_sax<nlohmann::json> {
     bool has_unknown = false;
     int depth = 0;
     /// Bit r: faults_ holds this frame's fault of rank r (statement: 0 is `do`, 1 + i
-    /// the i-th field of order_of; block and names: 0).
+    /// the i-th field of statement_fields; block and names: 0).
     std::uint32_t fault_mask = 0;
     Field field = Field::count;
     std::uint32_t allowed = 0;
@@ -766,7 +584,7 @@ class SaxCompiler final : public nlohmann::json_sax<nlohmann::json> {
   [[nodiscard]] std::string here() const { return here(frames_.size()); }
 
   static int rank(const Frame& f, Field field) {
-    const FieldOrder order = order_of(f.in.op);
+    const StatementFields& order = statement_fields(f.in.op);
     for (std::size_t i = 0; i < order.size; ++i) {
       if (order.fields[i] == field) return static_cast<int>(i);
     }
@@ -956,7 +774,7 @@ class SaxCompiler final : public nlohmann::json_sax<nlohmann::json> {
       return do_fault(f, "statement '" + std::string(name) + "' is not allowed in a callback's then");
     }
     f.in.op = *op;
-    const FieldMasks masks = masks_of(*op);
+    const StatementFields& masks = statement_fields(*op);
     f.allowed = masks.allowed;
     f.required = masks.required;
     return replay();

@@ -4,6 +4,8 @@
 
 #include <asim/props/program.hpp>
 
+#include "statement_fields.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <array>
@@ -66,51 +68,6 @@ constexpr std::array<OpInfo, 33> op_table{{
 
 const OpInfo& info(Op op) noexcept { return op_table[static_cast<std::size_t>(op)]; }
 
-/// Which fields a statement has; "?" marks optional ones.
-struct FieldSpec {
-  std::string_view key;
-  bool required;
-};
-
-std::vector<FieldSpec> fields_of(Op op) {
-  switch (op) {
-    case Op::log: return {{"msg", true}};
-    case Op::sleep: return {{"delay", true}};
-    case Op::spawn: return {{"name", true}, {"body", true}};
-    case Op::future:
-    case Op::lock:
-    case Op::event: return {{"name", true}};
-    case Op::await_:
-    case Op::cancel:
-    case Op::acquire:
-    case Op::release:
-    case Op::set:
-    case Op::clear:
-    case Op::wait_event:
-    case Op::get:
-    case Op::get_nowait: return {{"target", true}};
-    case Op::set_result:
-    case Op::put:
-    case Op::put_nowait: return {{"target", true}, {"value", true}};
-    case Op::set_exception: return {{"target", true}, {"msg", true}};
-    case Op::call_soon: return {{"label", true}, {"name", false}, {"then", false}};
-    case Op::call_later: return {{"delay", true}, {"label", true}, {"name", false}, {"then", false}};
-    case Op::call_at: return {{"offset", true}, {"label", true}, {"name", false}, {"then", false}};
-    case Op::wait: return {{"targets", true}, {"timeout", false}, {"return_when", true}};
-    case Op::wait_for: return {{"target", true}, {"timeout", false}};
-    case Op::gather: return {{"name", true}, {"targets", true}, {"return_exceptions", true}};
-    case Op::shield: return {{"name", true}, {"target", true}};
-    case Op::as_completed: return {{"targets", true}, {"timeout", false}};
-    case Op::timeout: return {{"delay", false}, {"body", true}};
-    case Op::try_: return {{"body", true}, {"catch", true}, {"handler", false}, {"reraise", false}};
-    case Op::return_: return {{"value", false}};
-    case Op::raise: return {{"msg", true}};
-    case Op::semaphore: return {{"name", true}, {"value", true}};
-    case Op::queue: return {{"name", true}, {"maxsize", true}};
-  }
-  return {};
-}
-
 class Reader {
  public:
   std::vector<Statement> block(const Json& json, const std::string& pointer, bool in_callback, int depth) {
@@ -144,29 +101,31 @@ class Reader {
     if (in_callback && !allowed_in_callback(*op)) {
       fail(pointer + "/do", "statement '" + do_name + "' is not allowed in a callback's then");
     }
-    const std::vector<FieldSpec> specs = fields_of(*op);
+    const detail::StatementFields& fields = detail::statement_fields(*op);
+    const auto required = [&fields](detail::Field field) { return (fields.required & detail::bit(field)) != 0; };
     for (auto it = json.begin(); it != json.end(); ++it) {
       if (it.key() == "do") continue;
-      bool known = false;
-      for (const FieldSpec& spec : specs) known = known || spec.key == it.key();
+      const detail::Field field = detail::field_of(it.key());
+      const bool known = field != detail::Field::count && (fields.allowed & detail::bit(field)) != 0;
       if (!known) fail(pointer + "/" + json_pointer_token(it.key()), "unknown field of '" + do_name + "'");
     }
-    for (const FieldSpec& spec : specs) {
-      if (spec.required && !json.contains(spec.key)) fail(pointer + "/" + std::string(spec.key), "missing field");
+    for (std::size_t i = 0; i < fields.size; ++i) {
+      const std::string_view key = detail::key_of(fields.fields[i]);
+      if (required(fields.fields[i]) && !json.contains(key)) fail(pointer + "/" + std::string(key), "missing field");
     }
 
     Statement s;
     s.op = *op;
-    for (const FieldSpec& spec : specs) {
-      auto it = json.find(spec.key);
+    for (std::size_t i = 0; i < fields.size; ++i) {
+      const std::string_view key = detail::key_of(fields.fields[i]);
+      auto it = json.find(key);
       if (it == json.end()) continue;
       const Json& v = *it;
-      const std::string at = pointer + "/" + std::string(spec.key);
-      const std::string_view key = spec.key;
+      const std::string at = pointer + "/" + std::string(key);
       if (key == "msg" || key == "label") {
         s.text = string(v, at);
       } else if (key == "name") {
-        if (spec.required || !v.is_null()) s.name = string(v, at);
+        if (required(detail::Field::name) || !v.is_null()) s.name = string(v, at);
       } else if (key == "target") {
         s.target = string(v, at);
       } else if (key == "targets") {
