@@ -35,35 +35,10 @@ constexpr std::uintptr_t huge_page = 2 * 1024 * 1024;
 // A thread's single slabs left by its last loops, for its next loop: a program that
 // builds a loop per short run (asim check builds two per scenario) would otherwise
 // allocate and free a 16 KiB aligned slab or more per loop. A slab's content is
-// rewritten before use (header, then nodes carved and constructed), so a cached one
-// is as good as a new one. Plain data, so a pool freed while the thread exits (after
-// the guard below has run) finds it still readable and frees its slabs itself.
-constexpr std::size_t cached_slabs_max = 8;
-struct SlabCache {
-  void* slabs[cached_slabs_max];
-  std::size_t count;
-  bool closed;  // the thread is exiting: free, do not keep
-};
-thread_local SlabCache slab_cache{};
-struct SlabCacheGuard {
-  SlabCacheGuard() noexcept = default;
-  SlabCacheGuard(const SlabCacheGuard&) = delete;
-  SlabCacheGuard& operator=(const SlabCacheGuard&) = delete;
-  ~SlabCacheGuard() {
-    slab_cache.closed = true;
-    while (slab_cache.count != 0) ::operator delete (slab_cache.slabs[--slab_cache.count], std::align_val_t{CallbackPool::slab_size});
-  }
-};
-
-/// Keeps a single slab for the thread's next pool; false when the cache is full.
-bool keep_slab(void* slab) noexcept {
-  if (!keeps_blocks || slab_cache.closed || slab_cache.count == cached_slabs_max) return false;
-  thread_local SlabCacheGuard guard;  // frees the cache when the thread exits
-  slab_cache.slabs[slab_cache.count++] = slab;
-  return true;
-}
-
-void* cached_slab() noexcept { return slab_cache.count == 0 ? nullptr : slab_cache.slabs[--slab_cache.count]; }
+// rewritten before use (header, then nodes carved and constructed), so a kept one is
+// as good as a new one.
+struct SlabTag;
+using KeptSlabs = KeptBlock<SlabTag, CallbackPool::slab_size, 8, CallbackPool::slab_size>;
 
 void advise_huge_pages(void* chunk, std::size_t bytes) noexcept {
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
@@ -146,7 +121,7 @@ void CallbackPool::grow(bool large) {
 void* CallbackPool::take_slab() {
   if (spare_slabs_ == 0) {
     const std::size_t bytes = chunk_bytes_ >= small_chunks_limit ? huge_chunk : slab_size;
-    void* chunk = bytes == slab_size ? cached_slab() : nullptr;
+    void* chunk = bytes == slab_size ? KeptSlabs::take_kept() : nullptr;
     if (chunk == nullptr) chunk = ::operator new (bytes, std::align_val_t{slab_size});
     if (bytes == huge_chunk) advise_huge_pages(chunk, bytes);
     ::new (chunk) SlabHeader{this, chunks_};
@@ -182,7 +157,7 @@ CallbackPool::~CallbackPool() {
   while (chunks_ != nullptr) {
     auto* header = static_cast<SlabHeader*>(chunks_);
     chunks_ = header->next_chunk;
-    if (single_slabs && keep_slab(header)) continue;
+    if (single_slabs && KeptSlabs::keep(header)) continue;
     ::operator delete (header, std::align_val_t{slab_size});  // unsized: clang needs -fsized-deallocation for the other
   }
 }

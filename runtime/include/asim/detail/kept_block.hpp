@@ -15,45 +15,53 @@ namespace asim::detail {
 /// reported: a kept block is live memory to ASan).
 inline constexpr bool keeps_blocks = frame_cache_enabled;
 
-/// One block of `Bytes` bytes per thread and `Tag`, kept from one short-lived object
-/// to the next: a program that builds a loop (and a scenario interpreter) per short
-/// run, as `asim check` does twice per scenario, takes the block back instead of an
-/// allocation and a free per object. The block is raw memory: its next owner writes
-/// before it reads, so a kept block is as good as a new one (nothing of the last
-/// owner shows).
+/// Up to `Count` blocks of `Bytes` bytes (aligned to `Align`) per thread and `Tag`,
+/// kept from one short-lived object to the next: a program that builds a loop (and a
+/// scenario interpreter) per short run, as `asim check` does twice per scenario, takes
+/// blocks back instead of an allocation and a free per object. A block is raw memory:
+/// its next owner writes before it reads, so a kept block is as good as a new one
+/// (nothing of the last owner shows).
 ///
-/// The slot is plain data (no destructor), so an object freed while its thread exits,
-/// after the guard below has run, still finds it and frees its block itself; the guard
-/// frees a block left in the slot when the thread ends.
-template <class Tag, std::size_t Bytes>
+/// The slots are plain data (no destructor), so an object freed while its thread
+/// exits, after the guard below has run, still finds them and frees its blocks itself;
+/// the guard frees the blocks left when the thread ends.
+template <class Tag, std::size_t Bytes, std::size_t Count = 1,
+          std::size_t Align = __STDCPP_DEFAULT_NEW_ALIGNMENT__>
 class KeptBlock {
  public:
-  /// The kept block, or a new one.
+  /// A kept block, or a new one.
   [[nodiscard]] static void* take() {
-    if constexpr (!keeps_blocks) return ::operator new(Bytes);
-    Slot& slot = slot_();
-    if (void* block = slot.block) {
-      slot.block = nullptr;
-      return block;
+    if (void* block = take_kept()) return block;
+    if constexpr (Align > __STDCPP_DEFAULT_NEW_ALIGNMENT__) {
+      return ::operator new(Bytes, std::align_val_t{Align});
+    } else {
+      return ::operator new(Bytes);
     }
-    return ::operator new(Bytes);
   }
-  /// Keeps `block` (from take()) for the thread's next take(), or frees it when one is
-  /// kept already or the thread is exiting.
+  /// A kept block, or nullptr (for a caller that allocates otherwise).
+  [[nodiscard]] static void* take_kept() noexcept {
+    if constexpr (!keeps_blocks) return nullptr;
+    Slots& slots = slots_();
+    return slots.count == 0 ? nullptr : slots.blocks[--slots.count];
+  }
+  /// Keeps `block` (of this kind) for the thread's next take(); false when all slots
+  /// are full, the thread is exiting, or nothing is kept in this build.
+  [[nodiscard]] static bool keep(void* block) noexcept {
+    Slots& slots = slots_();
+    if (!keeps_blocks || slots.closed || slots.count == Count) return false;
+    static thread_local Guard guard;  // frees what is kept when the thread exits
+    slots.blocks[slots.count++] = block;
+    return true;
+  }
+  /// Keeps `block` (from take()), or frees it when it cannot be kept.
   static void give_back(void* block) noexcept {
-    if (block == nullptr) return;
-    Slot& slot = slot_();
-    if (keeps_blocks && slot.block == nullptr && !slot.closed) {
-      static thread_local Guard guard;  // frees what is kept when the thread exits
-      slot.block = block;
-      return;
-    }
-    ::operator delete(block);  // unsized: clang needs -fsized-deallocation for the other
+    if (block != nullptr && !keep(block)) release_block(block);
   }
 
  private:
-  struct Slot {
-    void* block;
+  struct Slots {
+    void* blocks[Count];
+    std::size_t count;
     bool closed;  // the thread is exiting: free, do not keep
   };
   struct Guard {
@@ -61,15 +69,22 @@ class KeptBlock {
     Guard(const Guard&) = delete;
     Guard& operator=(const Guard&) = delete;
     ~Guard() {
-      Slot& slot = slot_();
-      slot.closed = true;
-      ::operator delete(slot.block);
-      slot.block = nullptr;
+      Slots& slots = slots_();
+      slots.closed = true;
+      while (slots.count != 0) release_block(slots.blocks[--slots.count]);
     }
   };
-  static Slot& slot_() noexcept {
-    static thread_local Slot slot{nullptr, false};
-    return slot;
+  // Unsized deletes: clang needs -fsized-deallocation for the others.
+  static void release_block(void* block) noexcept {
+    if constexpr (Align > __STDCPP_DEFAULT_NEW_ALIGNMENT__) {
+      ::operator delete(block, std::align_val_t{Align});
+    } else {
+      ::operator delete(block);
+    }
+  }
+  static Slots& slots_() noexcept {
+    static thread_local Slots slots{};
+    return slots;
   }
 };
 
