@@ -4,6 +4,7 @@
 
 #include <asim/as_completed.hpp>
 #include <asim/detail/kept_block.hpp>
+#include <asim/detail/settle.hpp>
 #include <asim/event.hpp>
 #include <asim/future.hpp>
 #include <asim/gather.hpp>
@@ -582,11 +583,7 @@ class SettleFuture : public detail::FutureAwaiterBase {
   explicit SettleFuture(Future<Value> future) noexcept : FutureAwaiterBase(future.base()), future_(std::move(future)) {}
   Settled await_resume() const {
     if (std::exception_ptr error = detail::take_thrown_in()) return Settled::failure(std::move(error));
-    FutureBase& base = future_.base();
-    // asyncio: Future.result(): the cancelled error, the exception, or the value.
-    if (base.cancelled()) return Settled::failure(base.make_cancelled_error());
-    if (base.done() && base.stored_exception()) return Settled::failure(base.stored_exception());
-    return Settled(Value(future_.result()));
+    return detail::result_outcome(future_);  // asyncio: Future.result(), as a value
   }
 
  private:
@@ -605,24 +602,10 @@ class SettleSleep : public detail::SleepAwaiter {
   }
 };
 
-/// Ends the awaiting body with `error`, as an exception leaving it would (the
-/// promise's unhandled_exception stores it), without throwing it: `co_await
-/// fail(e); co_return Value();`. The awaiting coroutine then sees it through
-/// SettleAwaiter, a task through its own coroutine's result.
-class FailAwaiter {
- public:
-  explicit FailAwaiter(std::exception_ptr error) noexcept : error_(std::move(error)) {}
-  [[nodiscard]] bool await_ready() const noexcept { return false; }
-  bool await_suspend(std::coroutine_handle<detail::CoroPromise<Value>> self) noexcept {
-    self.promise().exception_ = std::move(error_);
-    return false;  // resume at once
-  }
-  void await_resume() const noexcept {}
-
- private:
-  std::exception_ptr error_;
-};
-FailAwaiter fail(std::exception_ptr error) noexcept { return FailAwaiter(std::move(error)); }
+/// Ends the awaiting body with `error` without throwing it (`co_await fail(e);
+/// co_return Value();`): the awaiting coroutine sees it through SettleAwaiter, a task
+/// through its own coroutine's result.
+detail::FailAwaiter fail(std::exception_ptr error) noexcept { return detail::fail_with(std::move(error)); }
 
 /// Runs a body. `returned` (nullptr for a task's own body) is set when a `return`
 /// ended it; the value is the returned one, else None. Awaiting it is awaiting a Coro,
