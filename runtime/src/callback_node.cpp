@@ -145,6 +145,10 @@ void* CallbackPool::operator new(std::size_t size) {
 // Only ever a whole CallbackPool (the class is not derived from).
 void CallbackPool::operator delete(void* pool) noexcept { PoolBlock::give_back(pool); }
 
+void CallbackPool::recycle_orphaned() noexcept {
+  if (outstanding_ == 0) delete this;
+}
+
 void CallbackPool::orphan() noexcept {
   orphaned_ = true;
   loop_ = nullptr;

@@ -93,9 +93,7 @@ void EventLoop::drop_scheduled() noexcept {
   cancelled_in_heap_ = 0;
 }
 
-void EventLoop::check_closed() const {
-  if (closed_) throw RuntimeError("Event loop is closed");
-}
+void EventLoop::throw_closed() const { throw RuntimeError("Event loop is closed"); }
 
 void EventLoop::check_running() const {
   if (running_) throw RuntimeError("This event loop is already running");
@@ -104,7 +102,7 @@ void EventLoop::check_running() const {
   }
 }
 
-void EventLoop::schedule(detail::Runnable& node) noexcept {
+void EventLoop::schedule_slow(detail::Runnable& node) noexcept {
   // A closed loop never runs its ready queue again: drop the claim now rather than
   // hold the node (and what its callable keeps alive) until the loop is destroyed.
   if (closed_) {

@@ -186,8 +186,10 @@ class CallbackPool {
   }
   void recycle(CallbackNode* node) noexcept {
     --outstanding_;
-    if (orphaned_) {
-      if (outstanding_ == 0) delete this;
+    if (orphaned_) [[unlikely]] {
+      // Out of line: the pool's destructor inlined here made recycle too big to
+      // inline into every callback's release.
+      recycle_orphaned();
       return;
     }
     Runnable*& head = node->large_ ? free_large_ : free_small_;
@@ -205,6 +207,7 @@ class CallbackPool {
 
  private:
   ~CallbackPool();
+  void recycle_orphaned() noexcept;
   void grow(bool large);
   void* take_slab();
 
