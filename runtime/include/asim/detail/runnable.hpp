@@ -27,7 +27,9 @@ class Runnable {
   virtual void run() = 0;
   /// Gives the queue's claim back without running (loop closed or destroyed).
   virtual void drop() noexcept {}
-  /// True when the node must be skipped (a cancelled handle).
+  /// True when the node must be skipped (a cancelled handle). The loop asks only
+  /// when an instrument watches: otherwise it calls run(), which for a cancelled node
+  /// must do exactly what drop() does.
   [[nodiscard]] virtual bool is_cancelled() const noexcept { return false; }
   /// Tells a done-callback node which future completed; it may keep a reference.
   virtual void bind_future(FutureBase* future) noexcept { (void)future; }
