@@ -5,14 +5,12 @@
 
 #include <asim/detail/callback_node.hpp>
 #include <asim/detail/kept_block.hpp>
+#include <asim/detail/room_vector.hpp>
 
 #include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
-#include <new>
-#include <type_traits>
-#include <vector>
 
 namespace asim::detail {
 
@@ -102,7 +100,7 @@ class TimerHeap {
   /// Removes every entry for which `drop(entry)` is true.
   template <class Pred>
   void compact(Pred drop) {
-    run_.erase(run_.begin(), run_.begin() + static_cast<std::ptrdiff_t>(run_head_));
+    run_.drop_front(run_head_);
     run_head_ = 0;
     std::size_t kept = filter(run_, drop);
     kept += filter(front_, drop);
@@ -161,7 +159,7 @@ class TimerHeap {
         run_.push_back(entry);
         return;
       }
-      front_.insert(front_.end(), run_.begin() + static_cast<std::ptrdiff_t>(run_head_), run_.end());
+      front_.append(run_.begin() + run_head_, run_.end());
       run_.clear();
       run_head_ = 0;
       std::make_heap(front_.begin(), front_.end(), later);
@@ -226,72 +224,39 @@ class TimerHeap {
   // a loop that arms one timer at a time from ever allocating after its first.
   /// The first room of the front and of every bucket, carved from one block: a fresh
   /// loop's first timer costs one allocation, not 65 (a loop per run of a scenario
-  /// makes this show). Growth past that room comes from the heap as usual; handing a
-  /// carved piece back frees nothing (the block goes with the heap).
+  /// makes this show), and none when the thread kept its last heap's block. Growth
+  /// past that room comes from the heap as usual.
   struct Room {
     Room() = default;
     Room(const Room&) = delete;
     Room& operator=(const Room&) = delete;
     ~Room() { RoomBlock::give_back(block); }  // kept for the thread's next heap
     Entry* block = nullptr;
-    Entry* next = nullptr;
-    Entry* end = nullptr;
   };
-  struct RoomAllocator {
-    using value_type = Entry;
-    using propagate_on_container_move_assignment = std::true_type;
-    template <class U>
-    struct rebind {
-      using other = RoomAllocator;  // only ever Entry
-    };
-    Room* room = nullptr;  // nullptr: the heap only
-    Entry* allocate(std::size_t n) {
-      if (room != nullptr && static_cast<std::size_t>(room->end - room->next) >= n) {
-        Entry* piece = room->next;
-        room->next += n;
-        return piece;
-      }
-      return static_cast<Entry*>(::operator new(n * sizeof(Entry)));
-    }
-    void deallocate(Entry* entries, std::size_t /*n*/) noexcept {
-      const auto at = reinterpret_cast<std::uintptr_t>(entries);
-      if (room != nullptr && at >= reinterpret_cast<std::uintptr_t>(room->block) &&
-          at < reinterpret_cast<std::uintptr_t>(room->end)) {
-        return;
-      }
-      ::operator delete(entries);
-    }
-    friend bool operator==(const RoomAllocator& a, const RoomAllocator& b) noexcept { return a.room == b.room; }
-  };
-  using Bucket = std::vector<Entry, RoomAllocator>;
+  using Bucket = RoomVector<Entry>;
 
   void reserve_buckets() {
-    constexpr std::size_t entries = initial_room * (bucket_count + 1);  // the run, the heap, buckets 1..64 (RoomBlock's size)
     room_.block = static_cast<Entry*>(RoomBlock::take());
-    room_.next = room_.block;
-    room_.end = room_.block + entries;
-    run_ = Bucket(RoomAllocator{&room_});
-    run_.reserve(initial_room);
-    front_ = Bucket(RoomAllocator{&room_});
-    front_.reserve(initial_room);
-    for (unsigned bucket = 1; bucket < bucket_count; ++bucket) {
-      buckets_[bucket] = Bucket(RoomAllocator{&room_});
-      buckets_[bucket].reserve(initial_room);
-    }
+    Entry* next = room_.block;
+    run_.lend(next, initial_room);
+    front_.lend(next += initial_room, initial_room);
+    for (unsigned bucket = 1; bucket < bucket_count; ++bucket) buckets_[bucket].lend(next += initial_room, initial_room);
     reserved_ = true;
   }
   static constexpr std::size_t initial_room = 4;
-  /// A thread's last heap leaves its room block to the next (a loop per short run).
+  /// A thread's last heap leaves its room block to the next (a loop per short run):
+  /// the run, the heap and buckets 1..64.
   using RoomBlock = KeptBlock<Room, initial_room * (bucket_count + 1) * sizeof(Entry)>;
 
   template <class Pred>
   static std::size_t filter(Bucket& entries, Pred& drop) {
-    entries.erase(std::remove_if(entries.begin(), entries.end(), [&drop](const Entry& entry) { return drop(entry); }),
-                  entries.end());
+    entries.truncate(static_cast<std::size_t>(
+        std::remove_if(entries.begin(), entries.end(), [&drop](const Entry& entry) { return drop(entry); }) -
+        entries.begin()));
     return entries.size();
   }
 
-  Room room_;  // before the buckets: it outlives them
+  Room room_;  // before the buckets: the room they were lent outlives them
   Bucket run_;  // sorted by (deadline, tie), taken from run_head_
   std::size_t run_head_ = 0;
   Bucket front_;  // a binary heap on later()
