@@ -32,10 +32,11 @@ class RoomVector {
   ~RoomVector() { release(); }
 
   /// Uses `room` (`capacity` values, owned by the caller and outliving this vector)
-  /// as the storage of this empty vector. Frees what it held.
+  /// as its storage, empty. Frees what it held.
   void lend(T* room, std::size_t capacity) noexcept {
     release();
     data_ = room;
+    size_ = 0;
     capacity_ = capacity;
     owned_ = false;
   }
