@@ -34,10 +34,11 @@ namespace asim::detail {
 /// (deadline, tie). A bucket's entries of one deadline, when there are several, become
 /// the run (they mostly arrive in tie order already, as the loop hands ties out in
 /// arming order; else they are sorted once), and a timer armed for that deadline
-/// meanwhile is appended to it; anything else turns the run into a heap. So a batch of tied timers, thousands of sleeps
-/// of one length, pops in order from one array, where a heap sifted through log2(n) levels per pop and read a node (a
-/// cache miss) at each comparison. Ties are read from the nodes only where two deadlines are equal: a batch of one
-/// reads none.
+/// meanwhile is appended to it; anything else turns the run into a heap. So a batch
+/// of tied timers, thousands of sleeps of one length, pops in order from one array,
+/// where a heap sifted through log2(n) levels per pop and read a node (a cache miss)
+/// at each comparison. Ties are read from the nodes only where two deadlines are
+/// equal: a batch of one reads none.
 class TimerHeap {
  public:
   struct Entry {
