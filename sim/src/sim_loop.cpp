@@ -404,14 +404,14 @@ void SimLoop::before_callback(const asim::detail::Runnable& node) noexcept {
 
 void SimLoop::after_callback(const asim::detail::Runnable& /*node*/) {
   if (cancel_due_) cancel_at_point();
-  throw_pending_violation();
+  if (pending_violation_) throw_pending_violation();
   const std::int64_t now = virtual_clock.now();
   if (options_.invariants.time_never_goes_back && now < last_time_ns_) {
     throw_violation("time_never_goes_back",
                     "loop time went from " + format_time(last_time_ns_) + " s back to " + format_time(now) + " s");
   }
   last_time_ns_ = now;
-  drop_removed_invariants();
+  if (invariants_removed_) drop_removed_invariants();  // (a call per callback otherwise)
   // By index: a check may add or remove invariants.
   for (std::size_t i = 0; i < invariants_.size(); ++i) {
     if (invariants_[i].removed) continue;

@@ -175,3 +175,36 @@ TEST(TimerHeap, TimersArmedForTheDeadlineBeingTakenFollowItsBatch) {
   expected.push_back(201);
   EXPECT_EQ(order, expected);
 }
+
+// A thread's heaps pass their store on (one heap per short-lived loop): a heap left
+// with entries, or grown past its first room, or whose run grew while it held few
+// entries, leaves the next heap a store as good as new.
+TEST(TimerHeap, AHeapAfterAnotherStartsEmptyAndKeepsTheOrder) {
+  Nodes nodes(300);
+  const std::vector<TimerHeap::Entry> entries = shuffled_entries(nodes, 300);
+  for (std::size_t count : {std::size_t{0}, std::size_t{3}, std::size_t{300}, std::size_t{2}, std::size_t{40}}) {
+    {
+      // Left behind with entries in the front and in buckets.
+      TimerHeap left;
+      for (std::size_t i = 0; i < count; ++i) left.push(entries[i]);
+      if (count > 1) (void)left.pop();
+    }
+    {
+      // Ties taken from the run while more are appended to it.
+      TimerHeap ties;
+      for (std::size_t i = 0; i < 4; ++i) ties.push({7, nodes[i]});
+      (void)ties.pop();
+      (void)ties.pop();
+      for (std::size_t i = 4; i < 8; ++i) ties.push({7, nodes[i]});
+      for (std::size_t i = 2; i < 8; ++i) EXPECT_EQ(tie(ties.pop()), i);
+      EXPECT_TRUE(ties.empty());
+    }
+    TimerHeap heap;
+    EXPECT_TRUE(heap.empty());
+    std::vector<TimerHeap::Entry> expected(entries.begin(), entries.begin() + 50);
+    for (const auto& entry : expected) heap.push(entry);
+    std::sort(expected.begin(), expected.end(), key_less);
+    for (const auto& entry : expected) EXPECT_EQ(tie(heap.pop()), tie(entry));
+    EXPECT_TRUE(heap.empty());
+  }
+}

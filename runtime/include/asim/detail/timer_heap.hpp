@@ -5,14 +5,12 @@
 
 #include <asim/detail/callback_node.hpp>
 #include <asim/detail/kept_block.hpp>
+#include <asim/detail/room_vector.hpp>
 
 #include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
-#include <new>
-#include <type_traits>
-#include <vector>
 
 namespace asim::detail {
 
@@ -36,10 +34,11 @@ namespace asim::detail {
 /// (deadline, tie). A bucket's entries of one deadline, when there are several, become
 /// the run (they mostly arrive in tie order already, as the loop hands ties out in
 /// arming order; else they are sorted once), and a timer armed for that deadline
-/// meanwhile is appended to it; anything else turns the run into a heap. So a batch of tied timers, thousands of sleeps of one
-/// length, pops in order from one array, where a heap sifted through log2(n) levels
-/// per pop and read a node (a cache miss) at each comparison. Ties are read from the
-/// nodes only where two deadlines are equal: a batch of one reads none.
+/// meanwhile is appended to it; anything else turns the run into a heap. So a batch
+/// of tied timers, thousands of sleeps of one length, pops in order from one array,
+/// where a heap sifted through log2(n) levels per pop and read a node (a cache miss)
+/// at each comparison. Ties are read from the nodes only where two deadlines are
+/// equal: a batch of one reads none.
 class TimerHeap {
  public:
   struct Entry {
@@ -56,18 +55,24 @@ class TimerHeap {
     return *first_;
   }
 
+  TimerHeap() noexcept = default;
+  TimerHeap(const TimerHeap&) = delete;
+  TimerHeap& operator=(const TimerHeap&) = delete;
+  ~TimerHeap() { give_back_store(); }
+
   void push(Entry entry) {
-    if (!reserved_) reserve_buckets();
+    if (store_ == nullptr) take_store();
     const std::uint64_t key = ordered(entry.when);
     if (key <= last_) {
       push_front(entry);
       refresh();
     } else {
       const unsigned bucket = bucket_of(key);
-      buckets_[bucket].push_back(entry);
+      store_->buckets[bucket].push_back(entry);
       occupied_ |= bit(bucket);
     }
     ++size_;
+    grown_ = grown_ || size_ > initial_room;
   }
 
   Entry pop() {
@@ -75,19 +80,19 @@ class TimerHeap {
     Entry top;
     // (The heap is empty while the run is not, and the other way round.)
     if (!run_empty()) {
-      top = run_[run_head_];
-      if (++run_head_ == run_.size()) {
-        run_.clear();
+      top = store_->run[run_head_];
+      if (++run_head_ == store_->run.size()) {
+        store_->run.clear();
         run_head_ = 0;
         first_ = nullptr;
       } else {
-        first_ = &run_[run_head_];
+        first_ = &store_->run[run_head_];
       }
     } else {
-      std::pop_heap(front_.begin(), front_.end(), later);
-      top = front_.back();
-      front_.pop_back();
-      first_ = front_.empty() ? nullptr : front_.data();
+      std::pop_heap(store_->front.begin(), store_->front.end(), later);
+      top = store_->front.back();
+      store_->front.pop_back();
+      first_ = store_->front.empty() ? nullptr : store_->front.data();
     }
     --size_;
     // Find the next top now and fetch its node: the loop reads it (is it cancelled?
@@ -102,15 +107,16 @@ class TimerHeap {
   /// Removes every entry for which `drop(entry)` is true.
   template <class Pred>
   void compact(Pred drop) {
-    run_.erase(run_.begin(), run_.begin() + static_cast<std::ptrdiff_t>(run_head_));
+    if (store_ == nullptr) return;
+    store_->run.drop_front(run_head_);
     run_head_ = 0;
-    std::size_t kept = filter(run_, drop);
-    kept += filter(front_, drop);
-    std::make_heap(front_.begin(), front_.end(), later);
+    std::size_t kept = filter(store_->run, drop);
+    kept += filter(store_->front, drop);
+    std::make_heap(store_->front.begin(), store_->front.end(), later);
     for (unsigned bucket = 1; bucket < bucket_count; ++bucket) {
       if ((occupied_ & bit(bucket)) == 0) continue;
-      kept += filter(buckets_[bucket], drop);
-      if (buckets_[bucket].empty()) occupied_ &= ~bit(bucket);
+      kept += filter(store_->buckets[bucket], drop);
+      if (store_->buckets[bucket].empty()) occupied_ &= ~bit(bucket);
     }
     size_ = kept;
     refresh();
@@ -118,9 +124,10 @@ class TimerHeap {
 
   template <class Fn>
   void for_each(Fn fn) const {
-    for (std::size_t i = run_head_; i < run_.size(); ++i) fn(run_[i]);
-    for (const Entry& entry : front_) fn(entry);
-    for (const Bucket& bucket : buckets_) {
+    if (store_ == nullptr) return;
+    for (std::size_t i = run_head_; i < store_->run.size(); ++i) fn(store_->run[i]);
+    for (const Entry& entry : store_->front) fn(entry);
+    for (const Bucket& bucket : store_->buckets) {
       for (const Entry& entry : bucket) fn(entry);
     }
   }
@@ -143,13 +150,13 @@ class TimerHeap {
     return a.when != b.when ? a.when > b.when : a.node->tie_ > b.node->tie_;
   }
 
-  [[nodiscard]] bool run_empty() const noexcept { return run_head_ == run_.size(); }
+  [[nodiscard]] bool run_empty() const noexcept { return run_head_ == store_->run.size(); }
   // Whether the front's first entry is the run's head (else the heap's top).
   // At most one of the run and the heap holds entries, so the first entry is the
   // run's head or the heap's top: kept in first_ (nullptr: the front is empty), as the
   // loop asks for the top several times per timer.
   void refresh() noexcept {
-    first_ = !run_empty() ? &run_[run_head_] : front_.empty() ? nullptr : &front_.front();
+    first_ = !run_empty() ? &store_->run[run_head_] : store_->front.empty() ? nullptr : &store_->front.front();
   }
 
   // Appended to a run when it sorts after the run's last entry; else into the heap,
@@ -157,17 +164,20 @@ class TimerHeap {
   // batch of ties is being taken).
   void push_front(const Entry& entry) {
     if (!run_empty()) {
-      if (later(entry, run_.back())) {
-        run_.push_back(entry);
+      if (later(entry, store_->run.back())) {
+        // (The run still holds the run_head_ entries taken: it may grow while the
+        // heap holds few.)
+        grown_ = grown_ || store_->run.size() >= initial_room;
+        store_->run.push_back(entry);
         return;
       }
-      front_.insert(front_.end(), run_.begin() + static_cast<std::ptrdiff_t>(run_head_), run_.end());
-      run_.clear();
+      store_->front.append(store_->run.begin() + run_head_, store_->run.end());
+      store_->run.clear();
       run_head_ = 0;
-      std::make_heap(front_.begin(), front_.end(), later);
+      std::make_heap(store_->front.begin(), store_->front.end(), later);
     }
-    front_.push_back(entry);
-    std::push_heap(front_.begin(), front_.end(), later);
+    store_->front.push_back(entry);
+    std::push_heap(store_->front.begin(), store_->front.end(), later);
   }
 
   // Makes the front non-empty (the queue must not be empty): the lowest occupied
@@ -176,7 +186,7 @@ class TimerHeap {
   void settle() {
     if (first_ != nullptr) return;
     const unsigned lowest = static_cast<unsigned>(__builtin_ctzll(occupied_)) + 1U;
-    Bucket& source = buckets_[lowest];
+    Bucket& source = store_->buckets[lowest];
     std::uint64_t minimum = ordered(source.front().when);
     for (const Entry& entry : source) minimum = std::min(minimum, ordered(entry.when));
     last_ = minimum;
@@ -185,18 +195,18 @@ class TimerHeap {
     for (const Entry& entry : source) {
       const std::uint64_t key = ordered(entry.when);
       if (key == minimum) {
-        front_.push_back(entry);
+        store_->front.push_back(entry);
       } else {
         const unsigned bucket = bucket_of(key);
-        buckets_[bucket].push_back(entry);
+        store_->buckets[bucket].push_back(entry);
         occupied_ |= bit(bucket);
       }
     }
     source.clear();
     occupied_ &= ~bit(lowest);
-    if (front_.size() > 1) {
-      run_.swap(front_);
-      front_.clear();
+    if (store_->front.size() > 1) {
+      store_->run.swap(store_->front);
+      store_->front.clear();
       run_head_ = 0;
       sort_run();
     }
@@ -205,102 +215,102 @@ class TimerHeap {
 
   // Puts the run's tied entries in tie order: mostly a check that they already are.
   void sort_run() {
-    const std::size_t count = run_.size();
+    const std::size_t count = store_->run.size();
     std::uint64_t previous = 0;
     bool sorted = true;
     for (std::size_t i = 0; i < count && sorted; ++i) {
       // The tie is in the node: fetch the nodes of a big batch ahead.
       constexpr std::size_t ahead = 8;
-      if (i + ahead < count) __builtin_prefetch(run_[i + ahead].node);
-      const std::uint64_t tie = run_[i].node->tie_;
+      if (i + ahead < count) __builtin_prefetch(store_->run[i + ahead].node);
+      const std::uint64_t tie = store_->run[i].node->tie_;
       sorted = i == 0 || previous < tie;
       previous = tie;
     }
     if (!sorted) {
-      std::sort(run_.begin(), run_.end(), [](const Entry& a, const Entry& b) { return a.node->tie_ < b.node->tie_; });
+      std::sort(store_->run.begin(), store_->run.end(),
+                [](const Entry& a, const Entry& b) { return a.node->tie_ < b.node->tie_; });
     }
   }
+
+  using Bucket = RoomVector<Entry>;
 
   // Which bucket a timer lands in depends on how the clock's bits change, so buckets
   // are first used one by one as time passes; a little room in each up front keeps
   // a loop that arms one timer at a time from ever allocating after its first.
-  /// The first room of the front and of every bucket, carved from one block: a fresh
-  /// loop's first timer costs one allocation, not 65 (a loop per run of a scenario
-  /// makes this show). Growth past that room comes from the heap as usual; handing a
-  /// carved piece back frees nothing (the block goes with the heap).
-  struct Room {
-    Room() = default;
-    Room(const Room&) = delete;
-    Room& operator=(const Room&) = delete;
-    ~Room() { RoomBlock::give_back(block); }  // kept for the thread's next heap
-    Entry* block = nullptr;
-    Entry* next = nullptr;
-    Entry* end = nullptr;
-  };
-  struct RoomAllocator {
-    using value_type = Entry;
-    using propagate_on_container_move_assignment = std::true_type;
-    template <class U>
-    struct rebind {
-      using other = RoomAllocator;  // only ever Entry
-    };
-    Room* room = nullptr;  // nullptr: the heap only
-    Entry* allocate(std::size_t n) {
-      if (room != nullptr && static_cast<std::size_t>(room->end - room->next) >= n) {
-        Entry* piece = room->next;
-        room->next += n;
-        return piece;
-      }
-      return static_cast<Entry*>(::operator new(n * sizeof(Entry)));
-    }
-    void deallocate(Entry* entries, std::size_t /*n*/) noexcept {
-      const auto at = reinterpret_cast<std::uintptr_t>(entries);
-      if (room != nullptr && at >= reinterpret_cast<std::uintptr_t>(room->block) &&
-          at < reinterpret_cast<std::uintptr_t>(room->end)) {
-        return;
-      }
-      ::operator delete(entries);
-    }
-    friend bool operator==(const RoomAllocator& a, const RoomAllocator& b) noexcept { return a.room == b.room; }
-  };
-  using Bucket = std::vector<Entry, RoomAllocator>;
-
-  void reserve_buckets() {
-    constexpr std::size_t entries = initial_room * (bucket_count + 1);  // the run, the heap, buckets 1..64 (RoomBlock's size)
-    room_.block = static_cast<Entry*>(RoomBlock::take());
-    room_.next = room_.block;
-    room_.end = room_.block + entries;
-    run_ = Bucket(RoomAllocator{&room_});
-    run_.reserve(initial_room);
-    front_ = Bucket(RoomAllocator{&room_});
-    front_.reserve(initial_room);
-    for (unsigned bucket = 1; bucket < bucket_count; ++bucket) {
-      buckets_[bucket] = Bucket(RoomAllocator{&room_});
-      buckets_[bucket].reserve(initial_room);
-    }
-    reserved_ = true;
-  }
   static constexpr std::size_t initial_room = 4;
-  /// A thread's last heap leaves its room block to the next (a loop per short run).
-  using RoomBlock = KeptBlock<Room, initial_room * (bucket_count + 1) * sizeof(Entry)>;
+
+  /// The run, the heap and buckets 1..64 with their first room, in one block: a fresh
+  /// loop's first timer costs one allocation, not 65, and none when the thread kept its
+  /// last heap's store (a loop per short run, as `asim check` makes two per scenario:
+  /// setting up and tearing down 66 vectors per heap was 4 % of its time). Growth past
+  /// that room comes from the heap as usual.
+  struct Store {
+    Store() noexcept { lend_room(); }
+    Store(const Store&) = delete;
+    Store& operator=(const Store&) = delete;
+    ~Store() = default;
+
+    // Each vector its piece of `room`, empty (what it grew into is freed).
+    void lend_room() noexcept {
+      Entry* next = room;
+      run.lend(next, initial_room);
+      front.lend(next += initial_room, initial_room);
+      for (unsigned bucket = 1; bucket < bucket_count; ++bucket)
+        buckets[bucket].lend(next += initial_room, initial_room);
+    }
+
+    Bucket run;                                // sorted by (deadline, tie), taken from run_head_
+    Bucket front;                              // a binary heap on later()
+    std::array<Bucket, bucket_count> buckets;  // [0] unused: the front is bucket 0
+    Entry room[initial_room * (bucket_count + 1)];
+  };
+  /// A thread keeps its last heap's store for its next heap. A kept store is as a new
+  /// one: every vector empty in its own room, owning nothing (the thread's exit frees
+  /// a kept block without running its destructor).
+  using StoreBlock = KeptBlock<Store, sizeof(Store), 1, alignof(Store)>;
+
+  void take_store() {
+    if (void* kept = StoreBlock::take_kept()) {
+      store_ = static_cast<Store*>(kept);
+    } else {
+      store_ = ::new (StoreBlock::take()) Store();
+    }
+  }
+  void give_back_store() noexcept {
+    if (store_ == nullptr) return;
+    if (grown_) {
+      // Some vector may have grown past its room (none can while the heap never
+      // held more entries than one room).
+      store_->lend_room();
+    } else {
+      store_->run.clear();
+      store_->front.clear();
+      for (std::uint64_t left = occupied_; left != 0; left &= left - 1) {
+        store_->buckets[static_cast<unsigned>(__builtin_ctzll(left)) + 1U].clear();
+      }
+    }
+    if (!StoreBlock::keep(store_)) {
+      store_->~Store();
+      StoreBlock::give_back(store_);  // frees it: it was not kept
+    }
+    store_ = nullptr;
+  }
 
   template <class Pred>
   static std::size_t filter(Bucket& entries, Pred& drop) {
-    entries.erase(std::remove_if(entries.begin(), entries.end(), [&drop](const Entry& entry) { return drop(entry); }),
-                  entries.end());
+    entries.truncate(static_cast<std::size_t>(
+        std::remove_if(entries.begin(), entries.end(), [&drop](const Entry& entry) { return drop(entry); }) -
+        entries.begin()));
     return entries.size();
   }
 
-  Room room_;  // before the buckets: it outlives them
-  Bucket run_;  // sorted by (deadline, tie), taken from run_head_
+  Store* store_ = nullptr;  // taken at the first push
   std::size_t run_head_ = 0;
-  Bucket front_;  // a binary heap on later()
   const Entry* first_ = nullptr;  // the run's head, the heap's top, or nullptr
-  std::array<Bucket, bucket_count> buckets_;  // [0] unused: the front is bucket 0
-  std::uint64_t occupied_ = 0;                // bit b-1 set: bucket b is not empty
-  std::uint64_t last_ = 0;                    // the last minimum taken, as a key
+  std::uint64_t occupied_ = 0;    // bit b-1 set: bucket b is not empty
+  std::uint64_t last_ = 0;        // the last minimum taken, as a key
   std::size_t size_ = 0;
-  bool reserved_ = false;
+  bool grown_ = false;  // the heap held more entries than one room at some time
 };
 
 }  // namespace asim::detail
