@@ -315,9 +315,9 @@ class Builder {
         break;
       case Op::try_: {
         in.body = small_block(depth, false);
-        static constexpr std::string_view classes[] = {"CancelledError", "TimeoutError", "ScenarioError",
-                                              "InvalidStateError", "RuntimeError", "QueueEmpty",
-                                              "QueueFull", "NameError", "TypeError", "ValueError"};
+        static constexpr std::string_view classes[] = {
+            "CancelledError", "TimeoutError", "ScenarioError", "InvalidStateError", "RuntimeError",
+            "QueueEmpty",     "QueueFull",    "NameError",     "TypeError",         "ValueError"};
         std::array<std::uint32_t, 3> catches{};
         const int n = p_.pick(1, 3);
         for (int i = 0; i < n; ++i) catches[static_cast<std::size_t>(i)] = add_text(classes[p_.pick(0, 9)]);

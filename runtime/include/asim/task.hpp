@@ -68,9 +68,7 @@ class TaskBase : public FutureBase, private detail::TaskStepNode, private detail
   [[nodiscard]] std::string get_name() const;
   /// The name given, without a copy (a trace line per step reads it); empty when the
   /// task has none and get_name() formats "Task-N".
-  [[nodiscard]] std::string_view given_name() const noexcept {
-    return name_.view();
-  }
+  [[nodiscard]] std::string_view given_name() const noexcept { return name_.view(); }
   void set_name(std::string name);
 
   /// The future this task is suspended on, or nullptr (asyncio: `_fut_waiter`).
