@@ -9,6 +9,7 @@
 #include <cstring>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -22,7 +23,7 @@ enum Kind : std::uint8_t { task, future, gather, shield, handle, lock, semaphore
 }  // namespace kind
 using kind::Kind;
 constexpr int kind_count = kind::count;
-constexpr const char* prefixes[kind_count] = {"t", "f", "g", "s", "h", "lk", "sm", "e", "q"};
+constexpr std::string_view prefixes[kind_count] = {"t", "f", "g", "s", "h", "lk", "sm", "e", "q"};
 
 /// Names made so far, by kind, in generation order, as slots. A nested body's names are
 /// forgotten by cutting the lists back to their lengths before it (bodies only append).
@@ -103,10 +104,10 @@ class Builder {
     in.number.value = p_.pick(0, 99);
   }
   std::uint32_t add_text(std::string_view text) { return static_cast<std::uint32_t>(program_.texts.add(text)); }
-  std::uint32_t numbered(StringTable& table, const char* prefix, int number) {
+  std::uint32_t numbered(StringTable& table, std::string_view prefix, int number) {
     char text[32];
-    const std::size_t length = std::strlen(prefix);
-    std::memcpy(text, prefix, length);
+    const std::size_t length = prefix.size();
+    std::memcpy(text, prefix.data(), length);
     char* const end = std::to_chars(text + length, text + sizeof text, number).ptr;
     return table.add(std::string_view(text, static_cast<std::size_t>(end - text)));
   }
@@ -314,9 +315,9 @@ class Builder {
         break;
       case Op::try_: {
         in.body = small_block(depth, false);
-        static const char* const classes[] = {"CancelledError", "TimeoutError", "ScenarioError",
-                                              "InvalidStateError", "RuntimeError", "QueueEmpty",
-                                              "QueueFull", "NameError", "TypeError", "ValueError"};
+        static constexpr std::string_view classes[] = {
+            "CancelledError", "TimeoutError", "ScenarioError", "InvalidStateError", "RuntimeError",
+            "QueueEmpty",     "QueueFull",    "NameError",     "TypeError",         "ValueError"};
         std::array<std::uint32_t, 3> catches{};
         const int n = p_.pick(1, 3);
         for (int i = 0; i < n; ++i) catches[static_cast<std::size_t>(i)] = add_text(classes[p_.pick(0, 9)]);

@@ -185,9 +185,37 @@ class StreamCheck final : public TraceSink {
       std::memcpy(&word, text.data() + i, 8);
       mix(word);
     }
-    std::uint64_t tail = 0;
-    if (i < text.size()) std::memcpy(&tail, text.data() + i, text.size() - i);
-    mix(tail ^ (static_cast<std::uint64_t>(text.size()) << 56));
+    mix(tail(text, i) ^ (static_cast<std::uint64_t>(text.size()) << 56));
+  }
+  // The bytes of `text` from `from` on (fewer than 8), little-endian, zero-filled: what
+  // a memcpy into a zeroed word gives, read with whole loads (a memcpy of a variable
+  // length is a call, and the word read back after its byte stores waits for them).
+  static std::uint64_t tail(std::string_view text, std::size_t from) noexcept {
+    const std::size_t left = text.size() - from;
+    if (left == 0) return 0;
+    const char* const data = text.data();
+    std::uint64_t word = 0;
+    if (text.size() >= 8) {
+      // The last 8 bytes, of which the low ones were mixed already.
+      std::memcpy(&word, data + text.size() - 8, 8);
+      return word >> (8 * (8 - left));
+    }
+    // A text shorter than 8 bytes: at most a 4-, a 2- and a 1-byte piece.
+    std::size_t at = 0;
+    if (left & 4) {
+      std::uint32_t piece = 0;
+      std::memcpy(&piece, data, 4);
+      word = piece;
+      at = 4;
+    }
+    if (left & 2) {
+      std::uint16_t piece = 0;
+      std::memcpy(&piece, data + at, 2);
+      word |= static_cast<std::uint64_t>(piece) << (8 * at);
+      at += 2;
+    }
+    if (left & 1) word |= static_cast<std::uint64_t>(static_cast<unsigned char>(data[at])) << (8 * at);
+    return word;
   }
 
   bool invariants_;

@@ -15,18 +15,18 @@ TaskBase::TaskBase(EventLoop& loop, std::coroutine_handle<> coro, std::string na
     // asyncio: f'Task-{_task_name_counter()}', taken now and formatted when asked for.
     number_ = loop.next_task_number();
   } else {
-    name_ = std::make_unique<std::string>(std::move(name));
+    name_.set(std::move(name));
   }
 }
 
 std::string TaskBase::get_name() const {
-  if (name_) return *name_;
+  if (name_.has_name()) return std::string(name_.view());
   char buffer[32] = "Task-";
   char* end = std::to_chars(buffer + 5, buffer + sizeof buffer, number_).ptr;
   return std::string(buffer, end);
 }
 
-void TaskBase::set_name(std::string name) { name_ = std::make_unique<std::string>(std::move(name)); }
+void TaskBase::set_name(std::string name) { name_.set(std::move(name)); }
 
 TaskBase::~TaskBase() {
   if (coro_) coro_.destroy();

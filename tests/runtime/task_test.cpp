@@ -257,6 +257,22 @@ TEST(Task, GivenNameReadsAGivenNameInPlaceAndIsEmptyForTaskN) {
   loop.run_once();
 }
 
+TEST(Task, NamesOfEveryLengthReadBackAsGivenAcrossRenames) {
+  // Names up to 7 bytes are kept in place, longer ones on the heap: each length reads
+  // back, renames move between the two, and the empty name is a name (not "Task-N").
+  ManualLoop loop;
+  asim::Task<int> a = loop.create_task(return_value(1), "t1");
+  EXPECT_EQ(a.get_name(), "t1");
+  for (const std::string name : {"", "x", "1234567", "12345678", "a longer name than a word", "t12", ""}) {
+    a.set_name(name);
+    EXPECT_EQ(a.get_name(), name);
+    EXPECT_EQ(a.task().given_name(), name);
+  }
+  asim::Task<int> b = loop.create_task(return_value(2), std::string("t\0x", 3));
+  EXPECT_EQ(b.task().given_name(), std::string_view("t\0x", 3));
+  loop.run_once();
+}
+
 TEST(Task, NamedTasksFromAsimCreateTaskUseUpANumberAsInAsyncio) {
   ManualLoop loop;
   EXPECT_EQ(loop.run_until_complete(names_from_create_task()), "Task-2 x Task-3 y Task-5");

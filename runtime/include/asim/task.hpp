@@ -6,6 +6,7 @@
 #include <asim/coro.hpp>
 #include <asim/detail/frame_allocator.hpp>
 #include <asim/detail/runnable.hpp>
+#include <asim/detail/task_name.hpp>
 #include <asim/future.hpp>
 #include <asim/loop.hpp>
 
@@ -67,9 +68,7 @@ class TaskBase : public FutureBase, private detail::TaskStepNode, private detail
   [[nodiscard]] std::string get_name() const;
   /// The name given, without a copy (a trace line per step reads it); empty when the
   /// task has none and get_name() formats "Task-N".
-  [[nodiscard]] std::string_view given_name() const noexcept {
-    return name_ ? std::string_view(*name_) : std::string_view();
-  }
+  [[nodiscard]] std::string_view given_name() const noexcept { return name_.view(); }
   void set_name(std::string name);
 
   /// The future this task is suspended on, or nullptr (asyncio: `_fut_waiter`).
@@ -167,7 +166,7 @@ class TaskBase : public FutureBase, private detail::TaskStepNode, private detail
   // A name given by the user; unnamed tasks are "Task-<number_>", formatted when
   // asked for. The cancel message is FutureBase's: asyncio's Task and Future share
   // the `_cancel_message` attribute.
-  std::unique_ptr<std::string> name_;
+  detail::TaskName name_;
   std::uint64_t number_ = 0;
   std::int64_t suspended_since_ns_ = 0;
   // asyncio: Task._context. The task's own copy of the context current when it was
