@@ -354,7 +354,9 @@ struct Interpreter::State {
 
   // -- statements that never await (also in callbacks) -------------------------
 
-  void run_callback(const Instruction& in) {
+  /// The callback of the call_* statement at code index `at`.
+  void run_callback(std::uint32_t at) {
+    const Instruction in = program.code[at];
     line("cb ") += text(in.text);
     emit();
     for (std::uint32_t i = 0; i < in.body.size; ++i) {
@@ -366,7 +368,7 @@ struct Interpreter::State {
         loop->call_exception_handler({"Exception in callback", std::move(refused), nullptr});
         return;
       }
-      run_sync(statement);
+      run_sync(statement, in.body.begin + i);
       used(statement);
     }
   }
@@ -387,7 +389,9 @@ struct Interpreter::State {
 
   void spawn(Slot slot, Span body);
 
-  void run_sync(const Instruction& in) {
+  /// Runs `in`, the statement at code index `at` (where a call_*'s callback reads it:
+  /// the code keeps no Instruction whole, see Code).
+  void run_sync(const Instruction& in, std::uint32_t at) {
     switch (in.op) {
       case Op::log:
         line("log ") += text(in.text);
@@ -435,7 +439,7 @@ struct Interpreter::State {
       case Op::call_soon:
       case Op::call_later:
       case Op::call_at: {
-        auto callback = [state = this, instruction = &in] { state->run_callback(*instruction); };
+        auto callback = [state = this, at] { state->run_callback(at); };
         Handle handle;
         if (in.op == Op::call_soon) {
           handle = loop->call_soon(callback);
@@ -755,7 +759,7 @@ Coro<Value> run_wait_for(State* state, const Instruction* in) {
 
 /// The statements that await something other than a sleep or a future: each in its
 /// own frame, so a task's body frame stays small.
-Coro<Value> run_awaiting(State* state, const Instruction* in, bool* returned) {
+Coro<Value> run_awaiting(State* state, const Instruction* in, std::uint32_t at, bool* returned) {
   switch (in->op) {
     case Op::acquire: {
       Object& object = state->lookup(in->target);
@@ -809,15 +813,16 @@ Coro<Value> run_awaiting(State* state, const Instruction* in, bool* returned) {
       state->emit();
       break;
     }
-    default: state->run_sync(*in); break;
+    default: state->run_sync(*in, at); break;
   }
   co_return Value();
 }
 
 Coro<Value> run_body(State* state, Span body, bool* returned) {
-  const Instruction* const code = state->program.code.data();
   for (std::uint32_t i = body.begin, end = body.begin + body.size; i < end; ++i) {
-    const Instruction& in = code[i];
+    // Decoded from the packed code (see Code); statements awaited in frames of their
+    // own point to this copy, which lives until they end.
+    const Instruction in = state->program.code[i];
     switch (in.op) {
       case Op::sleep: {
         std::exception_ptr error = co_await SettleSleep(asim::sleep(state->scaled(in.number.seconds)).delay_ns());
@@ -850,7 +855,7 @@ Coro<Value> run_body(State* state, Span body, bool* returned) {
           co_await fail(std::move(refused));
           co_return Value();
         }
-        state->run_sync(in);
+        state->run_sync(in, i);
         break;
       }
       case Op::raise: {
@@ -867,7 +872,7 @@ Coro<Value> run_body(State* state, Span body, bool* returned) {
           co_await fail(std::move(refused));
           co_return Value();
         }
-        state->run_sync(in);
+        state->run_sync(in, i);
         break;
       case Op::wait:
       case Op::wait_for:
@@ -891,7 +896,7 @@ Coro<Value> run_body(State* state, Span body, bool* returned) {
         } else if (in.op == Op::wait_for) {
           statement = run_wait_for(state, &in);
         } else {
-          statement = run_awaiting(state, &in, &inner_returned);
+          statement = run_awaiting(state, &in, i, &inner_returned);
         }
         Settled result = co_await settle(std::move(statement));
         if (!result.has_value()) {
@@ -904,7 +909,7 @@ Coro<Value> run_body(State* state, Span body, bool* returned) {
         }
         break;
       }
-      default: state->run_sync(in); break;
+      default: state->run_sync(in, i); break;
     }
     state->used(in);
   }
