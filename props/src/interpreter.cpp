@@ -354,9 +354,7 @@ struct Interpreter::State {
 
   // -- statements that never await (also in callbacks) -------------------------
 
-  /// The callback of the call_* statement at code index `at`.
-  void run_callback(std::uint32_t at) {
-    const Instruction in = program.code[at];
+  void run_callback(const Instruction& in) {
     line("cb ") += text(in.text);
     emit();
     for (std::uint32_t i = 0; i < in.body.size; ++i) {
@@ -368,7 +366,7 @@ struct Interpreter::State {
         loop->call_exception_handler({"Exception in callback", std::move(refused), nullptr});
         return;
       }
-      run_sync(statement, in.body.begin + i);
+      run_sync(statement);
       used(statement);
     }
   }
@@ -389,9 +387,7 @@ struct Interpreter::State {
 
   void spawn(Slot slot, Span body);
 
-  /// Runs `in`, the statement at code index `at` (where a call_*'s callback reads it:
-  /// the code keeps no Instruction whole, see Code).
-  void run_sync(const Instruction& in, std::uint32_t at) {
+  void run_sync(const Instruction& in) {
     switch (in.op) {
       case Op::log:
         line("log ") += text(in.text);
@@ -439,7 +435,7 @@ struct Interpreter::State {
       case Op::call_soon:
       case Op::call_later:
       case Op::call_at: {
-        auto callback = [state = this, at] { state->run_callback(at); };
+        auto callback = [state = this, instruction = &in] { state->run_callback(*instruction); };
         Handle handle;
         if (in.op == Op::call_soon) {
           handle = loop->call_soon(callback);
@@ -759,7 +755,7 @@ Coro<Value> run_wait_for(State* state, const Instruction* in) {
 
 /// The statements that await something other than a sleep or a future: each in its
 /// own frame, so a task's body frame stays small.
-Coro<Value> run_awaiting(State* state, const Instruction* in, std::uint32_t at, bool* returned) {
+Coro<Value> run_awaiting(State* state, const Instruction* in, bool* returned) {
   switch (in->op) {
     case Op::acquire: {
       Object& object = state->lookup(in->target);
@@ -813,16 +809,15 @@ Coro<Value> run_awaiting(State* state, const Instruction* in, std::uint32_t at, 
       state->emit();
       break;
     }
-    default: state->run_sync(*in, at); break;
+    default: state->run_sync(*in); break;
   }
   co_return Value();
 }
 
 Coro<Value> run_body(State* state, Span body, bool* returned) {
+  const Instruction* const code = state->program.code.data();
   for (std::uint32_t i = body.begin, end = body.begin + body.size; i < end; ++i) {
-    // Decoded from the packed code (see Code); statements awaited in frames of their
-    // own point to this copy, which lives until they end.
-    const Instruction in = state->program.code[i];
+    const Instruction& in = code[i];
     switch (in.op) {
       case Op::sleep: {
         std::exception_ptr error = co_await SettleSleep(asim::sleep(state->scaled(in.number.seconds)).delay_ns());
@@ -855,7 +850,7 @@ Coro<Value> run_body(State* state, Span body, bool* returned) {
           co_await fail(std::move(refused));
           co_return Value();
         }
-        state->run_sync(in, i);
+        state->run_sync(in);
         break;
       }
       case Op::raise: {
@@ -872,7 +867,7 @@ Coro<Value> run_body(State* state, Span body, bool* returned) {
           co_await fail(std::move(refused));
           co_return Value();
         }
-        state->run_sync(in, i);
+        state->run_sync(in);
         break;
       case Op::wait:
       case Op::wait_for:
@@ -896,7 +891,7 @@ Coro<Value> run_body(State* state, Span body, bool* returned) {
         } else if (in.op == Op::wait_for) {
           statement = run_wait_for(state, &in);
         } else {
-          statement = run_awaiting(state, &in, i, &inner_returned);
+          statement = run_awaiting(state, &in, &inner_returned);
         }
         Settled result = co_await settle(std::move(statement));
         if (!result.has_value()) {
@@ -909,7 +904,7 @@ Coro<Value> run_body(State* state, Span body, bool* returned) {
         }
         break;
       }
-      default: state->run_sync(in, i); break;
+      default: state->run_sync(in); break;
     }
     state->used(in);
   }

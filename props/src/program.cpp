@@ -163,7 +163,7 @@ Pass compile_once(const char* first, const char* last, bool fast, Program& progr
   // Capacity by the text's size: a statement takes at least 10 bytes of JSON.
   // Pages never touched cost no memory, and nothing is moved as the program grows.
   program.code.reserve(static_cast<std::size_t>(last - first) / 10 + 16);
-  advise_huge_pages(program.code.data(), program.code.reserved_bytes());
+  advise_huge_pages(program.code.data(), program.code.capacity() * sizeof(Instruction));
   SaxCompiler sax(program, static_cast<std::size_t>(last - first));
   bool parsed = false;
   if (fast) {

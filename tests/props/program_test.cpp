@@ -118,9 +118,7 @@ void expect_same_program(const Program& a, const Program& b) {
   ASSERT_EQ(a.code.size(), b.code.size());
   for (std::size_t i = 0; i < a.code.size(); ++i) {
     // 32 bytes without padding: compared whole (the union's seconds or value).
-    const Instruction x = a.code[i];
-    const Instruction y = b.code[i];
-    EXPECT_EQ(std::memcmp(&x, &y, sizeof(Instruction)), 0) << "instruction " << i;
+    EXPECT_EQ(std::memcmp(&a.code[i], &b.code[i], sizeof(Instruction)), 0) << "instruction " << i;
   }
   EXPECT_EQ(a.lists, b.lists);
   EXPECT_EQ(a.names, b.names);
