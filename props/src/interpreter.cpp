@@ -70,7 +70,13 @@ struct Object {
                std::unique_ptr<Event>, std::unique_ptr<Queue<Value>>>
       held;
   bool defined = false;
+  /// The statements not run yet that use the name (see State::used()). Kept here, in
+  /// the Object's padding, rather than in an array of its own: the statement that
+  /// uses a name touches its Object anyway, and a big scenario's slot tables are out
+  /// of cache.
+  std::uint32_t uses_left = 0;
 };
+static_assert(sizeof(Object) <= 32, "uses_left is meant to fill the Object's padding");
 
 /// The value of a scenario gather: the children's values in argument order, and with
 /// return_exceptions each failure as its exception (asyncio: the results loop of
@@ -121,7 +127,6 @@ namespace {
 /// two scenarios per seed, and these would otherwise be allocated and grown each time.
 struct Spare {
   std::vector<Object> objects;
-  std::vector<std::uint32_t> uses_left;
   std::vector<Future<Value>> tasks;
   std::string event;
   /// Taken by a State (a run inside a run, if any, allocates its own).
@@ -137,7 +142,6 @@ struct Interpreter::State {
       spare.busy = true;
       owns_spare = true;
       objects.swap(spare.objects);
-      uses_left.swap(spare.uses_left);
       tasks.swap(spare.tasks);
       event.swap(spare.event);
     }
@@ -156,7 +160,6 @@ struct Interpreter::State {
     tasks.clear();
     objects.clear();
     tasks.swap(spare.tasks);
-    uses_left.swap(spare.uses_left);
     objects.swap(spare.objects);
     event.swap(spare.event);
     spare.busy = false;
@@ -168,8 +171,6 @@ struct Interpreter::State {
   EventLoop* loop = nullptr;
   std::int64_t origin_ns = 0;
   std::vector<Object> objects;  // by slot
-  /// By slot: the statements not run yet that use the name (see used()).
-  std::vector<std::uint32_t> uses_left;
   std::vector<Future<Value>> tasks;  // creation order, main first
   std::vector<TraceLine> lines;
   /// The event text of the line being made, reused from line to line.
@@ -285,8 +286,7 @@ struct Interpreter::State {
     }
   }
   void count_uses() {
-    uses_left.assign(objects.size(), 0);
-    for (const Instruction& in : program.code) for_each_use(in, [this](Slot s) { ++uses_left[s]; });
+    for (const Instruction& in : program.code) for_each_use(in, [this](Slot s) { ++objects[s].uses_left; });
   }
   /// `in` has run. The language has no loops, so each statement runs at most once: when
   /// the last statement that uses a name has run, nothing can look the name up again,
@@ -295,8 +295,8 @@ struct Interpreter::State {
   /// raises does not count: its names stay, which is only memory.)
   void used(const Instruction& in) {
     for_each_use(in, [this](Slot s) {
-      if (--uses_left[s] != 0) return;
       Object& object = objects[s];
+      if (--object.uses_left != 0) return;
       auto* future = std::get_if<Future<Value>>(&object.held);
       if (future == nullptr || !future->done()) return;
       if (!future->cancelled() && future->base().stored_exception() != nullptr) return;

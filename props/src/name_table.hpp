@@ -62,7 +62,7 @@ class Tables {
   /// `expected_names`: a guess of the number of names, to size the table once.
   explicit Tables(Program& program, std::size_t expected_names = 32) : program_(program) {
     std::size_t capacity = 64;
-    while (capacity < expected_names * 2) capacity *= 2;
+    while (capacity / 4 * 3 < expected_names) capacity *= 2;
     allocate(capacity);
     filter_.assign(capacity / 8, 0);
     recent_.fill(Recent{});
@@ -186,7 +186,10 @@ class Tables {
     pending_.clear();
   }
   void insert(std::uint64_t h, Slot slot) {
-    if ((count_ + 1) * 2 > table_.size()) grow();
+    // Up to three quarters full: with the filter in front, a probe is mostly a hit or
+    // a short run in one cache line, and a big scenario's table is half the pages a
+    // table kept half empty would be (each page costs a fault and the kernel's zeroing).
+    if ((count_ + 1) * 4 > table_.size() * 3) grow();
     place(Entry{slot + 1, static_cast<std::uint32_t>(h >> 32)}, h);
     ++count_;
   }
@@ -197,7 +200,7 @@ class Tables {
     table_[i] = entry;
   }
   void grow() {
-    std::unique_ptr<Entry[], Free> old = std::move(memory_);
+    Memory old = std::move(memory_);
     const std::span<Entry> entries = table_;
     allocate(table_.size() * 2);
     for (const Entry entry : entries) {
@@ -206,26 +209,57 @@ class Tables {
   }
   /// A zeroed table of `capacity` entries. A big one is aligned to and advised onto
   /// transparent huge pages: each new name is a random access into it, and with 4 KiB
-  /// pages most of them would miss the TLB too.
+  /// pages most of them would miss the TLB too. A very big one is mapped on its own:
+  /// fresh mapped pages are zero already, so they are not written twice (memset, then
+  /// every probe). A smaller one comes from malloc, whose memory the run reuses once
+  /// the table is gone (mapped and unmapped, the 4,000-task scenario peaks 1 MB higher).
   void allocate(std::size_t capacity) {
     constexpr std::size_t huge_page = std::size_t{2} << 20;
+    constexpr std::size_t mapped_from = std::size_t{16} << 20;
     const std::size_t bytes = capacity * sizeof(Entry);
-    const std::size_t align = bytes >= huge_page ? huge_page : alignof(Entry);
-    void* memory = std::aligned_alloc(align, (bytes + align - 1) / align * align);
-    if (memory == nullptr) throw std::bad_alloc();
+    if (bytes < mapped_from) {
+      const std::size_t align = bytes >= huge_page ? huge_page : alignof(Entry);
+      void* memory = std::aligned_alloc(align, (bytes + align - 1) / align * align);
+      if (memory == nullptr) throw std::bad_alloc();
 #if defined(MADV_HUGEPAGE)
-    if (align == huge_page) (void)::madvise(memory, bytes, MADV_HUGEPAGE);
+      if (align == huge_page) (void)::madvise(memory, bytes, MADV_HUGEPAGE);
 #endif
-    std::memset(memory, 0, bytes);
-    memory_.reset(static_cast<Entry*>(memory));
-    table_ = std::span<Entry>(memory_.get(), capacity);
+      std::memset(memory, 0, bytes);
+      memory_ = Memory(memory, Release{0});
+      table_ = std::span<Entry>(static_cast<Entry*>(memory), capacity);
+      return;
+    }
+    // bytes is a power of two >= huge_page: map one huge page more and cut the ends.
+    void* mapped = ::mmap(nullptr, bytes + huge_page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (mapped == MAP_FAILED) throw std::bad_alloc();
+    const auto first = reinterpret_cast<std::uintptr_t>(mapped);
+    const std::uintptr_t at = (first + huge_page - 1) & ~std::uintptr_t{huge_page - 1};
+    if (at > first) ::munmap(mapped, at - first);
+    if (const std::uintptr_t tail = first + huge_page - at; tail > 0) {
+      ::munmap(reinterpret_cast<void*>(at + bytes), tail);
+    }
+    void* memory = reinterpret_cast<void*>(at);
+#if defined(MADV_HUGEPAGE)
+    (void)::madvise(memory, bytes, MADV_HUGEPAGE);
+#endif
+    memory_ = Memory(memory, Release{bytes});
+    table_ = std::span<Entry>(static_cast<Entry*>(memory), capacity);
   }
-  struct Free {
-    void operator()(Entry* p) const noexcept { std::free(p); }
+  /// free() for a table from malloc (bytes 0), else munmap of `bytes`.
+  struct Release {
+    std::size_t bytes;  // (no initialiser: a nested class's is not seen before the class ends)
+    void operator()(void* p) const noexcept {
+      if (bytes == 0) {
+        std::free(p);
+      } else {
+        ::munmap(p, bytes);
+      }
+    }
   };
+  using Memory = std::unique_ptr<void, Release>;
 
   Program& program_;
-  std::unique_ptr<Entry[], Free> memory_;
+  Memory memory_;
   std::span<Entry> table_;
   std::array<Recent, 64> recent_;
   std::vector<std::uint64_t> filter_;
