@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <vector>
 
 namespace asim::props {
 namespace {
@@ -51,6 +52,33 @@ std::string nested_pointer(int levels, const std::string& step) {
   std::string pointer = "/main";
   for (int i = 0; i < levels; ++i) pointer += "/0/" + step;
   return pointer;
+}
+
+TEST(StringTable, GivesBackEachStringShortOrLong) {
+  // Up to 15 bytes are kept in the string's record, longer ones elsewhere; both read back
+  // whole, with embedded zero bytes, in any order of adding.
+  const std::vector<std::string> strings = {"",
+                                            "main",
+                                            "f12345_19",
+                                            std::string(15, 'x'),
+                                            std::string(16, 'y'),
+                                            "a message longer than fifteen bytes",
+                                            std::string("nul\0inside", 10),
+                                            std::string(1000, 'z'),
+                                            "t0"};
+  StringTable table;
+  for (std::size_t i = 0; i < strings.size(); ++i) EXPECT_EQ(table.add(strings[i]), i);
+  ASSERT_EQ(table.size(), strings.size());
+  for (std::size_t i = 0; i < strings.size(); ++i) EXPECT_EQ(table[i], strings[i]) << i;
+  StringTable same;
+  same.reserve(4, 100);
+  for (const std::string& s : strings) same.add(s);
+  EXPECT_EQ(table, same);
+  same.clear();
+  EXPECT_EQ(same.size(), 0U);
+  same.add("other");
+  EXPECT_EQ(same[0], "other");
+  EXPECT_FALSE(table == same);
 }
 
 TEST(Program, TheOnePassCompilerRunsLikeTheTreeCompiler) {

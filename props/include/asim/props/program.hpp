@@ -6,6 +6,7 @@
 #include <asim/props/scenario.hpp>
 
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -69,38 +70,66 @@ struct Instruction {
 };
 static_assert(sizeof(Instruction) == 32);
 
-/// Strings end to end in one buffer (a scenario has one name or label per few
-/// statements: a std::string each would cost more than the instructions).
+/// A table of strings, each in a 16-byte record of its own: up to 15 bytes in the
+/// record itself (a scenario's names and labels: "f12345_19"), a longer one in an
+/// overflow buffer that the record points to. Reading a string touches one cache line
+/// (the record) where offsets and text kept apart would touch two or three: a big
+/// scenario reads a name for most trace lines, and its tables are out of cache.
 class StringTable {
  public:
   /// Appends `text`; returns its index.
   std::uint32_t add(std::string_view text) {
-    chars_.append(text);
-    ends_.push_back(chars_.size());
-    return static_cast<std::uint32_t>(ends_.size() - 1);
+    Record& r = records_.emplace_back();
+    if (text.size() <= Record::inline_size) {
+      r.size = static_cast<unsigned char>(text.size());
+      std::memcpy(r.text, text.data(), text.size());
+    } else {
+      // In long_: its size, then its bytes; the record holds where.
+      r.size = Record::long_marker;
+      const auto where = static_cast<std::uint64_t>(long_.size());
+      const auto size = static_cast<std::uint64_t>(text.size());
+      std::memcpy(r.text, &where, sizeof where);
+      long_.append(reinterpret_cast<const char*>(&size), sizeof size);
+      long_.append(text);
+    }
+    return static_cast<std::uint32_t>(records_.size() - 1);
   }
   /// Room for `strings` strings of `chars` characters in all: a loader that knows
   /// the size of its text grows the table once, not by doubling (each doubling copies
   /// the table into pages touched for the first time).
   void reserve(std::size_t strings, std::size_t chars) {
-    chars_.reserve(chars);
-    ends_.reserve(strings);
+    (void)chars;  // mostly in the records
+    records_.reserve(strings);
   }
   [[nodiscard]] std::string_view operator[](std::size_t i) const noexcept {
-    const std::size_t begin = i == 0 ? 0 : ends_[i - 1];
-    return std::string_view(chars_).substr(begin, ends_[i] - begin);
+    const Record& r = records_[i];
+    if (r.size != Record::long_marker) [[likely]]
+      return {r.text, r.size};
+    std::uint64_t where = 0;
+    std::uint64_t size = 0;
+    std::memcpy(&where, r.text, sizeof where);
+    std::memcpy(&size, long_.data() + where, sizeof size);
+    return std::string_view(long_).substr(where + sizeof size, size);
   }
-  [[nodiscard]] std::size_t size() const noexcept { return ends_.size(); }
+  [[nodiscard]] std::size_t size() const noexcept { return records_.size(); }
   /// Empty again, keeping the room (a Program rebuilt in place).
   void clear() noexcept {
-    chars_.clear();
-    ends_.clear();
+    records_.clear();
+    long_.clear();
   }
   friend bool operator==(const StringTable&, const StringTable&) = default;
 
  private:
-  std::string chars_;
-  std::vector<std::size_t> ends_;
+  struct Record {
+    static constexpr std::size_t inline_size = 15;
+    static constexpr unsigned char long_marker = 0xFF;
+    unsigned char size = 0;  // long_marker: `text` begins with the string's offset in long_
+    char text[inline_size] = {};
+    friend bool operator==(const Record&, const Record&) = default;
+  };
+  static_assert(sizeof(Record) == 16);
+  std::vector<Record> records_;
+  std::string long_;
 };
 
 /// A loaded scenario. Immutable once built; an Interpreter runs it.
