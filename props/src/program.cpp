@@ -8,6 +8,8 @@
 // double range) is read again by parse_scenario.
 #include <asim/props/program.hpp>
 
+#include <asim/detail/huge_pages.hpp>
+
 #include "fast_reader.hpp"
 #include "name_table.hpp"
 #include "sax_compiler.hpp"
@@ -136,22 +138,6 @@ class TreeCompiler {
   Tables tables_;
 };
 
-/// Asks for transparent huge pages on the whole 2 MiB pages inside [p, p + bytes): the
-/// program's code is written once from start to end, and with 4 KiB pages each page of
-/// it costs a fault (a tenth of the big scenario's load). Pages never touched still
-/// cost nothing; at most one partly used huge page is added to the peak.
-void advise_huge_pages(void* p, std::size_t bytes) noexcept {
-#if defined(MADV_HUGEPAGE)
-  constexpr std::uintptr_t huge_page = std::uintptr_t{2} << 20;
-  const auto begin = (reinterpret_cast<std::uintptr_t>(p) + huge_page - 1) & ~(huge_page - 1);
-  const auto end = (reinterpret_cast<std::uintptr_t>(p) + bytes) & ~(huge_page - 1);
-  if (end > begin) (void)::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
-#else
-  (void)p;
-  (void)bytes;
-#endif
-}
-
 /// How a one-pass compile ended.
 enum class Pass : std::uint8_t { compiled, gave_up, read_again };
 
@@ -163,7 +149,9 @@ Pass compile_once(const char* first, const char* last, bool fast, Program& progr
   // Capacity by the text's size: a statement takes at least 10 bytes of JSON.
   // Pages never touched cost no memory, and nothing is moved as the program grows.
   program.code.reserve(static_cast<std::size_t>(last - first) / 10 + 16);
-  advise_huge_pages(program.code.data(), program.code.capacity() * sizeof(Instruction));
+  // Written once from start to end: huge pages (a tenth of the big scenario's load was
+  // the faults of its 4 KiB pages).
+  asim::detail::advise_huge_pages(program.code.data(), program.code.capacity() * sizeof(Instruction));
   SaxCompiler sax(program, static_cast<std::size_t>(last - first));
   bool parsed = false;
   if (fast) {

@@ -1,15 +1,12 @@
 // SPDX-License-Identifier: MIT
 // The callback node pool and the node's run / cancel / release.
 #include <asim/detail/callback_node.hpp>
+#include <asim/detail/huge_pages.hpp>
 #include <asim/detail/kept_block.hpp>
 #include <asim/future.hpp>
 #include <asim/loop.hpp>
 
 #include <cstdint>
-
-#if defined(__linux__)
-#include <sys/mman.h>
-#endif
 
 namespace asim::detail {
 
@@ -30,7 +27,6 @@ struct SlabHeader {
 // the slab size: a 2 MiB-aligned request makes glibc map twice the size and keep it.
 constexpr std::size_t small_chunks_limit = 256 * 1024;
 constexpr std::size_t huge_chunk = 4 * 1024 * 1024;
-constexpr std::uintptr_t huge_page = 2 * 1024 * 1024;
 
 // A thread's single slabs left by its last loops, for its next loop: a program that
 // builds a loop per short run (asim check builds two per scenario) would otherwise
@@ -40,17 +36,6 @@ constexpr std::uintptr_t huge_page = 2 * 1024 * 1024;
 struct SlabTag;
 using KeptSlabs = KeptBlock<SlabTag, CallbackPool::slab_size, 8, CallbackPool::slab_size>;
 
-void advise_huge_pages(void* chunk, std::size_t bytes) noexcept {
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-  const auto begin = (reinterpret_cast<std::uintptr_t>(chunk) + huge_page - 1) & ~(huge_page - 1);
-  const auto end = (reinterpret_cast<std::uintptr_t>(chunk) + bytes) & ~(huge_page - 1);
-  // Only advice: failure changes nothing.
-  if (end > begin) (void)madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
-#else
-  (void)chunk;
-  (void)bytes;
-#endif
-}
 constexpr std::size_t slab_header_size = CallbackNode::large_block;
 static_assert(sizeof(SlabHeader) <= slab_header_size);
 
