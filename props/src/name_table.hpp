@@ -3,6 +3,7 @@
 // names interned into slots, texts appended. Private to the loaders (program.cpp).
 #pragma once
 
+#include <asim/detail/huge_pages.hpp>
 #include <asim/props/program.hpp>
 
 #include <sys/mman.h>
@@ -221,9 +222,7 @@ class Tables {
       const std::size_t align = bytes >= huge_page ? huge_page : alignof(Entry);
       void* memory = std::aligned_alloc(align, (bytes + align - 1) / align * align);
       if (memory == nullptr) throw std::bad_alloc();
-#if defined(MADV_HUGEPAGE)
-      if (align == huge_page) (void)::madvise(memory, bytes, MADV_HUGEPAGE);
-#endif
+      asim::detail::advise_huge_pages(memory, bytes);  // a no-op below one huge page
       std::memset(memory, 0, bytes);
       memory_ = Memory(memory, Release{0});
       table_ = std::span<Entry>(static_cast<Entry*>(memory), capacity);
@@ -239,9 +238,7 @@ class Tables {
       ::munmap(reinterpret_cast<void*>(at + bytes), tail);
     }
     void* memory = reinterpret_cast<void*>(at);
-#if defined(MADV_HUGEPAGE)
-    (void)::madvise(memory, bytes, MADV_HUGEPAGE);
-#endif
+    asim::detail::advise_huge_pages(memory, bytes);
     memory_ = Memory(memory, Release{bytes});
     table_ = std::span<Entry>(static_cast<Entry*>(memory), capacity);
   }
