@@ -227,6 +227,8 @@ bool read_file(const std::string& path, std::string& out) {
 }
 
 Program load_program(const std::string& path) {
+  // Whether the fast reader has had this text (a regular file's, mapped) and given up.
+  bool fast_gave_up = false;
   if (path != "-") {
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     struct stat st {};
@@ -246,15 +248,16 @@ Program load_program(const std::string& path) {
         if (!read_file(path, text)) throw ScenarioFormatError("", "cannot read " + path);
         return compile(parse_scenario(text));
       }
+      fast_gave_up = true;
     } else if (fd >= 0) {
       ::close(fd);
     }
   }
-  // Text the fast reader does not read, or stdin: nlohmann's parser (after the fast
-  // reader for stdin).
+  // Text the fast reader does not read: nlohmann's parser. Stdin, a pipe, a FIFO or an
+  // empty file: read whole, then the fast reader first.
   std::string text;
   if (!read_file(path, text)) throw ScenarioFormatError("", "cannot read " + path);
-  return compile_text(text, path == "-");
+  return compile_text(text, !fast_gave_up);
 }
 
 }  // namespace asim::props

@@ -14,6 +14,7 @@
 #include <charconv>
 #include <filesystem>
 #include <fstream>
+#include <system_error>
 #include <memory>
 #include <optional>
 
@@ -99,7 +100,15 @@ Command add_run_command(CLI::App& app) {
       ->required()
       ->check(CLI::Validator(
           [](std::string& path) -> std::string {
-            if (path == "-" || std::filesystem::is_regular_file(path)) return {};
+            if (path == "-") return {};
+            // Any file but a directory: a pipe, a FIFO, /dev/stdin or a shell's <(...)
+            // is read as stdin is.
+            std::error_code error;
+            const std::filesystem::file_status status = std::filesystem::status(path, error);
+            if (status.type() == std::filesystem::file_type::directory) {
+              return fmt::format("'{}' is a directory", path);
+            }
+            if (std::filesystem::exists(status)) return {};
             return fmt::format("no such file '{}'", path);
           },
           "FILE|-", "ScenarioFile"));

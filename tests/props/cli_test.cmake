@@ -37,6 +37,7 @@ expect(0 stdout "Usage: asim demo \\[OPTIONS\\] \\[NAME\\].*--list" demo --help)
 expect(2 stderr "asim: A subcommand is required")
 expect(2 stderr "unknown command 'frobnicate'" frobnicate)
 expect(2 stderr "FILE: no such file 'missing.json'" run missing.json)
+expect(2 stderr "FILE: '${WORK_DIR}' is a directory" run ${WORK_DIR})
 expect(2 stderr "--loop: bogus not in \\{sim,real,virtual\\}" run ${examples}/13_gather.json --loop bogus)
 expect(2 stderr "--seed and --sim-choices .* need --loop sim" run ${examples}/13_gather.json --loop real --seed 3)
 expect(2 stderr "--trace-json .*--trace-asim-json FILE.*--trace-chrome FILE" run ${examples}/13_gather.json --trace-json x.json)
@@ -136,6 +137,20 @@ file(READ ${examples}/01_coroutine.trace expected)
 execute_process(COMMAND ${ASIM} run - INPUT_FILE ${examples}/01_coroutine.json RESULT_VARIABLE status OUTPUT_VARIABLE out)
 if(NOT status EQUAL 0 OR NOT out STREQUAL expected)
   set(failures "${failures}\nasim run - < 01_coroutine.json: exit ${status}\n${out}")
+endif()
+# So does any file that is not a directory: a pipe (`asim gen ... | asim run /dev/stdin`,
+# a shell's `asim run <(...)`), a FIFO.
+execute_process(COMMAND ${CMAKE_COMMAND} -E cat ${examples}/01_coroutine.json COMMAND ${ASIM} run /dev/stdin
+                RESULT_VARIABLE status OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT status EQUAL 0 OR NOT out STREQUAL expected)
+  set(failures "${failures}\ncat 01_coroutine.json | asim run /dev/stdin: exit ${status}\n${out}${err}")
+endif()
+# A malformed text through a pipe: exit 2 and the place, as from a file.
+file(WRITE ${WORK_DIR}/malformed.json "{\"version\": 1, \"main\": [{\"do\": \"bogus\"}]}")
+execute_process(COMMAND ${CMAKE_COMMAND} -E cat ${WORK_DIR}/malformed.json COMMAND ${ASIM} run /dev/stdin
+                RESULT_VARIABLE status OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT status EQUAL 2 OR NOT err MATCHES "/main/0/do: unknown statement 'bogus'")
+  set(failures "${failures}\ncat malformed.json | asim run /dev/stdin: exit ${status} (expected 2)\n${err}")
 endif()
 
 if(failures)
