@@ -6,13 +6,19 @@
 loop. Figures are CPU time (user + system) of the child process and its peak RSS, from
 wait4(2): the machine may be shared.
 
-Usage: bench/scenario/compare_scenarios.py --asim BUILD/bin/asim [--sizes 1000,10000,100000]
+Usage: bench/scenario/compare_scenarios.py --asim BUILD/bin/asim [--sizes 1000,4000,10000,100000]
            [--rounds 20] [--cpython-max 10000] [--check-seeds 20000] [--oracle-seeds 200]
-           [--real-seeds 100] [--check-only] [--check-baseline OTHER/bin/asim] [--json FILE]
+           [--real-seeds 100] [--check-only] [--check-baseline OTHER/bin/asim] [--repeat N]
+           [--json FILE]
 
 --check-only skips the big scenario; --check-baseline runs the `asim check` rows of
 properties alone on another build too (an older commit, say) and prints the ratio.
+--repeat N runs each asim measurement N times (the baseline's interleaved with
+asim's) and reports the minimum CPU time, with the median beside it: on a shared or
+virtual machine one run can be 40 % off, and the minimum is the run least disturbed.
+The CPython runner runs once (at 1e4 tasks it takes half a minute).
 """
+import statistics
 import argparse
 import json
 import os
@@ -51,6 +57,22 @@ def measure(cmd, stdout=subprocess.DEVNULL):
     return code, usage.ru_utime + usage.ru_stime, wall, rss
 
 
+def measure_repeated(cmds, repeat):
+    """Runs each of `cmds` `repeat` times, interleaved (a, b, a, b, ...), so a slow
+    spell of the machine falls on all of them; returns, per command, the run of least
+    CPU time with the median CPU time of all its runs as "median"."""
+    runs = [[] for _ in cmds]
+    for _ in range(repeat):
+        for i, cmd in enumerate(cmds):
+            runs[i].append(measure(cmd))
+    best = []
+    for r in runs:
+        code, cpu, wall, _ = min(r, key=lambda m: m[1])
+        best.append({"exit": code, "cpu": cpu, "wall": wall, "rss": max(m[3] for m in r),
+                     "median": statistics.median(m[1] for m in r)})
+    return best
+
+
 def count_lines(path):
     with open(path, "rb") as f:
         return sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b""))
@@ -66,14 +88,16 @@ def big_scenarios(args, tmp):
         size_mib = os.path.getsize(path) / (1 << 20)
         # The measured run writes to /dev/null as the CPython runner's does; the trace
         # lines are counted from a second, unmeasured run.
-        code, cpu, wall, rss = measure([args.asim, "run", path, "--loop", "virtual"])
+        m = measure_repeated([[args.asim, "run", path, "--loop", "virtual"]], args.repeat)[0]
+        code, cpu, wall, rss = m["exit"], m["cpu"], m["wall"], m["rss"]
         trace = os.path.join(tmp, "asim.trace")
         with open(trace, "wb") as out:
             subprocess.run([args.asim, "run", path, "--loop", "virtual"], stdout=out, stderr=subprocess.DEVNULL)
         lines = count_lines(trace)
         os.remove(trace)
         row = {"tasks": n, "json_mib": size_mib, "lines": lines, "asim_exit": code, "asim_cpu_s": cpu,
-               "asim_wall_s": wall, "asim_rss_mib": rss, "asim_ns_per_line": cpu * 1e9 / max(lines, 1)}
+               "asim_wall_s": wall, "asim_rss_mib": rss, "asim_ns_per_line": cpu * 1e9 / max(lines, 1),
+               "asim_median_cpu_s": m["median"], "runs": args.repeat}
         if n <= args.cpython_max:
             code, cpu, wall, rss = measure([sys.executable, ORACLE, path])
             row.update({"cpython_exit": code, "cpython_cpu_s": cpu, "cpython_wall_s": wall,
@@ -85,22 +109,31 @@ def big_scenarios(args, tmp):
 
 
 def check_rates(args, out_dir):
-    def rate(extra, seeds, asim=args.asim):
+    def command(extra, seeds, asim):
         # Failure files (a real-loop run on a busy machine can miss a timer) go to out_dir.
-        code, cpu, wall, _ = measure([asim, "check", "--seeds", f"0:{seeds}", "--jobs", "1",
-                                      "--out", out_dir] + extra)
-        return {"seeds": seeds, "exit": code, "cpu_s": cpu, "wall_s": wall,
+        return [asim, "check", "--seeds", f"0:{seeds}", "--jobs", "1", "--out", out_dir] + extra
+
+    def row(m, seeds):
+        cpu, wall = m["cpu"], m["wall"]
+        return {"seeds": seeds, "exit": m["exit"], "cpu_s": cpu, "median_cpu_s": m["median"], "wall_s": wall,
                 "per_cpu_s": seeds / cpu if cpu else None, "per_wall_s": seeds / wall if wall else None}
+
+    def rates(key, extra, seeds, repeat):
+        # With a baseline, its runs interleave with asim's.
+        asims = [args.asim] + ([args.check_baseline] if args.check_baseline and key.startswith("alone") else [])
+        ms = measure_repeated([command(extra, seeds, a) for a in asims], repeat)
+        out[key] = row(ms[0], seeds)
+        if len(ms) > 1:
+            out["baseline_" + key] = row(ms[1], seeds)
+
+    out = {}
+    rates("alone", [], args.check_seeds, args.repeat)
     # Size 30: the larger scenarios, whose runs outweigh generating them.
-    big_seeds = max(1, args.check_seeds // 10)
-    out = {"alone": rate([], args.check_seeds), "alone_size_30": rate(["--size", "30"], big_seeds)}
-    if args.check_baseline:
-        out["baseline_alone"] = rate([], args.check_seeds, args.check_baseline)
-        out["baseline_alone_size_30"] = rate(["--size", "30"], big_seeds, args.check_baseline)
+    rates("alone_size_30", ["--size", "30"], max(1, args.check_seeds // 10), args.repeat)
     if args.oracle_seeds:
-        out["cpython_runner"] = rate(["--oracle", ORACLE], args.oracle_seeds)
+        rates("cpython_runner", ["--oracle", ORACLE], args.oracle_seeds, 1)
     if args.real_seeds:
-        out["real_loop"] = rate(["--loop", "real", "--coarse"], args.real_seeds)
+        rates("real_loop", ["--loop", "real", "--coarse"], args.real_seeds, 1)
     return out
 
 
@@ -115,7 +148,7 @@ def fmt(x, digits=2):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--asim", required=True)
-    parser.add_argument("--sizes", default="1000,10000,100000",
+    parser.add_argument("--sizes", default="1000,4000,10000,100000",
                         type=lambda s: [int(x) for x in s.split(",") if x])
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--cpython-max", type=int, default=10000,
@@ -125,6 +158,8 @@ def main():
     parser.add_argument("--real-seeds", type=int, default=100)
     parser.add_argument("--check-only", action="store_true", help="only the `asim check` rates")
     parser.add_argument("--check-baseline", help="another asim build whose properties-only rate to compare")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="runs of each asim measurement (interleaved with the baseline's); the minimum is reported")
     parser.add_argument("--json")
     args = parser.parse_args()
 
@@ -137,8 +172,8 @@ def main():
     with tempfile.TemporaryDirectory() as out_dir:
         rates = check_rates(args, out_dir)
     print("\nasim check, generated scenarios (--jobs 1)")
-    print("| against | seeds | CPU s | wall s | scenarios per CPU s | scenarios per wall s |")
-    print("|---|---|---|---|---|---|")
+    print("| against | seeds | CPU s | median CPU s | wall s | scenarios per CPU s | scenarios per wall s |")
+    print("|---|---|---|---|---|---|---|")
     names = {"alone": "properties only (determinism, invariants)",
              "alone_size_30": "properties only, --size 30",
              "baseline_alone": "properties only, the baseline build",
@@ -146,13 +181,16 @@ def main():
              "cpython_runner": "the CPython runner (--oracle)",
              "real_loop": "the real loop (--loop real --coarse)"}
     for key, r in rates.items():
-        print(f"| {names[key]} | {r['seeds']:,} | {fmt(r['cpu_s'])} | {fmt(r['wall_s'])} |"
+        print(f"| {names[key]} | {r['seeds']:,} | {fmt(r['cpu_s'])} | {fmt(r['median_cpu_s'])} | {fmt(r['wall_s'])} |"
               f" {fmt(r['per_cpu_s'], 0)} | {fmt(r['per_wall_s'], 0)} |")
     print("(with --oracle the CPython subprocess's CPU time counts too; the real loop mostly waits)")
     for key in ("alone", "alone_size_30"):
         base = rates.get("baseline_" + key)
         if base and base["per_cpu_s"] and rates[key]["per_cpu_s"]:
-            print(f"{names[key]}: {rates[key]['per_cpu_s'] / base['per_cpu_s']:.1f}x the baseline's scenarios per CPU s")
+            print(f"{names[key]}: {rates[key]['per_cpu_s'] / base['per_cpu_s']:.1f}x the baseline's scenarios per CPU s"
+                  f" (medians: {base['median_cpu_s'] / rates[key]['median_cpu_s']:.1f}x)")
+    if args.repeat > 1:
+        print(f"(asim rows: the least CPU time of {args.repeat} interleaved runs, the median beside it)")
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"big": rows, "check": rates}, f, indent=1)
@@ -162,12 +200,13 @@ def main():
 def print_big(args, rows):
     print(f"big scenario: N tasks x {args.rounds} rounds of sleep -> future -> call_soon(set_result) -> await"
           " (CPU seconds, peak RSS)")
-    print("| tasks | JSON MiB | trace lines | asim s | asim ns/line | asim RSS MiB (x JSON) |"
+    print("| tasks | JSON MiB | trace lines | asim s | asim median s | asim ns/line | asim RSS MiB (x JSON) |"
           " CPython s | CPython RSS MiB | CPython/asim |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         p = r.get("cpython_cpu_s")
         print(f"| {r['tasks']:,} | {r['json_mib']:.1f} | {r['lines']:,} | {fmt(r['asim_cpu_s'], 3)} |"
+              f" {fmt(r['asim_median_cpu_s'], 3)} |"
               f" {fmt(r['asim_ns_per_line'], 0)} | {r['asim_rss_mib']:.0f} ({r['asim_rss_mib'] / r['json_mib']:.1f}x) |"
               f" {fmt(p)} | {fmt(r.get('cpython_rss_mib'), 0)} |"
               f" {fmt(p / r['asim_cpu_s'], 0) + 'x' if p else '-'} |")
