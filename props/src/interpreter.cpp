@@ -767,7 +767,7 @@ Coro<Value> run_wait_for(State* state, const Instruction* in) {
 
 /// The statements that await something other than a sleep or a future: each in its
 /// own frame, so a task's body frame stays small.
-Coro<Value> run_awaiting(State* state, const Instruction* in, bool* returned) {
+Coro<Value> run_awaiting(State* state, const Instruction* in) {
   switch (in->op) {
     case Op::acquire: {
       Object& object = state->lookup(in->target);
@@ -903,7 +903,7 @@ Coro<Value> run_body(State* state, Span body, bool* returned) {
         } else if (in.op == Op::wait_for) {
           statement = run_wait_for(state, &in);
         } else {
-          statement = run_awaiting(state, &in, &inner_returned);
+          statement = run_awaiting(state, &in);
         }
         Settled result = co_await settle(std::move(statement));
         if (!result.has_value()) {
