@@ -28,7 +28,8 @@ namespace asim::props::detail {
 /// A file's text, mapped (not copied: the page cache's pages are the text), whose pages
 /// the fast reader gives back as it moves on: the text is not needed once compiled, so
 /// the peak memory of a load is the program plus a megabyte, not the program plus the
-/// file. (A file truncated by someone else while it is read would raise SIGBUS.)
+/// file. A file truncated by someone else while it is read raises SIGBUS on the pages
+/// it lost: the loader reads under a TruncationGuard (truncation_guard.hpp).
 class ReleasedText {
  public:
   static constexpr std::size_t chunk = std::size_t{1} << 20;

@@ -9,6 +9,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <bit>
 #include <cstdint>
@@ -23,14 +25,19 @@ namespace {
 
 std::string main_of(const std::string& statements) { return R"({"version": 1, "main": [)" + statements + "]}"; }
 
-/// The message of the ScenarioFormatError compile_scenario raises, or "".
-std::string compile_error(const std::string& text) {
+/// The message of the ScenarioFormatError that `load` raises, or "".
+template <class Load>
+std::string format_error(Load load) {
   try {
-    (void)compile_scenario(text);
+    (void)load();
   } catch (const ScenarioFormatError& e) {
     return e.what();
   }
   return "";
+}
+/// The message of the ScenarioFormatError compile_scenario raises, or "".
+std::string compile_error(const std::string& text) {
+  return format_error([&] { return compile_scenario(text); });
 }
 
 std::string run_text(const Program& program) {
@@ -368,6 +375,41 @@ TEST(Program, AFaultAtTheEndOfABigFileIsReportedAsParseScenarioReportsIt) {
   }
   std::remove(path.c_str());
   EXPECT_THROW((void)load_program(path), ScenarioFormatError);  // gone: cannot read
+}
+
+/// The length the next file mapped by load_program is cut to, once mapped (the
+/// truncation test's seam, as another process would cut it).
+std::size_t cut_to = 0;
+void cut_mapped_file(const std::string& path) { ASSERT_EQ(::truncate(path.c_str(), static_cast<off_t>(cut_to)), 0); }
+
+/// The message load_program raises for `path`, or "".
+std::string load_error(const std::string& path) {
+  return format_error([&] { return load_program(path); });
+}
+
+TEST(Program, AFileTruncatedWhileItIsReadIsReportedAsTheCutTextNotACrash) {
+  // Truncating a mapped file takes its later pages out of the mapping: reading one
+  // raised SIGBUS (a cut at a page boundary, 4096; a cut inside a page leaves zeros up
+  // to the page's end, where the reader stops). The loader reads the file again and
+  // reports the text now there.
+  const std::string text = big_text();
+  const std::string path = temp_file(text);
+  scenario_mapped_test_hook = cut_mapped_file;
+  for (const std::size_t length : {text.size() / 2, std::size_t{4096}, std::size_t{5000}}) {
+    SCOPED_TRACE(length);
+    cut_to = length;
+    const std::string expected = format_error([&] { return parse_scenario(text.substr(0, length)); });
+    ASSERT_NE(expected, "");
+    EXPECT_EQ(load_error(path), expected);
+    std::FILE* file = std::fopen(path.c_str(), "w");  // whole again, for the next length
+    ASSERT_NE(file, nullptr);
+    std::fwrite(text.data(), 1, text.size(), file);
+    std::fclose(file);
+  }
+  scenario_mapped_test_hook = nullptr;
+  // Untouched, the same file loads.
+  EXPECT_EQ(load_program(path).code.size(), compile_scenario(text).code.size());
+  std::remove(path.c_str());
 }
 
 TEST(Program, TheTraceWriterPrintsWhatFormatTracePrints) {

@@ -164,4 +164,9 @@ struct Program {
 /// Checks one delay-like number against max_delay_seconds (throws ScenarioFormatError at `pointer`).
 void check_delay(double seconds, const std::string& pointer);
 
+/// A test seam: when set, load_program calls it once a regular file is mapped, before
+/// the file is read (a test truncates the file there, as another process might). Null
+/// otherwise.
+extern void (*scenario_mapped_test_hook)(const std::string& path);
+
 }  // namespace asim::props
