@@ -18,10 +18,10 @@ asim's) and reports the minimum CPU time, with the median beside it: on a shared
 virtual machine one run can be 40 % off, and the minimum is the run least disturbed.
 The CPython runner runs once (at 1e4 tasks it takes half a minute).
 """
-import statistics
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile

@@ -231,7 +231,7 @@ bool read_file(const std::string& path, std::string& out) {
 }
 
 Program load_program(const std::string& path) {
-  // Whether the fast reader has had this text (a regular file's, mapped) and given up.
+  // Whether the fast reader has had this file's text (mapped) and given it up.
   bool fast_gave_up = false;
   if (path != "-") {
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -254,6 +254,7 @@ Program load_program(const std::string& path) {
             if (!guard.tripped()) throw;
           }
           if (guard.tripped()) pass = Pass::gave_up;
+          fast_gave_up = true;  // (read_again and compiled return below)
         }
       }
       // Else the text's pages are gone: read it again for nlohmann's parser below.
@@ -263,7 +264,6 @@ Program load_program(const std::string& path) {
         if (!read_file(path, text)) throw ScenarioFormatError("", "cannot read " + path);
         return compile(parse_scenario(text));
       }
-      fast_gave_up = true;
     } else if (fd >= 0) {
       ::close(fd);
     }

@@ -15,8 +15,8 @@ namespace {
 /// The range a thread's guard watches. Read by the signal handler, which runs in the
 /// faulting thread, so a thread_local needs no lock.
 struct Watched {
-  char* begin = nullptr;
-  char* end = nullptr;
+  const char* begin = nullptr;
+  const char* end = nullptr;
   volatile std::sig_atomic_t tripped = 0;
 };
 thread_local Watched watched;
@@ -26,7 +26,7 @@ std::uintptr_t page_size = 4096;
 
 void on_sigbus(int sig, siginfo_t* info, void* context) {
   Watched& w = watched;
-  auto* address = static_cast<char*>(info->si_addr);
+  const auto* address = static_cast<const char*>(info->si_addr);
   if (w.begin != nullptr && address >= w.begin && address < w.end) {
     // Zero pages from the faulting one to the end of the text, in place of the pages
     // the truncation took away (mmap is a plain system call: safe here).
@@ -71,8 +71,8 @@ void install_handler() {
 TruncationGuard::TruncationGuard(const char* begin, std::size_t size) noexcept {
   install_handler();
   watched.tripped = 0;
-  watched.end = const_cast<char*>(begin) + size;
-  watched.begin = const_cast<char*>(begin);
+  watched.end = begin + size;
+  watched.begin = begin;
 }
 
 TruncationGuard::~TruncationGuard() {

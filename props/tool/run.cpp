@@ -14,9 +14,9 @@
 #include <charconv>
 #include <filesystem>
 #include <fstream>
-#include <system_error>
 #include <memory>
 #include <optional>
+#include <system_error>
 
 namespace asim::tool {
 
