@@ -22,6 +22,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 namespace asim::props::detail {
@@ -48,12 +49,12 @@ inline std::string delay_problem(double seconds) {
 /// thrown once the text has parsed. Once a block has a fault its later statements,
 /// and the values of fields that cannot matter any more, are only parsed (`skip_`).
 ///
-/// A key given twice counts with its last value (as in the DOM); the events of a
-/// statement before its `do` are kept and replayed once `do` is read. Two cases stop
-/// the pass (`fallback`) and are read again by parse_scenario: `do` twice (the
-/// statement changes under its fields) and a number beyond double range (its message
-/// names a place this pass does not track). No writer produces these; everything
-/// else, good or bad, is read once.
+/// The events of a statement before its `do` are kept and replayed once `do` is read.
+/// Two cases stop the pass (`fallback`) and are read again by parse_scenario: a key
+/// given twice in one object (not JSON to the language; parse_scenario names the
+/// second key, whatever container it is in) and a number beyond double range (its
+/// message names a place this pass does not track). No writer produces these;
+/// everything else, good or bad, is read once.
 class SaxCompiler final : public nlohmann::json_sax<nlohmann::json> {
  public:
   /// `text_size`: the JSON's size in bytes (a name per ~150 bytes is a generous guess:
@@ -257,6 +258,7 @@ class SaxCompiler final : public nlohmann::json_sax<nlohmann::json> {
   /// The statement was read up to the list that is `field`'s value (the reader is at its
   /// `[`): from here the events read it, from a frame as theirs would be at this point.
   void open_statement(std::uint32_t seen, Field field) {
+    enter_object();
     std::vector<Instruction>& staged = staged_[static_cast<std::size_t>(frames_.back().depth)];
     const bool in_callback = frames_.back().in_callback;
     const int depth = frames_.back().depth;
@@ -274,6 +276,7 @@ class SaxCompiler final : public nlohmann::json_sax<nlohmann::json> {
   }
 
   bool start_object(std::size_t /*n*/) override {
+    enter_object();
     if (buffering_) return record(Event{Event::Type::start_object});
     if (skip_ > 0) {
       ++skip_;
@@ -319,7 +322,7 @@ class SaxCompiler final : public nlohmann::json_sax<nlohmann::json> {
   /// key(), for a text that may not be in a std::string.
   bool on_key(std::string_view k) {
     if (buffering_) return buffered_key(k);
-    if (skip_ > 0) return true;
+    if (skip_ > 0) return first_key(k) || fallback();
     Frame& f = frames_.back();
     if (f.kind == Kind::document) return doc_key(f, k);
     if (f.expect_do) {
@@ -336,6 +339,7 @@ class SaxCompiler final : public nlohmann::json_sax<nlohmann::json> {
     const Field field = field_of(k);
     const std::uint32_t b = field == Field::count ? 0 : bit(field);
     if ((f.allowed & b) == 0) {
+      if (!first_key(k)) return fallback();
       // Unknown field: the smallest key is reported (the DOM's keys are sorted).
       if (!f.has_unknown) {
         unknown_.push_back(UnknownKey{index_of(f), std::string(k)});
@@ -346,12 +350,7 @@ class SaxCompiler final : public nlohmann::json_sax<nlohmann::json> {
       f.live = false;
       return true;
     }
-    if ((f.seen & b) != 0) {
-      // A key twice: the DOM keeps the last value, so its fault goes and the
-      // instruction's field is set again.
-      clear_fault(f, 1 + rank(f, field));
-      reset(f, field);
-    }
+    if ((f.seen & b) != 0) return fallback();  // a key twice
     f.seen |= b;
     f.field = field;
     // After an unknown field only the keys matter (for missing fields).
@@ -360,10 +359,14 @@ class SaxCompiler final : public nlohmann::json_sax<nlohmann::json> {
   }
   bool end_object() override {
     if (buffering_) {
-      if (buffer_depth_ > 0) return record(Event{Event::Type::end_object});
+      if (buffer_depth_ > 0) {
+        leave_object();
+        return record(Event{Event::Type::end_object});
+      }
       buffering_ = false;  // the statement ends without `do`
       buffer_.clear();
     }
+    leave_object();
     if (skip_ > 0) return end_skip();
     Frame& f = frames_.back();
     if (f.kind == Kind::document) return end_document(f);
@@ -607,18 +610,6 @@ class SaxCompiler final : public nlohmann::json_sax<nlohmann::json> {
     f.fault_mask |= b;
     faults_.push_back(FaultEntry{frame, rank, std::move(fault)});
   }
-  void clear_fault(Frame& f, int rank) {
-    const std::uint32_t b = 1U << rank;
-    if ((f.fault_mask & b) == 0) return;
-    const std::size_t frame = index_of(f);
-    for (auto it = faults_.begin(); it != faults_.end(); ++it) {
-      if (it->frame == frame && it->rank == rank) {
-        faults_.erase(it);
-        break;
-      }
-    }
-    f.fault_mask &= ~b;
-  }
   /// The frame's first fault (the lowest rank), if any; forgets all of its faults.
   std::optional<Fault> take_fault(Frame& f) {
     if (f.fault_mask == 0) [[likely]] return std::nullopt;
@@ -689,7 +680,7 @@ class SaxCompiler final : public nlohmann::json_sax<nlohmann::json> {
     return true;
   }
   bool doc_key(Frame& f, std::string_view k) {
-    // A key twice: its last value counts, as in the DOM.
+    if (!first_key(k)) return fallback();
     if (k == "version") {
       f.doc_key = DocKey::version;
     } else if (k == "main") {
@@ -728,33 +719,27 @@ class SaxCompiler final : public nlohmann::json_sax<nlohmann::json> {
     ++f.index;
     return true;
   }
+  /// An object opens: its keys start afresh.
+  void enter_object() {
+    if (replaying_ > 0) return;
+    if (object_keys_.size() <= object_depth_) object_keys_.resize(object_depth_ + 1);
+    std::unordered_set<std::string>& keys = object_keys_[object_depth_];
+    if (!keys.empty()) keys.clear();
+    ++object_depth_;
+  }
+  void leave_object() {
+    if (replaying_ == 0) --object_depth_;
+  }
+  /// False when the open object has given `k` before.
+  bool first_key(std::string_view k) {
+    return replaying_ > 0 || object_keys_[object_depth_ - 1].emplace(k).second;
+  }
   bool end_skip() {
     --skip_;
     return true;
   }
 
   static bool is_seconds(Field f) { return f == Field::delay || f == Field::offset || f == Field::timeout; }
-
-  /// A field given again: what its first value set is undone.
-  static void reset(Frame& f, Field field) {
-    switch (field) {
-      case Field::name: f.in.name = no_slot; break;
-      case Field::delay:
-      case Field::offset:
-      case Field::timeout:
-      case Field::value:
-      case Field::maxsize:
-        f.in.has_number = false;
-        f.in.number.value = 0;
-        break;
-      case Field::body:
-      case Field::then: f.in.body = Span{}; break;
-      case Field::handler: f.in.set_handler(Span{}); break;
-      case Field::targets:
-      case Field::catch_: f.in.set_list(Span{}); break;
-      default: break;
-    }
-  }
 
   /// op_from_name, behind a cache of the kinds read last (a scenario repeats a few).
   [[gnu::always_inline]] std::optional<Op> find_op(std::string_view name) {
@@ -856,6 +841,7 @@ class SaxCompiler final : public nlohmann::json_sax<nlohmann::json> {
       buffering_ = false;  // `do`'s value comes next
       return true;
     }
+    if (!first_key(k)) return fallback();
     return record(Event{Event::Type::key, false, 0, 0, 0.0, std::string(k)});
   }
   /// Feeds the kept events to the handlers (a statement nested in them may keep its
@@ -864,6 +850,13 @@ class SaxCompiler final : public nlohmann::json_sax<nlohmann::json> {
     if (buffer_.empty()) return true;
     std::vector<Event> events = std::move(buffer_);
     buffer_.clear();
+    // Their keys were checked as they were kept (a key twice is found where it is in
+    // the text, before a later syntax error).
+    struct Replaying {
+      int& depth;
+      explicit Replaying(int& d) : depth(++d) {}
+      ~Replaying() { --depth; }
+    } replaying(replaying_);
     for (Event& e : events) {
       bool ok = true;
       switch (e.type) {
@@ -920,8 +913,7 @@ class SaxCompiler final : public nlohmann::json_sax<nlohmann::json> {
   std::vector<std::uint32_t> names_;
   Document doc_;
   std::optional<Fault> fault_;
-  /// The faults of the open frames, a frame's after its parent's (a later value of a
-  /// key given twice replaces its fault, as the DOM keeps the last value).
+  /// The faults of the open frames, a frame's after its parent's.
   std::vector<FaultEntry> faults_;
   /// The open statements' unknown keys, an inner statement's after its parent's.
   std::vector<UnknownKey> unknown_;
@@ -931,6 +923,13 @@ class SaxCompiler final : public nlohmann::json_sax<nlohmann::json> {
   bool buffering_ = false;
   /// Containers being skipped (parsed, not read).
   std::size_t skip_ = 0;
+  /// Objects open in the text (the events' and the direct reader's), and the keys
+  /// given so far in each where bits do not tell (the document's, a statement's
+  /// unknown ones, a skipped object's): a key given twice is found wherever it is.
+  std::size_t object_depth_ = 0;
+  std::vector<std::unordered_set<std::string>> object_keys_;
+  /// Kept events are being fed again (their objects and keys were counted as kept).
+  int replaying_ = 0;
   bool fallback_ = false;
 };
 

@@ -16,6 +16,7 @@
 #include <limits>
 #include <set>
 #include <sstream>
+#include <unordered_set>
 
 namespace asim::props {
 
@@ -197,15 +198,21 @@ class Reader {
   }
 };
 
+/// What a key given twice is reported as (at the second key's pointer).
+constexpr const char* duplicate_key_problem = "invalid JSON: a key given twice in one object";
+
 /// Builds the DOM like nlohmann's own parser and keeps the JSON pointer of the value
-/// being read, so that errors the lexer raises can still name their place.
+/// being read, so that errors the lexer raises can still name their place. An object
+/// that gives a key twice is not JSON to the scenario language (nlohmann would keep
+/// the last value, CPython's runner refuses it): it stops the parse like a syntax
+/// error, at the pointer of the second key.
 class PathSax final : public nlohmann::json_sax<Json> {
  public:
   explicit PathSax(Json& out) : dom_(out, true) {}
 
   [[nodiscard]] std::string pointer() const {
     std::string out;
-    for (const Frame& f : frames_) out += "/" + (f.array ? std::to_string(f.index) : f.key);
+    for (const Frame& f : frames_) out += "/" + (f.array ? std::to_string(f.index) : json_pointer_token(f.key));
     return out;
   }
 
@@ -218,11 +225,13 @@ class PathSax final : public nlohmann::json_sax<Json> {
   bool binary(binary_t& v) override { return value(), dom_.binary(v); }
   bool start_object(std::size_t n) override {
     enter();
-    frames_.push_back(Frame{false, 0, {}, true});
+    frames_.push_back(Frame{false, 0, {}, true, {}});
     return dom_.start_object(n);
   }
   bool key(string_t& k) override {
-    frames_.back().key = k;
+    Frame& f = frames_.back();
+    f.key = k;
+    if (!f.keys.insert(k).second) throw ScenarioFormatError(pointer(), duplicate_key_problem);
     return dom_.key(k);
   }
   bool end_object() override {
@@ -231,7 +240,7 @@ class PathSax final : public nlohmann::json_sax<Json> {
   }
   bool start_array(std::size_t n) override {
     enter();
-    frames_.push_back(Frame{true, 0, {}, true});
+    frames_.push_back(Frame{true, 0, {}, true, {}});
     return dom_.start_array(n);
   }
   bool end_array() override {
@@ -251,6 +260,8 @@ class PathSax final : public nlohmann::json_sax<Json> {
     std::size_t index;
     std::string key;
     bool fresh;
+    /// An object's keys so far.
+    std::unordered_set<std::string> keys;
   };
   /// A scalar value is read: it takes the next array slot.
   void value() { enter(); }

@@ -234,6 +234,42 @@ TEST(Program, MalformedTextIsReportedAsParseScenarioReportsIt) {
   }
 }
 
+TEST(Program, AKeyGivenTwiceIsReportedAsParseScenarioReportsItWhereverTheReaderMeetsIt) {
+  // The direct reader, the events before and after `do`, a statement without `do`, a
+  // skipped value, a statement after a bad one, a list read with its statement, the
+  // document: each leaves the text to parse_scenario, which names the second key.
+  const std::string big_body = R"({"do": "spawn", "name": "t", "body": [{"do": "log", "msg": "a"}]})";
+  for (const std::string& text :
+       {main_of(R"({"do": "sleep", "delay": 1, "delay": 2})"), main_of(R"({"delay": 1, "delay": 2, "do": "sleep"})"),
+        main_of(R"({"delay": 1, "delay": 2})"), main_of(R"({"x": {"k": 1, "k": 2}})"),
+        main_of(R"({"x": 1, "x": 2, {)"),  // found as it is kept, before the syntax error
+        main_of(R"({"do": "log", "msg": "a", "x": [{"k": 1, "k": 2}]})"),
+        main_of(R"({"do": "jump"}, {"do": "log", "msg": "a", "msg": "b"})"),
+        main_of(R"({"do": "jump", "x": 1, "x": 2})"),
+        main_of(R"({"do": "spawn", "name": "t", "body": [{"do": "log", "msg": "a", "msg": "b"}]})"),
+        main_of(R"({"do": "spawn", "name": "t", "body": [], "name": "u"})"),
+        main_of(R"({"do": "wait", "targets": [{"a": 1, "a": 1}], "return_when": "ALL_COMPLETED"})"),
+        main_of(big_body + R"(, {"do": "sleep", "delay": 1, "do": "sleep"})"),
+        std::string(R"({"main": [], "version": 1, "main": []})"),
+        std::string(R"({"version": 1, "main": [], "x": {"y": {"z": 1, "z": 1}}})")}) {
+    // The same after an escape, which the fast reader leaves to nlohmann's lexer.
+    std::string escaped = text;
+    const std::size_t main = escaped.find(R"("main": [)");
+    escaped.insert(main + 9, R"({"do": "log", "msg": "A"})" + std::string(escaped[main + 9] == ']' ? "" : ", "));
+    for (const std::string& variant : {text, escaped}) {
+      SCOPED_TRACE(variant);
+      std::string expected;
+      try {
+        (void)parse_scenario(variant);
+      } catch (const ScenarioFormatError& e) {
+        expected = e.what();
+      }
+      EXPECT_NE(expected.find("invalid JSON: a key given twice in one object"), std::string::npos) << expected;
+      EXPECT_EQ(compile_error(variant), expected);
+    }
+  }
+}
+
 TEST(Program, TenThousandNestedTriesAreRejectedNamingTheLimitAndThePlace) {
   const std::string open = R"({"do": "try", "catch": [], "body": [)";
   for (const int depth : {10'000, 100'000}) {

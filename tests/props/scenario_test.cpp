@@ -66,6 +66,19 @@ TEST(Scenario, InvalidJsonIsReportedAtTheRoot) {
   EXPECT_EQ(error_of("{").rfind("/: invalid JSON", 0), 0U) << error_of("{");
 }
 
+TEST(Scenario, AKeyGivenTwiceInOneObjectIsNotJsonAndNamesTheSecondKey) {
+  // Wherever the object is: a statement, the document, a value nobody reads.
+  const std::string twice = ": invalid JSON: a key given twice in one object";
+  EXPECT_EQ(error_of(main_of(R"({"do": "sleep", "delay": 1, "delay": 2})")), "/main/0/delay" + twice);
+  EXPECT_EQ(error_of(R"({"version": 1, "main": [], "version": 1})"), "/version" + twice);
+  EXPECT_EQ(error_of(main_of(R"({"do": "log", "msg": "a", "x": {"k": 1, "k": 1}})")), "/main/0/x/k" + twice);
+  EXPECT_EQ(error_of(main_of(R"({"do": "log", "msg": "a", "a/b": 1, "a/b": 2})")), "/main/0/a~1b" + twice);
+  // Not JSON wins over what the statements say, as a syntax error does; a syntax
+  // error before the second key wins over it.
+  EXPECT_EQ(error_of(main_of(R"({"do": "jump"}, {"do": "log", "msg": "a", "msg": "b"})")), "/main/1/msg" + twice);
+  EXPECT_EQ(error_of(main_of(R"({"do": "log" "msg": "a", "msg": "b"})")).rfind("/: invalid JSON at byte", 0), 0U);
+}
+
 TEST(Scenario, AWrongOrMissingVersionNamesVersion) {
   EXPECT_EQ(error_of(R"({"version": 2, "main": []})"), "/version: unsupported version (expected 1)");
   EXPECT_EQ(error_of(R"({"main": []})"), "/version: missing field");
