@@ -11,6 +11,7 @@
 #include <asim/detail/huge_pages.hpp>
 
 #include "fast_reader.hpp"
+#include "json_keys.hpp"
 #include "name_table.hpp"
 #include "sax_compiler.hpp"
 #include "truncation_guard.hpp"
@@ -34,6 +35,7 @@ namespace asim::props {
 
 namespace {
 
+using detail::check_keys_once;
 using detail::delay_problem;
 using detail::FastReader;
 using detail::ReleasedText;
@@ -140,12 +142,13 @@ class TreeCompiler {
 };
 
 /// How a one-pass compile ended.
-enum class Pass : std::uint8_t { compiled, gave_up, read_again };
+enum class Pass : std::uint8_t { compiled, gave_up, read_again, key_twice };
 
 /// The one-pass compile of the text [first, last) into `program` (which must be empty):
 /// the fast reader when `fast`, else nlohmann's parser. Throws ScenarioFormatError for a
 /// malformed text; gave_up: the fast reader met text it does not read (run nlohmann's);
-/// read_again: parse_scenario has to read it (see SaxCompiler).
+/// read_again: parse_scenario has to read it; key_twice: check_keys_once names the
+/// key given twice it stopped at (see SaxCompiler).
 Pass compile_once(const char* first, const char* last, bool fast, Program& program, ReleasedText* release) {
   // Capacity by the text's size: a statement takes at least 10 bytes of JSON.
   // Pages never touched cost no memory, and nothing is moved as the program grows.
@@ -157,10 +160,11 @@ Pass compile_once(const char* first, const char* last, bool fast, Program& progr
   bool parsed = false;
   if (fast) {
     parsed = FastReader<SaxCompiler>(first, last, release).read(sax);
-    if (!parsed) return Pass::gave_up;
   } else {
     parsed = nlohmann::json::sax_parse(first, last, &sax);
   }
+  if (sax.stopped_at_key_twice()) return Pass::key_twice;
+  if (fast && !parsed) return Pass::gave_up;
   if (!parsed || sax.needs_fallback()) return Pass::read_again;
   sax.throw_fault();
   return Pass::compiled;
@@ -182,18 +186,25 @@ Program compile(const Scenario& scenario) {
 
 namespace {
 
+/// The text a one-pass compile could not finish (read_again, key_twice), read as
+/// parse_scenario reads it.
+Program read_again(std::string_view json_text, Pass pass) {
+  if (pass == Pass::key_twice) check_keys_once(json_text);  // throws, the key's place
+  return compile(parse_scenario(json_text));
+}
+
 /// compile_scenario, after the fast reader when `fast`.
 Program compile_text(std::string_view json_text, bool fast) {
   const char* const first = json_text.data();
   const char* const last = first + json_text.size();
+  Pass pass = Pass::gave_up;
   for (;; fast = false) {
     Program program;
-    const Pass pass = compile_once(first, last, fast, program, nullptr);
+    pass = compile_once(first, last, fast, program, nullptr);
     if (pass == Pass::compiled) return program;
-    if (pass == Pass::read_again || !fast) break;
+    if (pass != Pass::gave_up || !fast) break;
   }
-  // `do` twice or a number beyond double range: read again (see SaxCompiler).
-  return compile(parse_scenario(json_text));
+  return read_again(json_text, pass);
 }
 
 }  // namespace
@@ -259,10 +270,10 @@ Program load_program(const std::string& path) {
       }
       // Else the text's pages are gone: read it again for nlohmann's parser below.
       if (pass == Pass::compiled) return program;
-      if (pass == Pass::read_again) {
+      if (pass == Pass::read_again || pass == Pass::key_twice) {
         std::string text;
         if (!read_file(path, text)) throw ScenarioFormatError("", "cannot read " + path);
-        return compile(parse_scenario(text));
+        return read_again(text, pass);
       }
     } else if (fd >= 0) {
       ::close(fd);

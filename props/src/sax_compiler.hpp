@@ -50,10 +50,12 @@ inline std::string delay_problem(double seconds) {
 /// and the values of fields that cannot matter any more, are only parsed (`skip_`).
 ///
 /// The events of a statement before its `do` are kept and replayed once `do` is read.
-/// Two cases stop the pass (`fallback`) and are read again by parse_scenario: a key
-/// given twice in one object (not JSON to the language; parse_scenario names the
-/// second key, whatever container it is in) and a number beyond double range (its
-/// message names a place this pass does not track). No writer produces these;
+/// A key given twice in one object is not JSON to the language: like a syntax error it
+/// is thrown at once, at the second key's pointer; inside a skipped value (or a value
+/// kept before `do`), where this pass keeps no pointer, it stops the pass and
+/// detail::check_keys_once reads the keys again for it. A number beyond double range
+/// stops the pass (`fallback`) and the text is read again by parse_scenario, whose
+/// message names a place this pass does not track. No writer produces these;
 /// everything else, good or bad, is read once.
 class SaxCompiler final : public nlohmann::json_sax<nlohmann::json> {
  public:
@@ -68,6 +70,9 @@ class SaxCompiler final : public nlohmann::json_sax<nlohmann::json> {
 
   /// The outcome once sax_parse has returned true.
   [[nodiscard]] bool needs_fallback() const noexcept { return fallback_; }
+  /// The pass stopped at a key given twice where it keeps no pointer (a skipped value,
+  /// a value kept before `do`): detail::check_keys_once names it, without a tree.
+  [[nodiscard]] bool stopped_at_key_twice() const noexcept { return key_twice_; }
   /// Throws the fault parse_scenario would report, if any.
   void throw_fault() const {
     if (fault_) throw ScenarioFormatError(fault_->pointer, fault_->problem);
@@ -322,7 +327,7 @@ class SaxCompiler final : public nlohmann::json_sax<nlohmann::json> {
   /// key(), for a text that may not be in a std::string.
   bool on_key(std::string_view k) {
     if (buffering_) return buffered_key(k);
-    if (skip_ > 0) return first_key(k) || fallback();
+    if (skip_ > 0) return first_key(k) || key_twice_unplaced();
     Frame& f = frames_.back();
     if (f.kind == Kind::document) return doc_key(f, k);
     if (f.expect_do) {
@@ -335,11 +340,11 @@ class SaxCompiler final : public nlohmann::json_sax<nlohmann::json> {
       }
       return true;
     }
-    if (k == "do") return fallback();  // `do` twice: the DOM keeps the last
+    if (k == "do") key_twice(frames_.size() - 1, k);
     const Field field = field_of(k);
     const std::uint32_t b = field == Field::count ? 0 : bit(field);
     if ((f.allowed & b) == 0) {
-      if (!first_key(k)) return fallback();
+      if (!first_key(k)) key_twice(frames_.size() - 1, k);
       // Unknown field: the smallest key is reported (the DOM's keys are sorted).
       if (!f.has_unknown) {
         unknown_.push_back(UnknownKey{index_of(f), std::string(k)});
@@ -350,7 +355,7 @@ class SaxCompiler final : public nlohmann::json_sax<nlohmann::json> {
       f.live = false;
       return true;
     }
-    if ((f.seen & b) != 0) return fallback();  // a key twice
+    if ((f.seen & b) != 0) key_twice(frames_.size() - 1, k);
     f.seen |= b;
     f.field = field;
     // After an unknown field only the keys matter (for missing fields).
@@ -680,7 +685,7 @@ class SaxCompiler final : public nlohmann::json_sax<nlohmann::json> {
     return true;
   }
   bool doc_key(Frame& f, std::string_view k) {
-    if (!first_key(k)) return fallback();
+    if (!first_key(k)) key_twice(0, k);
     if (k == "version") {
       f.doc_key = DocKey::version;
     } else if (k == "main") {
@@ -726,6 +731,14 @@ class SaxCompiler final : public nlohmann::json_sax<nlohmann::json> {
     std::unordered_set<std::string>& keys = object_keys_[object_depth_];
     if (!keys.empty()) keys.clear();
     ++object_depth_;
+  }
+  bool key_twice_unplaced() {
+    key_twice_ = true;
+    return fallback();
+  }
+  /// A key given twice in the object that frames_[end - 1] reads (the document: end 0).
+  [[noreturn]] void key_twice(std::size_t end, std::string_view k) const {
+    throw ScenarioFormatError(here(end) + "/" + json_pointer_token(k), duplicate_key_problem);
   }
   void leave_object() {
     if (replaying_ == 0) --object_depth_;
@@ -841,7 +854,10 @@ class SaxCompiler final : public nlohmann::json_sax<nlohmann::json> {
       buffering_ = false;  // `do`'s value comes next
       return true;
     }
-    if (!first_key(k)) return fallback();
+    if (!first_key(k)) {
+      if (buffer_depth_ > 0) return key_twice_unplaced();
+      key_twice(frames_.size() - 1, k);
+    }
     return record(Event{Event::Type::key, false, 0, 0, 0.0, std::string(k)});
   }
   /// Feeds the kept events to the handlers (a statement nested in them may keep its
@@ -931,6 +947,7 @@ class SaxCompiler final : public nlohmann::json_sax<nlohmann::json> {
   /// Kept events are being fed again (their objects and keys were counted as kept).
   int replaying_ = 0;
   bool fallback_ = false;
+  bool key_twice_ = false;
 };
 
 }  // namespace asim::props::detail

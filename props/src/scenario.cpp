@@ -4,6 +4,7 @@
 
 #include <asim/props/program.hpp>
 
+#include "json_keys.hpp"
 #include "statement_fields.hpp"
 
 #include <nlohmann/json.hpp>
@@ -14,6 +15,7 @@
 #include <iostream>
 #include <iterator>
 #include <limits>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <unordered_set>
@@ -198,9 +200,6 @@ class Reader {
   }
 };
 
-/// What a key given twice is reported as (at the second key's pointer).
-constexpr const char* duplicate_key_problem = "invalid JSON: a key given twice in one object";
-
 /// Builds the DOM like nlohmann's own parser and keeps the JSON pointer of the value
 /// being read, so that errors the lexer raises can still name their place. An object
 /// that gives a key twice is not JSON to the scenario language (nlohmann would keep
@@ -208,7 +207,10 @@ constexpr const char* duplicate_key_problem = "invalid JSON: a key given twice i
 /// error, at the pointer of the second key.
 class PathSax final : public nlohmann::json_sax<Json> {
  public:
-  explicit PathSax(Json& out) : dom_(out, true) {}
+  /// `out`: the DOM to build, or nullptr to read the keys only (check_keys_once).
+  explicit PathSax(Json* out) {
+    if (out != nullptr) dom_.emplace(*out, true);
+  }
 
   [[nodiscard]] std::string pointer() const {
     std::string out;
@@ -216,36 +218,36 @@ class PathSax final : public nlohmann::json_sax<Json> {
     return out;
   }
 
-  bool null() override { return value(), dom_.null(); }
-  bool boolean(bool v) override { return value(), dom_.boolean(v); }
-  bool number_integer(number_integer_t v) override { return value(), dom_.number_integer(v); }
-  bool number_unsigned(number_unsigned_t v) override { return value(), dom_.number_unsigned(v); }
-  bool number_float(number_float_t v, const string_t& s) override { return value(), dom_.number_float(v, s); }
-  bool string(string_t& v) override { return value(), dom_.string(v); }
-  bool binary(binary_t& v) override { return value(), dom_.binary(v); }
+  bool null() override { return value(), !dom_ || dom_->null(); }
+  bool boolean(bool v) override { return value(), !dom_ || dom_->boolean(v); }
+  bool number_integer(number_integer_t v) override { return value(), !dom_ || dom_->number_integer(v); }
+  bool number_unsigned(number_unsigned_t v) override { return value(), !dom_ || dom_->number_unsigned(v); }
+  bool number_float(number_float_t v, const string_t& s) override { return value(), !dom_ || dom_->number_float(v, s); }
+  bool string(string_t& v) override { return value(), !dom_ || dom_->string(v); }
+  bool binary(binary_t& v) override { return value(), !dom_ || dom_->binary(v); }
   bool start_object(std::size_t n) override {
     enter();
     frames_.push_back(Frame{false, 0, {}, true, {}});
-    return dom_.start_object(n);
+    return !dom_ || dom_->start_object(n);
   }
   bool key(string_t& k) override {
     Frame& f = frames_.back();
     f.key = k;
-    if (!f.keys.insert(k).second) throw ScenarioFormatError(pointer(), duplicate_key_problem);
-    return dom_.key(k);
+    if (!f.keys.insert(k).second) throw ScenarioFormatError(pointer(), detail::duplicate_key_problem);
+    return !dom_ || dom_->key(k);
   }
   bool end_object() override {
     frames_.pop_back();
-    return dom_.end_object();
+    return !dom_ || dom_->end_object();
   }
   bool start_array(std::size_t n) override {
     enter();
     frames_.push_back(Frame{true, 0, {}, true, {}});
-    return dom_.start_array(n);
+    return !dom_ || dom_->start_array(n);
   }
   bool end_array() override {
     frames_.pop_back();
-    return dom_.end_array();
+    return !dom_ || dom_->end_array();
   }
   bool parse_error(std::size_t position, const std::string& token, const nlohmann::detail::exception& e) override {
     // nlohmann refuses numbers beyond double range (1e999) while lexing (error 406).
@@ -275,7 +277,7 @@ class PathSax final : public nlohmann::json_sax<Json> {
     }
   }
 
-  nlohmann::detail::json_sax_dom_parser<Json> dom_;
+  std::optional<nlohmann::detail::json_sax_dom_parser<Json>> dom_;
   std::vector<Frame> frames_;
 };
 
@@ -463,7 +465,7 @@ bool allowed_in_callback(Op op) noexcept { return info(op).callback; }
 
 Scenario parse_scenario(std::string_view json_text) {
   Json json;
-  PathSax sax(json);
+  PathSax sax(&json);
   try {
     Json::sax_parse(json_text.begin(), json_text.end(), &sax);
   } catch (const Json::exception& e) {
@@ -484,6 +486,19 @@ Scenario parse_scenario(std::string_view json_text) {
   scenario.main = Reader().block(*main, "/main", false, 1);
   return scenario;
 }
+
+namespace detail {
+
+void check_keys_once(std::string_view json_text) {
+  PathSax sax(nullptr);
+  try {
+    Json::sax_parse(json_text.begin(), json_text.end(), &sax);
+  } catch (const Json::exception&) {
+    // Not JSON, and no key twice before the fault: parse_scenario reports it.
+  }
+}
+
+}  // namespace detail
 
 Scenario load_scenario(const std::string& path) {
   std::string text;

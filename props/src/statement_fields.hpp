@@ -38,6 +38,10 @@ enum class Field : std::uint8_t {
 
 constexpr std::uint32_t bit(Field f) { return 1U << static_cast<unsigned>(f); }
 
+/// What both loaders report, at the second key's pointer, for a key given twice in one
+/// object (not JSON to the scenario language).
+inline constexpr const char* duplicate_key_problem = "invalid JSON: a key given twice in one object";
+
 [[gnu::always_inline]] inline Field field_of(std::string_view key) {
   // Dispatch on length first: one or two comparisons per key.
   switch (key.size()) {

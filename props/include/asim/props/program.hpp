@@ -151,8 +151,7 @@ struct Program {
 [[nodiscard]] Program compile(const Scenario& scenario);
 /// Parses and compiles JSON text in one pass (nlohmann's SAX interface into the
 /// compiler). Malformed text is reported exactly as parse_scenario reports it, from
-/// the same pass (only a key given twice in one object or a number beyond double range
-/// is read again by parse_scenario).
+/// the same pass (only a number beyond double range is read again by parse_scenario).
 [[nodiscard]] Program compile_scenario(std::string_view json_text);
 /// Reads a file in one system call ("-": stdin) and compiles it. Throws
 /// ScenarioFormatError, also when the file cannot be read.
