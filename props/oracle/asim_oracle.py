@@ -192,14 +192,17 @@ def _check_statement(s, at, in_callback, depth):
     callback_ok, fields = STATEMENTS[do]
     if in_callback and not callback_ok:
         raise MalformedScenario(f"{at}/do", f"statement {do!r} cannot appear in a callback")
-    for key in s:
+    # The order of faults (SCENARIO.md, "File"): unknown fields, the smallest key first;
+    # then missing fields; then the fields' values, in the table's order.
+    for key in sorted(s):
         if key != 'do' and key not in fields:
             raise MalformedScenario(f"{at}/{_escape(key)}", f"unknown field for {do!r}")
+    for key, (kind, required) in fields.items():
+        if required and key not in s:
+            raise MalformedScenario(f"{at}/{_escape(key)}", f"missing field for {do!r}")
     out = {'do': do}
     for key, (kind, required) in fields.items():
         if key not in s:
-            if required:
-                raise MalformedScenario(f"{at}/{_escape(key)}", f"missing field for {do!r}")
             default = _DEFAULTS[kind]
             out[key] = list(default) if isinstance(default, list) else default
             continue
@@ -208,14 +211,16 @@ def _check_statement(s, at, in_callback, depth):
 
 
 def _escape(key):
-    return key.replace('~', '~0').replace('/', '~1')
+    """A JSON pointer token (RFC 6901), control characters written as JSON writes them."""
+    key = key.replace('~', '~0').replace('/', '~1')
+    return ''.join(f"\\u{ord(c):04x}" if ord(c) < 0x20 or c == '\x7f' else c for c in key)
 
 
 def parse(doc):
     """Checks a decoded JSON document and returns the normalized scenario (defaults filled in)."""
     if not isinstance(doc, dict):
         raise MalformedScenario('', "a scenario is an object")
-    for key in doc:
+    for key in sorted(doc):
         if key not in ('version', 'main'):
             raise MalformedScenario(f"/{_escape(key)}", "unknown field")
     if 'version' not in doc:

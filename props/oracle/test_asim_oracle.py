@@ -132,6 +132,15 @@ class Malformed(unittest.TestCase):
         self.assert_malformed(scenario({'do': 'future', 'name': 'f'}, {'do': 'set_result', 'target': 'f', 'value': 1.5}),
                               '/main/1/value')
 
+    def test_faults_are_looked_for_in_the_order_scenario_md_gives(self):
+        # Unknown fields, the smallest key first; then missing fields; then values.
+        self.assert_malformed('{"version": 1, "main": [{"zz": 1, "do": "log", "msg": "a", "b": 2}]}', '/main/0/b')
+        self.assert_malformed('{"version": 1, "main": [], "zz": 1, "b": 2}', '/b')
+        self.assert_malformed(scenario({'do': 'call_later', 'delay': 'x'}), '/main/0/label')
+        self.assert_malformed('{"version": 1, "main": [{"do": "sleep", "delay": 1e400}], "x": 1}', '/x')
+        # A control character in a key is written as JSON writes it.
+        self.assert_malformed(scenario({'do': 'log', 'msg': 'a', 'x\x00': 1}), '/main/0/x\\u0000')
+
     def test_non_finite_numbers_are_rejected(self):
         self.assert_malformed('{"version": 1, "main": [{"do": "sleep", "delay": NaN}]}', '')
         self.assert_malformed('{"version": 1, "main": [{"do": "sleep", "delay": 1e400}]}', '/main/0/delay')

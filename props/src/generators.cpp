@@ -315,12 +315,11 @@ class Builder {
         break;
       case Op::try_: {
         in.body = small_block(depth, false);
-        static constexpr std::string_view classes[] = {
-            "CancelledError", "TimeoutError", "ScenarioError", "InvalidStateError", "RuntimeError",
-            "QueueEmpty",     "QueueFull",    "NameError",     "TypeError",         "ValueError"};
         std::array<std::uint32_t, 3> catches{};
         const int n = p_.pick(1, 3);
-        for (int i = 0; i < n; ++i) catches[static_cast<std::size_t>(i)] = add_text(classes[p_.pick(0, 9)]);
+        for (int i = 0; i < n; ++i) {
+          catches[static_cast<std::size_t>(i)] = add_text(exception_classes[static_cast<std::size_t>(p_.pick(0, 9))]);
+        }
         const Span handler = small_block(depth, false);
         in.flag = chance(30);
         set_list(in, catches.data(), static_cast<std::uint32_t>(n));

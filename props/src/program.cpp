@@ -11,7 +11,7 @@
 #include <asim/detail/huge_pages.hpp>
 
 #include "fast_reader.hpp"
-#include "json_keys.hpp"
+#include "json_checks.hpp"
 #include "name_table.hpp"
 #include "sax_compiler.hpp"
 #include "truncation_guard.hpp"
@@ -95,7 +95,13 @@ class TreeCompiler {
         in.body = nested(s.body, depth + 1, "body");
         in.set_handler(nested(s.handler, depth + 1, "handler"));
         const auto begin = static_cast<std::uint32_t>(program_.lists.size());
-        for (const std::string& c : s.catch_classes) program_.lists.push_back(tables_.text(c));
+        for (std::size_t i = 0; i < s.catch_classes.size(); ++i) {
+          const std::string& c = s.catch_classes[i];
+          if (!is_exception_class(c)) {
+            throw ScenarioFormatError(pointer_ + "/catch/" + std::to_string(i), unknown_exception_class_problem(c));
+          }
+          program_.lists.push_back(tables_.text(c));
+        }
         in.set_list(Span{begin, static_cast<std::uint32_t>(s.catch_classes.size())});
         return in;
       }
@@ -166,6 +172,7 @@ Pass compile_once(const char* first, const char* last, bool fast, Program& progr
   if (sax.stopped_at_key_twice()) return Pass::key_twice;
   if (fast && !parsed) return Pass::gave_up;
   if (!parsed || sax.needs_fallback()) return Pass::read_again;
+  if (!fast) detail::check_no_nul(std::string_view(first, static_cast<std::size_t>(last - first)));
   sax.throw_fault();
   return Pass::compiled;
 }

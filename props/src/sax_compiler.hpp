@@ -166,6 +166,9 @@ class SaxCompiler final : public nlohmann::json_sax<nlohmann::json> {
       case Kind::document: return doc_scalar(f, false);
       case Kind::block: return block_scalar(f);
       case Kind::names:
+        if (f.texts && !is_exception_class(v) && f.fault_mask == 0) {
+          set_fault(f, 0, Fault{here(), unknown_exception_class_problem(v)});
+        }
         names_.push_back(f.texts ? tables_.text(v) : tables_.slot(v));
         ++f.index;
         return true;

@@ -4,13 +4,16 @@
 
 #include <asim/props/program.hpp>
 
-#include "json_keys.hpp"
+#include "json_checks.hpp"
 #include "statement_fields.hpp"
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -19,6 +22,8 @@
 #include <set>
 #include <sstream>
 #include <unordered_set>
+#include <utility>
+#include <vector>
 
 namespace asim::props {
 
@@ -137,7 +142,11 @@ class Reader {
       } else if (key == "catch") {
         if (!v.is_array()) fail(at, "expected a list of class names");
         for (std::size_t i = 0; i < v.size(); ++i) {
-          s.catch_classes.push_back(string(v[i], at + "/" + std::to_string(i)));
+          const std::string entry = at + "/" + std::to_string(i);
+          s.catch_classes.push_back(string(v[i], entry));
+          if (!is_exception_class(s.catch_classes.back())) {
+            fail(entry, unknown_exception_class_problem(s.catch_classes.back()));
+          }
         }
       } else if (key == "delay" || key == "offset") {
         // Only the timeout statement allows a null delay.
@@ -200,6 +209,77 @@ class Reader {
   }
 };
 
+/// A number beyond double range (1e999): nlohmann's parser refuses it while lexing
+/// (error 406) and stops, where the language reads it as an infinite number, to be
+/// refused in its place among the file's faults (as Python's json and the CPython
+/// runner do): a syntax error later in the text, or a fault parse_scenario finds
+/// first, wins over it. So the text is read again with such numbers blanked.
+struct NumberOverflow {};
+
+/// `text` with every number beyond double range outside strings replaced by "0" and
+/// spaces (the same length, so byte positions stay), and which numbers they were:
+/// (ordinal among the text's numbers, negative). Numbers are read as the parser reads
+/// them (the longest prefix of JSON's number grammar); in a text that parses, the
+/// ordinals are the order of the parser's number events.
+struct BlankedNumbers {
+  std::string text;
+  std::vector<std::pair<std::size_t, bool>> infinite;
+};
+BlankedNumbers blank_overflowing_numbers(std::string_view text) {
+  BlankedNumbers out{std::string(text), {}};
+  std::string& t = out.text;
+  const auto digit = [&](std::size_t i) { return i < t.size() && t[i] >= '0' && t[i] <= '9'; };
+  std::size_t ordinal = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    const char c = t[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+      continue;
+    }
+    if (c != '-' && !digit(i)) continue;
+    // -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
+    const std::size_t begin = i;
+    std::size_t j = i + (c == '-' ? 1 : 0);
+    bool ok = digit(j);
+    if (ok && t[j] == '0') {
+      ++j;
+    } else {
+      while (digit(j)) ++j;
+    }
+    if (ok && j < t.size() && t[j] == '.') {
+      ok = digit(++j);
+      while (digit(j)) ++j;
+    }
+    if (ok && j < t.size() && (t[j] == 'e' || t[j] == 'E')) {
+      ++j;
+      if (j < t.size() && (t[j] == '+' || t[j] == '-')) ++j;
+      ok = digit(j);
+      while (digit(j)) ++j;
+    }
+    // The parser reads the longest number there is, as this does; what follows it is
+    // read as the next token.
+    i = std::max(j, begin + 1) - 1;
+    if (!ok) continue;  // not a number: the parser refuses the text there
+    const std::string token = t.substr(begin, j - begin);
+    if (std::isfinite(std::strtod(token.c_str(), nullptr))) {
+      ++ordinal;
+      continue;
+    }
+    out.infinite.emplace_back(ordinal++, c == '-');
+    t.replace(begin, j - begin, "0" + std::string(j - begin - 1, ' '));
+  }
+  return out;
+}
+
 /// Builds the DOM like nlohmann's own parser and keeps the JSON pointer of the value
 /// being read, so that errors the lexer raises can still name their place. An object
 /// that gives a key twice is not JSON to the scenario language (nlohmann would keep
@@ -208,7 +288,12 @@ class Reader {
 class PathSax final : public nlohmann::json_sax<Json> {
  public:
   /// `out`: the DOM to build, or nullptr to read the keys only (check_keys_once).
-  explicit PathSax(Json* out) {
+  /// `blanked`: the text is `original` with numbers blanked (blank_overflowing_numbers),
+  /// read as the infinities they were.
+  explicit PathSax(Json* out, const BlankedNumbers* blanked = nullptr, std::string_view original = {})
+      : infinite_(blanked != nullptr ? &blanked->infinite : nullptr),
+        blanked_text_(blanked != nullptr ? std::string_view(blanked->text) : std::string_view()),
+        original_(original) {
     if (out != nullptr) dom_.emplace(*out, true);
   }
 
@@ -220,9 +305,15 @@ class PathSax final : public nlohmann::json_sax<Json> {
 
   bool null() override { return value(), !dom_ || dom_->null(); }
   bool boolean(bool v) override { return value(), !dom_ || dom_->boolean(v); }
-  bool number_integer(number_integer_t v) override { return value(), !dom_ || dom_->number_integer(v); }
-  bool number_unsigned(number_unsigned_t v) override { return value(), !dom_ || dom_->number_unsigned(v); }
-  bool number_float(number_float_t v, const string_t& s) override { return value(), !dom_ || dom_->number_float(v, s); }
+  bool number_integer(number_integer_t v) override {
+    return value(), blanked() ? infinity() : !dom_ || dom_->number_integer(v);
+  }
+  bool number_unsigned(number_unsigned_t v) override {
+    return value(), blanked() ? infinity() : !dom_ || dom_->number_unsigned(v);
+  }
+  bool number_float(number_float_t v, const string_t& s) override {
+    return value(), blanked() ? infinity() : !dom_ || dom_->number_float(v, s);
+  }
   bool string(string_t& v) override { return value(), !dom_ || dom_->string(v); }
   bool binary(binary_t& v) override { return value(), !dom_ || dom_->binary(v); }
   bool start_object(std::size_t n) override {
@@ -250,9 +341,14 @@ class PathSax final : public nlohmann::json_sax<Json> {
     return !dom_ || dom_->end_array();
   }
   bool parse_error(std::size_t position, const std::string& token, const nlohmann::detail::exception& e) override {
-    // nlohmann refuses numbers beyond double range (1e999) while lexing (error 406).
-    if (e.id == 406) throw ScenarioFormatError(pointer(), "expected a finite number");
-    throw ScenarioFormatError("", "invalid JSON at byte " + std::to_string(position) + " near '" + token +
+    // nlohmann refuses numbers beyond double range (1e999) while lexing (error 406):
+    // read again with them blanked (NumberOverflow); if the blanked text still has one,
+    // its place is all that can be said.
+    if (e.id == 406) {
+      if (infinite_ == nullptr) throw NumberOverflow{};
+      throw ScenarioFormatError(pointer(), "expected a finite number");
+    }
+    throw ScenarioFormatError("", "invalid JSON at byte " + std::to_string(position) + " near '" + near(position, token) +
                                       "': " + e.what());
   }
 
@@ -277,8 +373,32 @@ class PathSax final : public nlohmann::json_sax<Json> {
     }
   }
 
+  /// The text of a syntax error's place: in a blanked text, what the file has there
+  /// (when the parser's token is the text's bytes, not an escaped rendering of them).
+  [[nodiscard]] std::string near(std::size_t position, const std::string& token) const {
+    if (original_.empty() || position < token.size() || position > blanked_text_.size()) return token;
+    const std::size_t begin = position - token.size();
+    if (blanked_text_.substr(begin, token.size()) != token) return token;
+    return std::string(original_.substr(begin, token.size()));
+  }
+  /// The number being read was blanked: it is the next infinity.
+  bool blanked() {
+    const std::size_t ordinal = numbers_++;
+    return infinite_ != nullptr && next_infinite_ < infinite_->size() && (*infinite_)[next_infinite_].first == ordinal;
+  }
+  bool infinity() {
+    const bool negative = (*infinite_)[next_infinite_++].second;
+    const double v = negative ? -std::numeric_limits<double>::infinity() : std::numeric_limits<double>::infinity();
+    return !dom_ || dom_->number_float(v, "");
+  }
+
   std::optional<nlohmann::detail::json_sax_dom_parser<Json>> dom_;
   std::vector<Frame> frames_;
+  const std::vector<std::pair<std::size_t, bool>>* infinite_ = nullptr;
+  std::string_view blanked_text_;
+  std::string_view original_;
+  std::size_t numbers_ = 0;
+  std::size_t next_infinite_ = 0;
 };
 
 OrderedJson names_json(const std::vector<std::string>& names) {
@@ -445,6 +565,10 @@ std::string json_pointer_token(std::string_view key) {
       out += "~0";
     } else if (c == '/') {
       out += "~1";
+    } else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
+      char escaped[8];
+      std::snprintf(escaped, sizeof escaped, "\\u%04x", static_cast<unsigned>(static_cast<unsigned char>(c)));
+      out += escaped;
     } else {
       out += c;
     }
@@ -463,14 +587,26 @@ std::optional<Op> op_from_name(std::string_view name) noexcept {
 
 bool allowed_in_callback(Op op) noexcept { return info(op).callback; }
 
+std::string unknown_exception_class_problem(std::string_view name) {
+  return "unknown exception class '" + std::string(name) + "'";
+}
+
 Scenario parse_scenario(std::string_view json_text) {
   Json json;
-  PathSax sax(&json);
   try {
-    Json::sax_parse(json_text.begin(), json_text.end(), &sax);
+    try {
+      PathSax sax(&json);
+      Json::sax_parse(json_text.begin(), json_text.end(), &sax);
+    } catch (const NumberOverflow&) {
+      const BlankedNumbers blanked = blank_overflowing_numbers(json_text);
+      json = Json();
+      PathSax sax(&json, &blanked, json_text);
+      Json::sax_parse(blanked.text.begin(), blanked.text.end(), &sax);
+    }
   } catch (const Json::exception& e) {
     throw ScenarioFormatError("", std::string("invalid JSON: ") + e.what());
   }
+  detail::check_no_nul(json_text);
   if (!json.is_object()) throw ScenarioFormatError("", "expected an object with \"version\": 1 and a list \"main\"");
   for (auto it = json.begin(); it != json.end(); ++it) {
     if (it.key() != "version" && it.key() != "main") throw ScenarioFormatError("/" + it.key(), "unknown field");
@@ -496,6 +632,13 @@ void check_keys_once(std::string_view json_text) {
   } catch (const Json::exception&) {
     // Not JSON, and no key twice before the fault: parse_scenario reports it.
   }
+}
+
+void check_no_nul(std::string_view json_text) {
+  const std::size_t at = json_text.find('\0');
+  if (at == std::string_view::npos) return;
+  throw ScenarioFormatError("", "invalid JSON at byte " + std::to_string(at + 1) +
+                                    ": a NUL byte after the document (JSON has no NUL outside escapes)");
 }
 
 }  // namespace detail

@@ -270,6 +270,33 @@ TEST(Program, AKeyGivenTwiceIsReportedAsParseScenarioReportsItWhereverTheReaderM
   }
 }
 
+TEST(Program, CatchListsNulBytesAndHugeNumbersAreReportedAsParseScenarioReportsThem) {
+  for (const std::string& text :
+       {main_of(R"({"do": "try", "body": [], "catch": ["TypeErr"]})"),
+        main_of(R"({"do": "try", "body": [], "catch": [1, "TypeErr"]})"),
+        main_of(R"({"do": "try", "body": [], "catch": ["TypeErr", 1]})"),
+        main_of(R"({"do": "try", "catch": ["TypeErr"], "body": [{"do": "sleep", "delay": "x"}]})"),
+        main_of(R"({"do": "spawn", "name": "t", "body": [{"do": "try", "body": [], "catch": ["ValueError", "E"]}]})"),
+        main_of(R"({"do": "try", "body": [], "catch": ["E"]}, {"do": "jump"})"),
+        std::string(R"({"version": 1, "main": [{"do": "jump"}]})") + '\0',
+        std::string(R"({"version": 1, "main": [{"do": "log", "msg": "\u0041"}]} )") + '\0' + "}",
+        // Numbers beyond double range: read as infinities where their field is checked.
+        main_of(R"({"do": "sleep", "delay": 1e999}, {"do": "jump"})"),
+        main_of(R"({"do": "log", "msg": 1e999})"), main_of(R"({"do": "sleep", "delay": 1e999}], x)"),
+        main_of(R"({"do": "jump"}, {"do": "sleep", "delay": -1e999})"),
+        main_of(R"({"do": "spawn", "name": "t", "body": [{"do": "sleep", "delay": 1e999e5}]})")}) {
+    SCOPED_TRACE(text);
+    std::string expected;
+    try {
+      (void)parse_scenario(text);
+    } catch (const ScenarioFormatError& e) {
+      expected = e.what();
+    }
+    EXPECT_NE(expected, "");
+    EXPECT_EQ(compile_error(text), expected);
+  }
+}
+
 TEST(Program, TenThousandNestedTriesAreRejectedNamingTheLimitAndThePlace) {
   const std::string open = R"({"do": "try", "catch": [], "body": [)";
   for (const int depth : {10'000, 100'000}) {

@@ -79,6 +79,22 @@ TEST(Scenario, AKeyGivenTwiceInOneObjectIsNotJsonAndNamesTheSecondKey) {
   EXPECT_EQ(error_of(main_of(R"({"do": "log" "msg": "a", "msg": "b"})")).rfind("/: invalid JSON at byte", 0), 0U);
 }
 
+TEST(Scenario, TextAfterANulByteIsNotIgnored) {
+  // nlohmann's parser takes a NUL for the end of its input; JSON has none.
+  const std::string text = std::string(R"({"version": 1, "main": []})") + '\0' + "anything";
+  EXPECT_EQ(error_of(text), "/: invalid JSON at byte 27: a NUL byte after the document (JSON has no NUL outside escapes)");
+}
+
+TEST(Scenario, ACatchListNamesOnlyTheTenExceptionClasses) {
+  EXPECT_EQ(error_of(main_of(R"({"do": "try", "body": [], "catch": ["TimeoutError", "TypeErr"]})")),
+            "/main/0/catch/1: unknown exception class 'TypeErr'");
+  EXPECT_EQ(error_of(main_of(R"({"do": "try", "body": [], "catch": ["Exception"]})")),
+            "/main/0/catch/0: unknown exception class 'Exception'");
+  std::string all;
+  for (const std::string_view name : exception_classes) all += (all.empty() ? "\"" : ", \"") + std::string(name) + "\"";
+  EXPECT_EQ(error_of(main_of(R"({"do": "try", "body": [], "catch": [)" + all + "]}")), "");
+}
+
 TEST(Scenario, AWrongOrMissingVersionNamesVersion) {
   EXPECT_EQ(error_of(R"({"version": 2, "main": []})"), "/version: unsupported version (expected 1)");
   EXPECT_EQ(error_of(R"({"main": []})"), "/version: missing field");
@@ -121,6 +137,27 @@ TEST(Scenario, ANonFiniteNumberNamesItsPointer) {
   EXPECT_EQ(error_of(main_of(R"({"do": "log", "msg": "a"}, {"do": "spawn", "name": "t", "body": [
       {"do": "call_later", "delay": -1e400, "label": "x"}]})")),
             "/main/1/body/0/delay: expected a finite number");
+}
+
+TEST(Scenario, ANumberBeyondDoubleRangeIsRefusedInItsPlaceAmongTheFaults) {
+  // Read as infinite, as Python's json reads it: a later syntax error and an earlier
+  // fault win, and where a string is wanted it is not one.
+  EXPECT_EQ(error_of(R"({"version": 1, "main": [{"do": "sleep", "delay": 1e999}], x)").rfind("/: invalid JSON at byte", 0),
+            0U);
+  EXPECT_EQ(error_of(R"({"version": 1, "main": [{"do": "sleep", "delay": 1e999e5}]})").rfind("/: invalid JSON at byte", 0),
+            0U);
+  EXPECT_EQ(error_of(R"({"version": 2, "main": [{"do": "sleep", "delay": 1e999}]})"),
+            "/version: unsupported version (expected 1)");
+  EXPECT_EQ(error_of(main_of(R"({"do": "log", "msg": -1e999})")), "/main/0/msg: expected a string");
+  EXPECT_EQ(error_of(main_of(R"({"do": "log", "msg": "1e999"}, {"do": "log", "msg": "-1e999 \" 1e999"},
+      {"do": "sleep", "delay": -1e999})")),
+            "/main/2/delay: expected a finite number");
+  EXPECT_EQ(error_of(R"([1e999])"), R"(/: expected an object with "version": 1 and a list "main")");
+}
+
+TEST(Scenario, AControlCharacterInAKeyIsShownEscapedInThePlace) {
+  EXPECT_EQ(error_of(main_of(R"({"do": "log", "msg": "a", "x\u0000y": 1})")),
+            "/main/0/x\\u0000y: unknown field of 'log'");
 }
 
 TEST(Scenario, AnUnknownFieldNamesItsPointer) {

@@ -2,6 +2,7 @@
 // The scenario model of ../shared/scenario/SPEC.md, read and written as JSON.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <stdexcept>
@@ -54,6 +55,19 @@ enum class Op : std::uint8_t {
 [[nodiscard]] std::optional<Op> op_from_name(std::string_view name) noexcept;
 /// True when the statement may appear in a callback's `then` list (marked (cb) in SPEC.md).
 [[nodiscard]] bool allowed_in_callback(Op op) noexcept;
+/// The exception classes a scenario sees (SCENARIO.md, "Exceptions"): the names a
+/// `try`'s `catch` list may give; any other name makes the file malformed.
+inline constexpr std::array<std::string_view, 10> exception_classes = {
+    "CancelledError", "TimeoutError", "ScenarioError", "InvalidStateError", "RuntimeError",
+    "QueueEmpty",     "QueueFull",    "NameError",     "TypeError",         "ValueError"};
+[[nodiscard]] constexpr bool is_exception_class(std::string_view name) noexcept {
+  for (const std::string_view known : exception_classes) {
+    if (known == name) return true;
+  }
+  return false;
+}
+/// What a loader reports for a `catch` entry that is not one of exception_classes.
+[[nodiscard]] std::string unknown_exception_class_problem(std::string_view name);
 /// call_soon, call_later, call_at: the statements with a `then` list.
 [[nodiscard]] constexpr bool is_call(Op op) noexcept {
   return op == Op::call_soon || op == Op::call_later || op == Op::call_at;
@@ -141,7 +155,9 @@ class ScenarioFormatError : public std::runtime_error {
 };
 
 /// `key` as one token of a JSON pointer (RFC 6901: `~` becomes `~0`, `/` becomes `~1`),
-/// for the place of an unknown field in both loaders' messages.
+/// for the place of an unknown field in both loaders' messages. A control character is
+/// written as JSON writes it (`\u0000`), so that a message shows it and a NUL does not
+/// cut the message short.
 [[nodiscard]] std::string json_pointer_token(std::string_view key);
 
 /// Parses and validates a scenario. Throws ScenarioFormatError naming the place for
