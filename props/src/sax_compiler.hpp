@@ -703,7 +703,7 @@ class SaxCompiler final : public nlohmann::json_sax<nlohmann::json> {
   bool end_document(Frame& /*f*/) {
     frames_.pop_back();
     if (doc_.has_unknown) {
-      fault_ = Fault{"/" + doc_.unknown, "unknown field"};
+      fault_ = Fault{"/" + json_pointer_token(doc_.unknown), "unknown field"};
     } else if (doc_.version == Presence::absent) {
       fault_ = Fault{"/version", "missing field"};
     } else if (doc_.version == Presence::bad) {

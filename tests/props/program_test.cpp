@@ -284,6 +284,7 @@ TEST(Program, CatchListsNulBytesAndHugeNumbersAreReportedAsParseScenarioReportsT
         main_of(R"({"do": "sleep", "delay": 1e999}, {"do": "jump"})"),
         main_of(R"({"do": "log", "msg": 1e999})"), main_of(R"({"do": "sleep", "delay": 1e999}], x)"),
         main_of(R"({"do": "jump"}, {"do": "sleep", "delay": -1e999})"),
+        std::string(R"({"version": 1, "main": [], "a/b\n": 1})"),
         main_of(R"({"do": "spawn", "name": "t", "body": [{"do": "sleep", "delay": 1e999e5}]})")}) {
     SCOPED_TRACE(text);
     std::string expected;

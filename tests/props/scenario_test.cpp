@@ -158,6 +158,7 @@ TEST(Scenario, ANumberBeyondDoubleRangeIsRefusedInItsPlaceAmongTheFaults) {
 TEST(Scenario, AControlCharacterInAKeyIsShownEscapedInThePlace) {
   EXPECT_EQ(error_of(main_of(R"({"do": "log", "msg": "a", "x\u0000y": 1})")),
             "/main/0/x\\u0000y: unknown field of 'log'");
+  EXPECT_EQ(error_of(R"({"version": 1, "main": [], "a/b\n": 1})"), "/a~1b\\u000a: unknown field");
 }
 
 TEST(Scenario, AnUnknownFieldNamesItsPointer) {
