@@ -34,7 +34,6 @@ inline std::string delay_problem(double seconds) {
          "1e9 seconds either way (the loop clock's range)";
 }
 
-
 /// nlohmann's SAX events, compiled as they come, and checked as parse_scenario checks
 /// the tree, so that a malformed file is reported with parse_scenario's message from
 /// this one pass. Every frame is a JSON container being read; blocks stage their
@@ -747,9 +746,7 @@ class SaxCompiler final : public nlohmann::json_sax<nlohmann::json> {
     if (replaying_ == 0) --object_depth_;
   }
   /// False when the open object has given `k` before.
-  bool first_key(std::string_view k) {
-    return replaying_ > 0 || object_keys_[object_depth_ - 1].emplace(k).second;
-  }
+  bool first_key(std::string_view k) { return replaying_ > 0 || object_keys_[object_depth_ - 1].emplace(k).second; }
   bool end_skip() {
     --skip_;
     return true;

@@ -348,8 +348,8 @@ class PathSax final : public nlohmann::json_sax<Json> {
       if (infinite_ == nullptr) throw NumberOverflow{};
       throw ScenarioFormatError(pointer(), "expected a finite number");
     }
-    throw ScenarioFormatError("", "invalid JSON at byte " + std::to_string(position) + " near '" + near(position, token) +
-                                      "': " + e.what());
+    throw ScenarioFormatError(
+        "", "invalid JSON at byte " + std::to_string(position) + " near '" + near(position, token) + "': " + e.what());
   }
 
  private:
@@ -609,7 +609,9 @@ Scenario parse_scenario(std::string_view json_text) {
   detail::check_no_nul(json_text);
   if (!json.is_object()) throw ScenarioFormatError("", "expected an object with \"version\": 1 and a list \"main\"");
   for (auto it = json.begin(); it != json.end(); ++it) {
-    if (it.key() != "version" && it.key() != "main") throw ScenarioFormatError("/" + json_pointer_token(it.key()), "unknown field");
+    if (it.key() != "version" && it.key() != "main") {
+      throw ScenarioFormatError("/" + json_pointer_token(it.key()), "unknown field");
+    }
   }
   auto version = json.find("version");
   if (version == json.end()) throw ScenarioFormatError("/version", "missing field");

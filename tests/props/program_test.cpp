@@ -281,8 +281,8 @@ TEST(Program, CatchListsNulBytesAndHugeNumbersAreReportedAsParseScenarioReportsT
         std::string(R"({"version": 1, "main": [{"do": "jump"}]})") + '\0',
         std::string(R"({"version": 1, "main": [{"do": "log", "msg": "\u0041"}]} )") + '\0' + "}",
         // Numbers beyond double range: read as infinities where their field is checked.
-        main_of(R"({"do": "sleep", "delay": 1e999}, {"do": "jump"})"),
-        main_of(R"({"do": "log", "msg": 1e999})"), main_of(R"({"do": "sleep", "delay": 1e999}], x)"),
+        main_of(R"({"do": "sleep", "delay": 1e999}, {"do": "jump"})"), main_of(R"({"do": "log", "msg": 1e999})"),
+        main_of(R"({"do": "sleep", "delay": 1e999}], x)"),
         main_of(R"({"do": "jump"}, {"do": "sleep", "delay": -1e999})"),
         std::string(R"({"version": 1, "main": [], "a/b\n": 1})"),
         main_of(R"({"do": "spawn", "name": "t", "body": [{"do": "sleep", "delay": 1e999e5}]})")}) {

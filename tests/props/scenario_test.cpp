@@ -82,7 +82,8 @@ TEST(Scenario, AKeyGivenTwiceInOneObjectIsNotJsonAndNamesTheSecondKey) {
 TEST(Scenario, TextAfterANulByteIsNotIgnored) {
   // nlohmann's parser takes a NUL for the end of its input; JSON has none.
   const std::string text = std::string(R"({"version": 1, "main": []})") + '\0' + "anything";
-  EXPECT_EQ(error_of(text), "/: invalid JSON at byte 27: a NUL byte after the document (JSON has no NUL outside escapes)");
+  EXPECT_EQ(error_of(text),
+            "/: invalid JSON at byte 27: a NUL byte after the document (JSON has no NUL outside escapes)");
 }
 
 TEST(Scenario, ACatchListNamesOnlyTheTenExceptionClasses) {
@@ -142,10 +143,12 @@ TEST(Scenario, ANonFiniteNumberNamesItsPointer) {
 TEST(Scenario, ANumberBeyondDoubleRangeIsRefusedInItsPlaceAmongTheFaults) {
   // Read as infinite, as Python's json reads it: a later syntax error and an earlier
   // fault win, and where a string is wanted it is not one.
-  EXPECT_EQ(error_of(R"({"version": 1, "main": [{"do": "sleep", "delay": 1e999}], x)").rfind("/: invalid JSON at byte", 0),
-            0U);
-  EXPECT_EQ(error_of(R"({"version": 1, "main": [{"do": "sleep", "delay": 1e999e5}]})").rfind("/: invalid JSON at byte", 0),
-            0U);
+  EXPECT_EQ(
+      error_of(R"({"version": 1, "main": [{"do": "sleep", "delay": 1e999}], x)").rfind("/: invalid JSON at byte", 0),
+      0U);
+  EXPECT_EQ(
+      error_of(R"({"version": 1, "main": [{"do": "sleep", "delay": 1e999e5}]})").rfind("/: invalid JSON at byte", 0),
+      0U);
   EXPECT_EQ(error_of(R"({"version": 2, "main": [{"do": "sleep", "delay": 1e999}]})"),
             "/version: unsupported version (expected 1)");
   EXPECT_EQ(error_of(main_of(R"({"do": "log", "msg": -1e999})")), "/main/0/msg: expected a string");
