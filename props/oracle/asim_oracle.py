@@ -247,6 +247,10 @@ def _no_constants(name):
 
 def load(text):
     """Decodes and checks scenario text; raises MalformedScenario."""
+    # A byte order mark at the start is allowed, as asim's parser allows it (RFC 8259
+    # lets a parser ignore one); Python's json refuses it.
+    if text.startswith('\ufeff'):
+        text = text[1:]
     try:
         doc = json.loads(text, object_pairs_hook=_no_duplicate_keys, parse_constant=_no_constants)
     except ValueError as e:  # json.JSONDecodeError is a ValueError

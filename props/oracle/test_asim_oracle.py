@@ -141,6 +141,10 @@ class Malformed(unittest.TestCase):
         # A control character in a key is written as JSON writes it.
         self.assert_malformed(scenario({'do': 'log', 'msg': 'a', 'x\x00': 1}), '/main/0/x\\u0000')
 
+    def test_a_byte_order_mark_at_the_start_is_allowed(self):
+        self.assertEqual(asim_oracle.load('\ufeff' + scenario({'do': 'log', 'msg': 'a'}))['main'][0]['msg'], 'a')
+        self.assert_malformed(scenario() + '\ufeff', '')
+
     def test_non_finite_numbers_are_rejected(self):
         self.assert_malformed('{"version": 1, "main": [{"do": "sleep", "delay": NaN}]}', '')
         self.assert_malformed('{"version": 1, "main": [{"do": "sleep", "delay": 1e400}]}', '/main/0/delay')

@@ -86,6 +86,12 @@ TEST(Scenario, TextAfterANulByteIsNotIgnored) {
             "/: invalid JSON at byte 27: a NUL byte after the document (JSON has no NUL outside escapes)");
 }
 
+TEST(Scenario, AByteOrderMarkIsAllowedAtTheStartOnly) {
+  const std::string bom = "\xEF\xBB\xBF";
+  EXPECT_EQ(error_of(bom + main_of(R"({"do": "log", "msg": "a"})")), "");
+  EXPECT_EQ(error_of(main_of(R"({"do": "log", "msg": "a"})") + bom).rfind("/: invalid JSON at byte", 0), 0U);
+}
+
 TEST(Scenario, ACatchListNamesOnlyTheTenExceptionClasses) {
   EXPECT_EQ(error_of(main_of(R"({"do": "try", "body": [], "catch": ["TimeoutError", "TypeErr"]})")),
             "/main/0/catch/1: unknown exception class 'TypeErr'");
