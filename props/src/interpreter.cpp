@@ -237,9 +237,8 @@ struct Interpreter::State {
     }
     // The spawned task's name, read in place; only a task the scenario did not name
     // (one the runtime made) formats its "Task-N".
-    const std::string_view given = task->given_name();
-    if (!given.empty()) {
-      record(time, given, event);
+    if (task->has_given_name()) {
+      record(time, task->given_name(), event);
     } else {
       record(time, task->get_name(), event);
     }
@@ -927,7 +926,8 @@ Coro<Value> run_body(State* state, Span body, bool* returned) {
 
 void Interpreter::State::spawn(Slot slot, Span body) {
   Object& object = define(slot);
-  Task<Value> task = loop->create_task(run_body(this, body, nullptr), std::string(name(slot)));
+  // GivenName: a task the scenario names "" is named "" (asyncio's name=""), no Task-N.
+  Task<Value> task = loop->create_task(run_body(this, body, nullptr), GivenName{std::string(name(slot))});
   object.held = Future<Value>(task);
   tasks.push_back(task);
   add_done_logger(slot, Future<Value>(task));

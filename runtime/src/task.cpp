@@ -6,12 +6,12 @@
 
 namespace asim {
 
-TaskBase::TaskBase(EventLoop& loop, std::coroutine_handle<> coro, std::string name)
+TaskBase::TaskBase(EventLoop& loop, std::coroutine_handle<> coro, std::string name, bool named)
     : FutureBase(loop), coro_(coro), resume_point_(coro) {
   // asyncio: self._context = contextvars.copy_context()
   context_ = detail::current_context_data();
   detail::ContextData::add_ref(context_);
-  if (name.empty()) {
+  if (name.empty() && !named) {
     // asyncio: f'Task-{_task_name_counter()}', taken now and formatted when asked for.
     number_ = loop.next_task_number();
   } else {

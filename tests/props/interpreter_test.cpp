@@ -62,8 +62,8 @@ TEST(Interpreter, EverySharedExamplePrintsItsReferenceTrace) {
 TEST(Interpreter, EveryExtraScenarioPrintsItsRecordedCPythonTrace) {
   // data/extra: the project's own scenarios with the traces CPython printed
   // (props/oracle checks the same pairs against CPython).
-  const fs::path dir = examples_dir() / "extra";
-  if (!fs::exists(dir)) GTEST_SKIP() << "no data/extra beside " << examples_dir();
+  const fs::path dir = ASIM_PROPS_EXTRA_DIR;
+  ASSERT_TRUE(fs::exists(dir)) << dir;
   std::vector<fs::path> files;
   for (const auto& entry : fs::directory_iterator(dir)) {
     if (entry.path().extension() == ".json") files.push_back(entry.path());

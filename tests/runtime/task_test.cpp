@@ -273,6 +273,22 @@ TEST(Task, NamesOfEveryLengthReadBackAsGivenAcrossRenames) {
   loop.run_once();
 }
 
+TEST(Task, AGivenEmptyNameIsANameAndTakesNoNumberAsLoopCreateTaskWithNameEmpty) {
+  // asyncio: loop.create_task(coro, name="") is named "" and leaves the Task-N counter;
+  // a plain "" is name=None.
+  ManualLoop loop;
+  asim::Task<int> named = loop.create_task(return_value(1), asim::GivenName{""});
+  asim::Task<int> unnamed = loop.create_task(return_value(2), "");
+  asim::Task<int> given = loop.create_task(return_value(3), asim::GivenName{"g"});
+  EXPECT_EQ(named.get_name(), "");
+  EXPECT_TRUE(named.task().has_given_name());
+  EXPECT_EQ(unnamed.get_name(), "Task-1");
+  EXPECT_FALSE(unnamed.task().has_given_name());
+  EXPECT_EQ(given.get_name(), "g");
+  EXPECT_EQ(named.task().describe(), "Task ''");
+  loop.run_once();
+}
+
 TEST(Task, NamedTasksFromAsimCreateTaskUseUpANumberAsInAsyncio) {
   ManualLoop loop;
   EXPECT_EQ(loop.run_until_complete(names_from_create_task()), "Task-2 x Task-3 y Task-5");

@@ -39,6 +39,13 @@ template <class T>
 class Coro;
 
 /// What the exception handler receives (asyncio: the handler's `context` dict).
+/// A task name given as it is, even empty: asyncio's `loop.create_task(coro, name="")`
+/// names the task "" and takes no "Task-N" number, where create_task's plain string
+/// argument reads "" as no name (asyncio's name=None).
+struct GivenName {
+  std::string value;
+};
+
 struct ExceptionContext {
   std::string message;
   std::exception_ptr exception;
@@ -207,6 +214,9 @@ class EventLoop {
   auto create_task(A awaitable, std::string name = {}) {
     return create_task(std::move(awaitable).as_coro(), std::move(name));
   }
+  /// Same, named `name.value` even when it is empty (see GivenName).
+  template <class T>
+  Task<T> create_task(Coro<T> coro, GivenName name);
   /// Same, the task running in `context` instead of a copy of the current one.
   /// asyncio: loop.create_task(coro, name=..., context=...).
   template <class T>

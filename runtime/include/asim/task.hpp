@@ -69,6 +69,9 @@ class TaskBase : public FutureBase, private detail::TaskStepNode, private detail
   /// The name given, without a copy (a trace line per step reads it); empty when the
   /// task has none and get_name() formats "Task-N".
   [[nodiscard]] std::string_view given_name() const noexcept { return name_.view(); }
+  /// Whether the task was given a name, the empty name included (given_name() is then
+  /// its name, and get_name() formats no "Task-N").
+  [[nodiscard]] bool has_given_name() const noexcept { return name_.has_name(); }
   void set_name(std::string name);
 
   /// The future this task is suspended on, or nullptr (asyncio: `_fut_waiter`).
@@ -130,7 +133,8 @@ class TaskBase : public FutureBase, private detail::TaskStepNode, private detail
   TaskBase* next_task_ = nullptr;
 
  protected:
-  TaskBase(EventLoop& loop, std::coroutine_handle<> coro, std::string name);
+  /// `named`: the name is given even when empty (GivenName); else "" is no name.
+  TaskBase(EventLoop& loop, std::coroutine_handle<> coro, std::string name, bool named = false);
   /// Schedules the first step and registers the task with the loop.
   void start();
   /// The coroutine returned: store its value and return nullptr, or return the
@@ -190,8 +194,8 @@ namespace detail {
 template <class T>
 class TaskState final : public TaskBase, public ResultSlot<T>, public FrameRecycled {
  public:
-  TaskState(EventLoop& loop, Coro<T> coro, std::string name)
-      : TaskBase(loop, coro.release(), std::move(name)) {}
+  TaskState(EventLoop& loop, Coro<T> coro, std::string name, bool named = false)
+      : TaskBase(loop, coro.release(), std::move(name), named) {}
   using TaskBase::start;
 
  private:
@@ -321,6 +325,16 @@ void run_main_task(EventLoop& loop, TaskBase& main);
 }  // namespace detail
 
 // asyncio: runners.Runner.run (run_until_complete, then _cancel_all_tasks)
+template <class T>
+Task<T> EventLoop::create_task(Coro<T> coro, GivenName name) {
+  check_closed();
+  if (!coro.valid()) throw RuntimeError("create_task() needs a coroutine");
+  auto* state = new detail::TaskState<T>(*this, std::move(coro), std::move(name.value), true);
+  Task<T> task(state);
+  state->start();
+  return task;
+}
+
 template <class T>
 Task<T> EventLoop::create_task(Coro<T> coro, std::string name, const Context& context) {
   check_closed();
