@@ -39,6 +39,10 @@ std::string format_error(Load load) {
 std::string compile_error(const std::string& text) {
   return format_error([&] { return compile_scenario(text); });
 }
+/// The message of the ScenarioFormatError parse_scenario raises, or "".
+std::string parse_error(const std::string& text) {
+  return format_error([&] { return parse_scenario(text); });
+}
 
 std::string run_text(const Program& program) {
   RunOptions options;
@@ -200,12 +204,7 @@ TEST(Program, AFaultInAListReadWithItsStatementIsReportedAsParseScenarioReportsI
         R"({"do": "spawn", "name": "t", "body": [{"do": "log", "msg": "a"}], "body": [{"do": "log"}]})"}) {
     SCOPED_TRACE(statements);
     const std::string text = main_of(statements);
-    std::string expected;
-    try {
-      (void)parse_scenario(text);
-    } catch (const ScenarioFormatError& e) {
-      expected = e.what();
-    }
+    const std::string expected = parse_error(text);
     EXPECT_NE(expected, "");
     EXPECT_EQ(compile_error(text), expected);
   }
@@ -223,12 +222,7 @@ TEST(Program, MalformedTextIsReportedAsParseScenarioReportsIt) {
         main_of(R"({"do": "call_soon", "label": "x", "then": [{"do": "await", "target": "t"}]})"),
         main_of(R"({"do": "put_nowait", "target": "q", "value": 1.5})"),
         main_of(R"({"do": "wait", "targets": ["a", 2], "return_when": "ALL_COMPLETED"})")}) {
-    std::string expected;
-    try {
-      (void)parse_scenario(text);
-    } catch (const ScenarioFormatError& e) {
-      expected = e.what();
-    }
+    const std::string expected = parse_error(text);
     ASSERT_FALSE(expected.empty()) << text;
     EXPECT_EQ(compile_error(text), expected);
   }
@@ -258,12 +252,7 @@ TEST(Program, AKeyGivenTwiceIsReportedAsParseScenarioReportsItWhereverTheReaderM
     escaped.insert(main + 9, R"({"do": "log", "msg": "A"})" + std::string(escaped[main + 9] == ']' ? "" : ", "));
     for (const std::string& variant : {text, escaped}) {
       SCOPED_TRACE(variant);
-      std::string expected;
-      try {
-        (void)parse_scenario(variant);
-      } catch (const ScenarioFormatError& e) {
-        expected = e.what();
-      }
+      const std::string expected = parse_error(variant);
       EXPECT_NE(expected.find("invalid JSON: a key given twice in one object"), std::string::npos) << expected;
       EXPECT_EQ(compile_error(variant), expected);
     }
@@ -287,12 +276,7 @@ TEST(Program, CatchListsNulBytesAndHugeNumbersAreReportedAsParseScenarioReportsT
         std::string(R"({"version": 1, "main": [], "a/b\n": 1})"),
         main_of(R"({"do": "spawn", "name": "t", "body": [{"do": "sleep", "delay": 1e999e5}]})")}) {
     SCOPED_TRACE(text);
-    std::string expected;
-    try {
-      (void)parse_scenario(text);
-    } catch (const ScenarioFormatError& e) {
-      expected = e.what();
-    }
+    const std::string expected = parse_error(text);
     EXPECT_NE(expected, "");
     EXPECT_EQ(compile_error(text), expected);
   }
@@ -424,12 +408,7 @@ TEST(Program, AFaultAtTheEndOfABigFileIsReportedAsParseScenarioReportsIt) {
   std::string text = big_text();
   text.insert(text.size() - 2, R"(, {"do": "sleep", "delay": "late"})");
   const std::string path = temp_file(text);
-  std::string expected;
-  try {
-    (void)parse_scenario(text);
-  } catch (const ScenarioFormatError& e) {
-    expected = e.what();
-  }
+  const std::string expected = parse_error(text);
   EXPECT_EQ(expected, "/main/80001/delay: expected a number");
   try {
     (void)load_program(path);
