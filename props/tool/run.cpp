@@ -49,6 +49,7 @@ struct RunArgs {
   bool sim_choices = false;
   double time_scale = 0.05;
   bool no_times = false;
+  bool check_only = false;
   std::string trace_asim_json;
   std::string trace_chrome;
   std::string old_trace_json;
@@ -59,6 +60,7 @@ int run(const RunArgs& args, const CLI::App& app) {
     throw UsageError{"--trace-json was ambiguous and is gone: --trace-asim-json FILE writes asim's JSON of "
                      "the printed trace, --trace-chrome FILE writes Chrome Trace Event JSON (Perfetto)"};
   }
+  if (args.check_only) return check_file(args.file);
   props::RunOptions options;
   options.loop = *props::loop_kind_from_name(args.loop_name);
   options.time_scale = args.time_scale;
@@ -124,13 +126,21 @@ Command add_run_command(CLI::App& app) {
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   run_app->add_flag("--no-times", args->no_times, "print the trace without times (to compare loops)");
-  run_app->add_option("--trace-asim-json", args->trace_asim_json,
-                      "also write the printed trace as asim's JSON (lines with time, task, event)")
-      ->check(output_file());
-  run_app->add_option("--trace-chrome", args->trace_chrome,
-                      "also write the simulated loop's trace as Chrome Trace Event JSON (Perfetto, "
-                      "chrome://tracing), as `asim demo --trace X.json` and ASIM_TRACE do")
-      ->check(output_file());
+  CLI::Option* check_only = run_app->add_flag(
+      "--check-only", args->check_only,
+      "load and check the file, run nothing: exit 0 when it is a well-formed scenario, 2 with the place when not");
+  CLI::Option* trace_asim_json =
+      run_app
+          ->add_option("--trace-asim-json", args->trace_asim_json,
+                       "also write the printed trace as asim's JSON (lines with time, task, event)")
+          ->check(output_file());
+  CLI::Option* trace_chrome = run_app
+                                  ->add_option("--trace-chrome", args->trace_chrome,
+                                               "also write the simulated loop's trace as Chrome Trace Event JSON "
+                                               "(Perfetto, chrome://tracing), as `asim demo --trace X.json` and "
+                                               "ASIM_TRACE do")
+                                  ->check(output_file());
+  check_only->excludes(trace_asim_json)->excludes(trace_chrome);
   run_app->add_option("--trace-json", args->old_trace_json, "")->group("");  // renamed: an error that says so
   CLI::App* self = run_app;
   return {run_app, [args, self] { return run(*args, *self); }};

@@ -45,15 +45,30 @@ void write_trace_json(const std::string& path, const props::RunResult& result, c
 
 }  // namespace
 
-int run_file(const std::string& file, const props::RunOptions& options, bool times,
-             const std::optional<std::string>& trace_json, const std::optional<std::string>& trace_chrome) {
-  props::Program program;
+namespace {
+
+/// Loads `file` into `program`; false, with the fault on stderr, for a malformed file.
+bool load(const std::string& file, props::Program& program) {
   try {
     program = props::load_program(file);
   } catch (const props::ScenarioFormatError& e) {
     std::cerr << "asim: " << (file == "-" ? "<stdin>" : file) << ": " << e.what() << "\n";
-    return 2;
+    return false;
   }
+  return true;
+}
+
+}  // namespace
+
+int check_file(const std::string& file) {
+  props::Program program;
+  return load(file, program) ? 0 : 2;
+}
+
+int run_file(const std::string& file, const props::RunOptions& options, bool times,
+             const std::optional<std::string>& trace_json, const std::optional<std::string>& trace_chrome) {
+  props::Program program;
+  if (!load(file, program)) return 2;
   std::cout.flush();
   props::TraceWriter writer(STDOUT_FILENO, times);
   if (trace_json) writer.keep_json_events();

@@ -17,4 +17,8 @@ namespace asim::tool {
 int run_file(const std::string& file, const props::RunOptions& options, bool times,
              const std::optional<std::string>& trace_json, const std::optional<std::string>& trace_chrome = {});
 
+/// Loads and checks `file` as run_file does, without running it: 0 when it is a
+/// well-formed scenario, 2 (the JSON pointer of the fault on stderr) when not.
+int check_file(const std::string& file);
+
 }  // namespace asim::tool

@@ -152,6 +152,12 @@ execute_process(COMMAND ${CMAKE_COMMAND} -E cat ${WORK_DIR}/malformed.json COMMA
 if(NOT status EQUAL 2 OR NOT err MATCHES "/main/0/do: unknown statement 'bogus'")
   set(failures "${failures}\ncat malformed.json | asim run /dev/stdin: exit ${status} (expected 2)\n${err}")
 endif()
+# --check-only loads and checks, runs nothing: exit 0 and no output for a good file,
+# 2 and the place for a malformed one; it writes no trace file.
+expect(0 stdout "^$" run --check-only ${examples}/01_coroutine.json)
+expect(2 stderr "malformed.json: /main/0/do: unknown statement 'bogus'" run --check-only ${WORK_DIR}/malformed.json)
+expect(2 stderr "--check-only excludes --trace-chrome" run --check-only --trace-chrome t.json
+       ${examples}/01_coroutine.json)
 
 if(failures)
   message(FATAL_ERROR "${failures}")

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 """asim's loader and the project's CPython runner refuse the same scenario files, at the
-same place: every input of the fuzz corpus through `asim run` and through
+same place: every input of the fuzz corpus through `asim run --check-only` and through
 asim_oracle.load, compared. (The fuzzer compares asim's two loaders with each other; this
 compares asim with the runner that defines the language's behaviour on CPython.)
 
@@ -32,8 +32,8 @@ def runner_place(data):
 
 def asim_verdict(asim, path):
     """asim's verdict: None (it loads) or its message after the file name (exit 2)."""
-    done = subprocess.run([asim, 'run', '--loop', 'virtual', path], stdout=subprocess.DEVNULL,
-                          stderr=subprocess.PIPE, timeout=120)
+    done = subprocess.run([asim, 'run', '--check-only', path], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                          timeout=120)
     if done.returncode != 2:
         return None
     message = done.stderr.decode('utf-8', 'replace')
