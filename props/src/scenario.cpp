@@ -291,9 +291,7 @@ class PathSax final : public nlohmann::json_sax<Json> {
   /// `blanked`: the text is `original` with numbers blanked (blank_overflowing_numbers),
   /// read as the infinities they were.
   explicit PathSax(Json* out, const BlankedNumbers* blanked = nullptr, std::string_view original = {})
-      : infinite_(blanked != nullptr ? &blanked->infinite : nullptr),
-        blanked_text_(blanked != nullptr ? std::string_view(blanked->text) : std::string_view()),
-        original_(original) {
+      : blanked_(blanked), original_(original) {
     if (out != nullptr) dom_.emplace(*out, true);
   }
 
@@ -345,7 +343,7 @@ class PathSax final : public nlohmann::json_sax<Json> {
     // read again with them blanked (NumberOverflow); if the blanked text still has one,
     // its place is all that can be said.
     if (e.id == 406) {
-      if (infinite_ == nullptr) throw NumberOverflow{};
+      if (blanked_ == nullptr) throw NumberOverflow{};
       throw ScenarioFormatError(pointer(), "expected a finite number");
     }
     throw ScenarioFormatError(
@@ -376,26 +374,26 @@ class PathSax final : public nlohmann::json_sax<Json> {
   /// The text of a syntax error's place: in a blanked text, what the file has there
   /// (when the parser's token is the text's bytes, not an escaped rendering of them).
   [[nodiscard]] std::string near(std::size_t position, const std::string& token) const {
-    if (original_.empty() || position < token.size() || position > blanked_text_.size()) return token;
+    if (blanked_ == nullptr || position < token.size() || position > blanked_->text.size()) return token;
     const std::size_t begin = position - token.size();
-    if (blanked_text_.substr(begin, token.size()) != token) return token;
+    if (std::string_view(blanked_->text).substr(begin, token.size()) != token) return token;
     return std::string(original_.substr(begin, token.size()));
   }
   /// The number being read was blanked: it is the next infinity.
   bool blanked() {
     const std::size_t ordinal = numbers_++;
-    return infinite_ != nullptr && next_infinite_ < infinite_->size() && (*infinite_)[next_infinite_].first == ordinal;
+    return blanked_ != nullptr && next_infinite_ < blanked_->infinite.size() &&
+           blanked_->infinite[next_infinite_].first == ordinal;
   }
   bool infinity() {
-    const bool negative = (*infinite_)[next_infinite_++].second;
+    const bool negative = blanked_->infinite[next_infinite_++].second;
     const double v = negative ? -std::numeric_limits<double>::infinity() : std::numeric_limits<double>::infinity();
     return !dom_ || dom_->number_float(v, "");
   }
 
   std::optional<nlohmann::detail::json_sax_dom_parser<Json>> dom_;
   std::vector<Frame> frames_;
-  const std::vector<std::pair<std::size_t, bool>>* infinite_ = nullptr;
-  std::string_view blanked_text_;
+  const BlankedNumbers* blanked_ = nullptr;
   std::string_view original_;
   std::size_t numbers_ = 0;
   std::size_t next_infinite_ = 0;
