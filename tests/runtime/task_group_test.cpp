@@ -103,3 +103,35 @@ TEST(TaskGroup, MisuseRaisesRuntimeError) {
                }),
                "ok@1");
 }
+
+TEST(TaskGroup, NamedChildrenUseUpATaskNumberAsAsyncioNamesThemAfterCreating) {
+  // CPython 3.11, main being Task-1:
+  //   tg.create_task(z(), name="a") -> 'a';  tg.create_task(z()) -> Task-3
+  //   tg.create_task(z(), name="")  -> '';   tg.create_task(z()) -> Task-5
+  //   asyncio.create_task(z(), name="") -> '';   asyncio.create_task(z()) -> Task-7
+  //   loop.create_task(z(), name="")    -> '';   loop.create_task(z())    -> Task-8
+  // and the same script, with _run_once counted, logs the names at iteration 5.
+  expect_trace(run([]() -> asim::Coro<void> {
+                 std::vector<std::string> names;
+                 co_await asim::task_group(
+                     [](asim::TaskGroup& tg, std::vector<std::string>* out) -> asim::Coro<void> {
+                       out->push_back(tg.create_task(yields(0, 1), "a").get_name());
+                       out->push_back(tg.create_task(yields(0, 1)).get_name());
+                       out->push_back(tg.create_task(yields(0, 1), asim::GivenName{""}).get_name());
+                       out->push_back(tg.create_task(yields(0, 1)).get_name());
+                       co_return;
+                     },
+                     &names);
+                 asim::Task<int> e = asim::create_task(yields(0, 1), asim::GivenName{""});
+                 asim::Task<int> f = asim::create_task(yields(0, 1));
+                 asim::EventLoop& loop = asim::get_running_loop();
+                 asim::Task<int> g = loop.create_task(yields(0, 1), asim::GivenName{""});
+                 asim::Task<int> h = loop.create_task(yields(0, 1));
+                 for (const asim::Task<int>& t : {e, f, g, h}) names.push_back(t.get_name());
+                 co_await asim::sleep(0);
+                 std::string joined;
+                 for (const std::string& name : names) joined += "[" + name + "]";
+                 ev(joined);
+               }),
+               "[a][Task-3][][Task-5][][Task-7][][Task-8]@5");
+}

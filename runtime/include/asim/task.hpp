@@ -243,6 +243,15 @@ Task<T> create_task(Coro<T> coro, std::string name = {}) {
   return loop.create_task(std::move(coro), std::move(name));
 }
 
+/// Same, named `name.value` even when it is empty: asyncio.create_task(coro, name="")
+/// names the task "" and, like any name it is given, uses up a number (see GivenName).
+template <class T>
+Task<T> create_task(Coro<T> coro, GivenName name) {
+  EventLoop& loop = get_running_loop();
+  (void)loop.next_task_number();
+  return loop.create_task(std::move(coro), std::move(name));
+}
+
 /// create_task for what asyncio would accept as a coroutine, e.g. `create_task(sleep(d))`.
 template <detail::coro_convertible A>
 auto create_task(A awaitable, std::string name = {}) {

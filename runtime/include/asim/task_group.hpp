@@ -44,10 +44,22 @@ class TaskGroup {
   ~TaskGroup();
 
   /// Creates a child task. RuntimeError before enter(), after the group finished, or
-  /// while it is shutting down. asyncio: TaskGroup.create_task.
+  /// while it is shutting down. asyncio: TaskGroup.create_task, which creates an
+  /// unnamed task and names it afterwards: a named child still uses up a "Task-N"
+  /// number, as with asim::create_task.
   template <class T>
   Task<T> create_task(Coro<T> coro, std::string name = {}) {
     check_can_create();
+    if (!name.empty()) (void)loop_->next_task_number();
+    Task<T> task = loop_->create_task(std::move(coro), std::move(name));
+    track(AnyTask(task));
+    return task;
+  }
+  /// Same, named `name.value` even when it is empty (asyncio's name=""; see GivenName).
+  template <class T>
+  Task<T> create_task(Coro<T> coro, GivenName name) {
+    check_can_create();
+    (void)loop_->next_task_number();
     Task<T> task = loop_->create_task(std::move(coro), std::move(name));
     track(AnyTask(task));
     return task;
@@ -126,9 +138,9 @@ Coro<task_group_result_t<F, Args...>> run_task_group(F fn, Args... args) {
 /// the group's children as `async with asyncio.TaskGroup()` does; returns what the body
 /// returned. `fn` and `args` are kept in the coroutine frame until it ends.
 template <class F, class... Args>
-  requires std::invocable<F&, TaskGroup&, Args&...>
-Coro<detail::task_group_result_t<F, Args...>> task_group(F fn, Args... args) {
-  return detail::run_task_group(std::move(fn), std::move(args)...);
-}
+  requires std::invocable<F&, TaskGroup&, Args&...> Coro<detail::task_group_result_t<F, Args...>> task_group(
+      F fn, Args... args) {
+    return detail::run_task_group(std::move(fn), std::move(args)...);
+  }
 
 }  // namespace asim
