@@ -221,6 +221,21 @@ Coro<void> shared_context(Trace& rec) {
   rec("ctx holds " + *ctx.get(var) + "; main sees " + var.get());
 }
 
+Coro<void> shared_context_in_a_task_group(Trace& rec) {
+  Context ctx;
+  std::vector<std::string> names;
+  co_await asim::task_group(
+      [](asim::TaskGroup& tg, Trace* rec, Context* ctx, std::vector<std::string>* names) -> Coro<void> {
+        names->push_back(tg.create_task(bump(*rec, "A"), {}, *ctx).get_name());
+        names->push_back(tg.create_task(bump(*rec, "B"), "b", *ctx).get_name());
+        names->push_back(tg.create_task(bump(*rec, "C")).get_name());
+        co_return;
+      },
+      &rec, &ctx, &names);
+  rec("ctx holds " + *ctx.get(var) + "; main sees " + var.get() + "; names " + names[0] + " " + names[1] + " " +
+      names[2]);
+}
+
 void numbered_callback(Trace* rec, int n) {
   (*rec)("cb " + std::to_string(n) + " sees " + var.get());
   var.set("cb " + std::to_string(n));
@@ -250,6 +265,15 @@ TEST(ContextInAsyncio, TasksCreatedWithOneContextShareIt) {
             (Events{"2:A sees default", "2:B sees default+A", "2:C sees default", "3:A after sleep sees default+A+B",
                     "3:B after sleep sees default+A+B", "3:C after sleep sees default+C",
                     "5:ctx holds default+A+B; main sees default"}));
+}
+
+TEST(ContextInAsyncio, TaskGroupChildrenCreatedWithOneContextShareIt) {
+  // CPython 3.11: the same with `async with TaskGroup() as tg` and
+  // tg.create_task(bump("A"), context=ctx), (bump("B"), name="b", context=ctx), (bump("C")).
+  EXPECT_EQ(run_traced(shared_context_in_a_task_group),
+            (Events{"2:A sees default", "2:B sees default+A", "2:C sees default", "3:A after sleep sees default+A+B",
+                    "3:B after sleep sees default+A+B", "3:C after sleep sees default+C",
+                    "5:ctx holds default+A+B; main sees default; names Task-2 b Task-4"}));
 }
 
 TEST(ContextInAsyncio, WhatACallbackSetsStaysInItsOwnCopy) {

@@ -2,6 +2,7 @@
 // TaskGroup: tasks that end together, the first failure cancelling the rest (asyncio: taskgroups.TaskGroup).
 #pragma once
 
+#include <asim/context.hpp>
 #include <asim/coro.hpp>
 #include <asim/future.hpp>
 #include <asim/handle.hpp>
@@ -61,6 +62,17 @@ class TaskGroup {
     check_can_create();
     (void)loop_->next_task_number();
     Task<T> task = loop_->create_task(std::move(coro), std::move(name));
+    track(AnyTask(task));
+    return task;
+  }
+
+  /// Same, the child running in `context` instead of a copy of the current one.
+  /// asyncio: TaskGroup.create_task(coro, name=..., context=...).
+  template <class T>
+  Task<T> create_task(Coro<T> coro, std::string name, const Context& context) {
+    check_can_create();
+    if (!name.empty()) (void)loop_->next_task_number();
+    Task<T> task = loop_->create_task(std::move(coro), std::move(name), context);
     track(AnyTask(task));
     return task;
   }
