@@ -325,7 +325,7 @@ Command add_check_command(CLI::App& app) {
                     "the CPython runner of the scenario language (props/oracle/asim_oracle.py): adds conformance")
       ->type_name("RUNNER");
   check->add_option("--shard", args->shard, "check only the seeds s with s % N == I")->type_name("I/N");
-  check->add_option("--jobs", args->jobs, "threads (0: one per core)")->check(CLI::NonNegativeNumber)->capture_default_str();
+  check->add_option("--jobs", args->jobs, "threads (0: one per core)")->check(unsigned_integer())->capture_default_str();
   check->add_option("--size", args->config.gen.size, "the generator's size")
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();

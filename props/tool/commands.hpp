@@ -38,6 +38,9 @@ struct SeedRange {
 /// CLI11 check of an output FILE: its directory must exist (so that a typo fails before
 /// the work, not after it).
 [[nodiscard]] CLI::Validator output_file();
+/// CLI11 check of an unsigned integer option (a seed, a count): digits only. CLI11 alone
+/// would read "-1" into a std::uint64_t as 2^64 - 1.
+[[nodiscard]] CLI::Validator unsigned_integer();
 
 Command add_run_command(CLI::App& app);
 Command add_gen_command(CLI::App& app);

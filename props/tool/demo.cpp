@@ -76,7 +76,7 @@ Command add_demo_command(CLI::App& app) {
       ->check(CLI::IsMember(demo::demo_names()))
       ->capture_default_str();
   demo_app->add_flag("--list", args->list, "print the names of the demos and exit");
-  CLI::Option* seed = demo_app->add_option("--seed", args->seed, "replay this one seed");
+  CLI::Option* seed = demo_app->add_option("--seed", args->seed, "replay this one seed")->check(unsigned_integer());
   CLI::Option* seeds = demo_app->add_option("--seeds", args->seeds, "the seeds to sweep, A:B (B excluded); "
                                                                     "default 0:1000")
                            ->type_name("A:B");

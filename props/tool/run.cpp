@@ -50,6 +50,7 @@ struct RunArgs {
   double time_scale = 0.05;
   bool no_times = false;
   bool check_only = false;
+  std::uint64_t max_steps = props::RunOptions{}.max_steps;
   std::string trace_asim_json;
   std::string trace_chrome;
   std::string old_trace_json;
@@ -69,7 +70,9 @@ int run(const RunArgs& args, const CLI::App& app) {
       throw UsageError{"--seed and --sim-choices steer the simulated loop's choices: they need --loop sim"};
     }
     if (!args.trace_chrome.empty()) throw UsageError{"--trace-chrome records the simulated loop: it needs --loop sim"};
+    if (app.count("--max-steps") > 0) throw UsageError{"--max-steps limits the simulated loop: it needs --loop sim"};
   }
+  options.max_steps = args.max_steps;
   // A seed only matters when the simulated loop makes choices: asking for one asks
   // for them (without, the run follows CPython's order and every seed is the same).
   options.sim_choices = args.sim_choices || args.seed.has_value();
@@ -92,6 +95,18 @@ CLI::Validator output_file() {
         return fmt::format("the directory of '{}' does not exist", path);
       },
       "FILE", "OutputFile");
+}
+
+CLI::Validator unsigned_integer() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        std::uint64_t value = 0;
+        const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+        if (!text.empty() && ec == std::errc{} && end == text.data() + text.size()) return {};
+        if (ec == std::errc::result_out_of_range) return fmt::format("'{}' is more than 2^64 - 1", text);
+        return fmt::format("expected a non-negative integer, got '{}'", text);
+      },
+      "UINT", "UnsignedInteger");
 }
 
 Command add_run_command(CLI::App& app) {
@@ -117,13 +132,20 @@ Command add_run_command(CLI::App& app) {
   run_app->add_option("--loop", args->loop_name, "sim: SimLoop; real: RealLoop; virtual: a clock that jumps")
       ->check(CLI::IsMember({"sim", "real", "virtual"}))
       ->capture_default_str();
-  run_app->add_option("--seed", args->seed,
-                      "the simulated loop's seed; implies --sim-choices (without either the run keeps CPython's "
-                      "order, the same for every seed)");
+  run_app
+      ->add_option("--seed", args->seed,
+                   "the simulated loop's seed; implies --sim-choices (without either the run keeps CPython's "
+                   "order, the same for every seed)")
+      ->check(unsigned_integer());
   run_app->add_flag("--sim-choices", args->sim_choices,
                     "let the simulated loop choose among timer ties by its seed (0 unless --seed)");
   run_app->add_option("--time-scale", args->time_scale, "real loop: real seconds per scenario second")
       ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  run_app
+      ->add_option("--max-steps", args->max_steps,
+                   "simulated loop: stop the run as a livelock after this many callbacks (0: no limit)")
+      ->check(unsigned_integer())
       ->capture_default_str();
   run_app->add_flag("--no-times", args->no_times, "print the trace without times (to compare loops)");
   CLI::Option* check_only = run_app->add_flag(
@@ -154,7 +176,7 @@ Command add_gen_command(CLI::App& app) {
   auto args = std::make_shared<GenArgs>();
   CLI::App* gen_app = app.add_subcommand("gen", "Prints a generated scenario (a valid program: it never uses a name "
                                                 "that does not exist).");
-  gen_app->add_option("--seed", args->seed, "the generator's seed")->required();
+  gen_app->add_option("--seed", args->seed, "the generator's seed")->required()->check(unsigned_integer());
   gen_app->add_option("--size", args->options.size, "the number of statements of main, at most")
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();

@@ -85,6 +85,9 @@ int run_file(const std::string& file, const props::RunOptions& options, bool tim
   }
   if (result.loop_error) {
     std::cerr << "asim: the loop stopped: " << *result.loop_error << "\n";
+    if (result.step_limit) {
+      std::cerr << "asim: a scenario that runs longer on purpose needs --max-steps N (0: no limit)\n";
+    }
     return 1;
   }
   return 0;

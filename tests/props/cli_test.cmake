@@ -41,6 +41,14 @@ expect(2 stderr "FILE: '${WORK_DIR}' is a directory" run ${WORK_DIR})
 expect(2 stderr "--loop: bogus not in \\{sim,real,virtual\\}" run ${examples}/13_gather.json --loop bogus)
 expect(2 stderr "--seed and --sim-choices .* need --loop sim" run ${examples}/13_gather.json --loop real --seed 3)
 expect(2 stderr "--trace-json .*--trace-asim-json FILE.*--trace-chrome FILE" run ${examples}/13_gather.json --trace-json x.json)
+expect(2 stderr "--max-steps limits the simulated loop: it needs --loop sim"
+       run ${examples}/13_gather.json --loop virtual --max-steps 5)
+# Unsigned options refuse a sign (CLI11 alone reads -1 as 2^64 - 1) and too many digits.
+expect(2 stderr "--max-steps: expected a non-negative integer, got '-1'" run ${examples}/13_gather.json --max-steps -1)
+expect(2 stderr "--seed: expected a non-negative integer, got '-1'" run ${examples}/13_gather.json --seed -1)
+expect(2 stderr "--seed: '18446744073709551616' is more than 2\\^64 - 1" gen --seed 18446744073709551616)
+expect(2 stderr "--seed: expected a non-negative integer, got '-3'" demo --seed -3)
+expect(2 stderr "--jobs: expected a non-negative integer, got '-1'" check --seeds 0:3 --jobs -1)
 expect(2 stderr "--trace-chrome: the directory of 'no/such/dir/t.json' does not exist"
        run ${examples}/13_gather.json --trace-chrome no/such/dir/t.json)
 expect(2 stderr "--seed is required" gen)
@@ -111,6 +119,11 @@ file(READ ${WORK_DIR}/seed.json asim_json)
 if(NOT asim_json MATCHES "\"seed\": 5" OR NOT asim_json MATCHES "\"events\": \\[")
   set(failures "${failures}\n--trace-asim-json wrote:\n${asim_json}")
 endif()
+# The simulated loop's step limit stops a runaway with exit 1 and says how to raise it;
+# 0 lifts it.
+expect(1 stderr "step limit: more than max_steps 3 callbacks.*needs --max-steps N \\(0: no limit\\)"
+       run ${examples}/13_gather.json --max-steps 3)
+expect(0 stdout "done main" run ${examples}/13_gather.json --max-steps 0)
 expect(0 stdout "done main" run ${examples}/13_gather.json --trace-chrome chrome.json)
 file(READ ${WORK_DIR}/chrome.json chrome_json)
 if(NOT chrome_json MATCHES "^\\{\"displayTimeUnit\":\"ns\".*\"traceEvents\":\\[")

@@ -38,7 +38,6 @@ class Task;
 template <class T>
 class Coro;
 
-/// What the exception handler receives (asyncio: the handler's `context` dict).
 /// A task name given as it is, even empty: asyncio's `loop.create_task(coro, name="")`
 /// names the task "" and takes no "Task-N" number, where create_task's plain string
 /// argument reads "" as no name (asyncio's name=None).
@@ -46,6 +45,7 @@ struct GivenName {
   std::string value;
 };
 
+/// What the exception handler receives (asyncio: the handler's `context` dict).
 struct ExceptionContext {
   std::string message;
   std::exception_ptr exception;

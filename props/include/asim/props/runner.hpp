@@ -49,6 +49,8 @@ struct RunResult {
   /// Set when the loop itself failed (a step limit, an invariant violation): the
   /// trace stops there.
   std::optional<std::string> loop_error;
+  /// The loop error is SimLoop's step limit (RunOptions::max_steps).
+  bool step_limit = false;
   /// The simulated loop's trace as Chrome Trace Event JSON, when
   /// RunOptions::record_chrome_trace asked for it (else empty).
   std::string chrome_trace;
