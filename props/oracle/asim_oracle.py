@@ -153,9 +153,12 @@ def _check_field(kind, x, at, depth):
             return x
         raise MalformedScenario(at, "expected true or false")
     if kind == 'texts':
-        if isinstance(x, list) and all(isinstance(t, str) for t in x):
-            return list(x)
-        raise MalformedScenario(at, "expected a list of names")
+        if not isinstance(x, list):
+            raise MalformedScenario(at, "expected a list of names")
+        for i, t in enumerate(x):
+            if not isinstance(t, str):
+                raise MalformedScenario(f"{at}/{i}", "expected a string")
+        return list(x)
     if kind == 'classes':
         if not isinstance(x, list):
             raise MalformedScenario(at, "expected a list of exception class names")

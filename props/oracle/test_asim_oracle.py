@@ -132,6 +132,12 @@ class Malformed(unittest.TestCase):
         self.assert_malformed(scenario({'do': 'future', 'name': 'f'}, {'do': 'set_result', 'target': 'f', 'value': 1.5}),
                               '/main/1/value')
 
+    def test_a_list_of_names_names_the_element_that_is_not_a_string(self):
+        self.assert_malformed(scenario({'do': 'wait', 'targets': ['a', 4], 'timeout': None,
+                                        'return_when': 'ALL_COMPLETED'}), '/main/0/targets/1')
+        self.assert_malformed(scenario({'do': 'gather', 'name': 'g', 'targets': 'a', 'return_exceptions': False}),
+                              '/main/0/targets')
+
     def test_faults_are_looked_for_in_the_order_scenario_md_gives(self):
         # Unknown fields, the smallest key first; then missing fields; then values.
         self.assert_malformed('{"version": 1, "main": [{"zz": 1, "do": "log", "msg": "a", "b": 2}]}', '/main/0/b')

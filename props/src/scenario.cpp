@@ -275,7 +275,12 @@ BlankedNumbers blank_overflowing_numbers(std::string_view text) {
       continue;
     }
     out.infinite.emplace_back(ordinal++, c == '-');
-    t.replace(begin, j - begin, "0" + std::string(j - begin - 1, ' '));
+    // Right after another number ("5E53-1e780"), a "0" would join it into one number
+    // the parser reads (5E530) where the file has two tokens, a syntax error: a space
+    // before the "0" keeps them apart. An infinite number has at least 4 characters.
+    const bool joins =
+        begin > 0 && (digit(begin - 1) || std::string_view(".eE+-").find(t[begin - 1]) != std::string_view::npos);
+    t.replace(begin, j - begin, (joins ? " 0" : "0") + std::string(j - begin - (joins ? 2 : 1), ' '));
   }
   return out;
 }

@@ -274,7 +274,8 @@ TEST(Program, CatchListsNulBytesAndHugeNumbersAreReportedAsParseScenarioReportsT
         main_of(R"({"do": "sleep", "delay": 1e999}], x)"),
         main_of(R"({"do": "jump"}, {"do": "sleep", "delay": -1e999})"),
         std::string(R"({"version": 1, "main": [], "a/b\n": 1})"),
-        main_of(R"({"do": "spawn", "name": "t", "body": [{"do": "sleep", "delay": 1e999e5}]})")}) {
+        main_of(R"({"do": "spawn", "name": "t", "body": [{"do": "sleep", "delay": 1e999e5}]})"),
+        std::string("[3E3564,5E53-1e780"), main_of(R"({"do": "sleep", "delay": 5E53-1e780})")}) {
     SCOPED_TRACE(text);
     const std::string expected = parse_error(text);
     EXPECT_NE(expected, "");

@@ -162,6 +162,13 @@ TEST(Scenario, ANumberBeyondDoubleRangeIsRefusedInItsPlaceAmongTheFaults) {
       {"do": "sleep", "delay": -1e999})")),
             "/main/2/delay: expected a finite number");
   EXPECT_EQ(error_of(R"([1e999])"), R"(/: expected an object with "version": 1 and a list "main")");
+  // Two numbers side by side are two tokens, a syntax error, when the second is
+  // beyond double range too (found by the fuzzer: read as one number 5E530 before).
+  for (const char* text : {"[3E3564,5E53-1e780", "[5E53-1e780]", R"({"version": 1, "main": [], "x": 1.5e999e999})",
+                           R"({"version": 1, "main": [], "x": 2.-1e999})"}) {
+    SCOPED_TRACE(text);
+    EXPECT_EQ(error_of(text).rfind("/: invalid JSON at byte", 0), 0U);
+  }
 }
 
 TEST(Scenario, AControlCharacterInAKeyIsShownEscapedInThePlace) {
