@@ -18,6 +18,7 @@ import asyncio
 import inspect
 import json
 import math
+import re
 import sys
 import warnings
 from asyncio import base_events
@@ -167,7 +168,7 @@ def _check_field(kind, x, at, depth):
                 raise MalformedScenario(f"{at}/{i}", f"unknown exception class {c!r}")
         return list(x)
     if kind == 'return_when':
-        if x in RETURN_WHEN:
+        if isinstance(x, str) and x in RETURN_WHEN:  # a list or an object is not hashable
             return x
         raise MalformedScenario(at, "expected ALL_COMPLETED, FIRST_COMPLETED or FIRST_EXCEPTION")
     if kind in ('task_block', 'cb_block'):
@@ -261,7 +262,31 @@ def load(text):
     except RecursionError:
         raise MalformedScenario('', "JSON nested too deep for the decoder (the scenario language allows "
                                     f"{MAX_NESTING_DEPTH} nested bodies)") from None
+    if _holds_lone_surrogate(doc):
+        raise MalformedScenario('', "not JSON: a string holds a lone surrogate escape (such as \\ud800), "
+                                    "which no UTF-8 text can hold")
     return parse(doc)
+
+
+_SURROGATE = re.compile('[\ud800-\udfff]')
+
+
+def _holds_lone_surrogate(doc):
+    """True when a string or key holds half a surrogate pair ("\\ud800" alone): Python's json
+    decodes one, asim's parser refuses it as not JSON (SCENARIO.md), and printing it would
+    fail. Walked without recursion: the document may be deep."""
+    stack = [doc]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, str):
+            if _SURROGATE.search(x):
+                return True
+        elif isinstance(x, dict):
+            stack.extend(x.keys())
+            stack.extend(x.values())
+        elif isinstance(x, list):
+            stack.extend(x)
+    return False
 
 
 # ---------------------------------------------------------------------------

@@ -138,6 +138,17 @@ class Malformed(unittest.TestCase):
         self.assert_malformed(scenario({'do': 'gather', 'name': 'g', 'targets': 'a', 'return_exceptions': False}),
                               '/main/0/targets')
 
+    def test_a_lone_surrogate_escape_is_not_json_as_asims_parser_says(self):
+        for text in ('"\\ud800"', '"a\\udc00"', '"\\udc00\\ud800"'):
+            self.assert_malformed('{"version": 1, "main": [{"do": "log", "msg": %s}]}' % text, '')
+        self.assert_malformed('{"version": 1, "main": [{"do": "log", "msg": "m", "\\ud800": 1}]}', '')
+        asim_oracle.load('{"version": 1, "main": [{"do": "log", "msg": "\\ud83d\\ude00 \\\\ud800"}]}')
+
+    def test_a_return_when_that_is_a_list_or_an_object_is_malformed_not_a_crash(self):
+        for value in ([], ['ALL_COMPLETED'], {}):
+            self.assert_malformed(scenario({'do': 'wait', 'targets': [], 'timeout': None, 'return_when': value}),
+                                  '/main/0/return_when')
+
     def test_faults_are_looked_for_in_the_order_scenario_md_gives(self):
         # Unknown fields, the smallest key first; then missing fields; then values.
         self.assert_malformed('{"version": 1, "main": [{"zz": 1, "do": "log", "msg": "a", "b": 2}]}', '/main/0/b')
