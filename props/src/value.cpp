@@ -115,7 +115,7 @@ std::string exception_text(const std::exception_ptr& error) {
       static_assert(sizeof(std::exception_ptr) == sizeof(void*));
       const void* object = nullptr;
       std::memcpy(&object, &error, sizeof object);
-      return std::string("ScenarioError:") + static_cast<const ScenarioError*>(object)->what();
+      return std::string("ScenarioError:").append(static_cast<const ScenarioError*>(object)->message());
     }
     if (*type != typeid(ScenarioError) &&
         (*type == typeid(CancelledError) || *type == typeid(TimeoutError) || *type == typeid(NameError) ||
@@ -128,7 +128,7 @@ std::string exception_text(const std::exception_ptr& error) {
   try {
     std::rethrow_exception(error);
   } catch (const ScenarioError& e) {
-    return std::string("ScenarioError:") + e.what();
+    return std::string("ScenarioError:").append(e.message());
   } catch (...) {
     return exception_class(error);
   }

@@ -154,6 +154,27 @@ TEST(Interpreter, TryReturnsFromTheHandlerAndReraisesOnlyWhenAsked) {
             "0.000000 - done main ok None\n");
 }
 
+TEST(Interpreter, AnErrorMessageHoldingANulBytePrintsWholeAsCPythonPrintsIt) {
+  // what() ends at the NUL; the trace, like CPython's runner's, does not (found by the
+  // mutation differential, tests/props/mutations_match_cpython.py).
+  using namespace std::string_literals;
+  EXPECT_EQ(run_text(main_of(R"(
+    {"do": "spawn", "name": "t", "body": [
+      {"do": "try", "body": [{"do": "raise", "msg": "a\u0000b"}], "catch": ["ScenarioError"], "handler": [],
+       "reraise": true}]},
+    {"do": "future", "name": "f"},
+    {"do": "set_exception", "target": "f", "msg": "c\u0000"},
+    {"do": "gather", "name": "g", "targets": ["t", "f"], "return_exceptions": true},
+    {"do": "await", "target": "g"})")),
+            "0.000000 main set_exception f ScenarioError:c\0\n"
+            "0.000000 t caught ScenarioError:a\0b\n"
+            "0.000000 - done f error ScenarioError:c\0\n"
+            "0.000000 - done t error ScenarioError:a\0b\n"
+            "0.000000 - done g ok [!ScenarioError:a\0b, !ScenarioError:c\0]\n"
+            "0.000000 main await g = [!ScenarioError:a\0b, !ScenarioError:c\0]\n"
+            "0.000000 - done main ok None\n"s);
+}
+
 TEST(Interpreter, RunsOnAnyLoopGivenByTheCaller) {
   const Scenario scenario = parse_scenario(main_of(R"({"do": "sleep", "delay": 1}, {"do": "log", "msg": "x"})"));
   InterpreterOptions options;

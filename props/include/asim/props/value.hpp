@@ -7,6 +7,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -55,7 +56,17 @@ class Value {
 /// The exception `raise` and `set_exception` create (Python: a plain Exception subclass).
 class ScenarioError : public std::runtime_error {
  public:
-  explicit ScenarioError(const std::string& msg) : std::runtime_error(msg) {}
+  explicit ScenarioError(const std::string& msg)
+      : std::runtime_error(msg),
+        with_nul_(msg.find('\0') == std::string::npos ? nullptr : std::make_shared<const std::string>(msg)) {}
+  /// The whole message. what() ends at a NUL byte, which a scenario's text may hold
+  /// ("\u0000"): such a message is kept whole beside it (shared, so a copy cannot throw).
+  [[nodiscard]] std::string_view message() const noexcept {
+    return with_nul_ ? std::string_view(*with_nul_) : std::string_view(what());
+  }
+
+ private:
+  std::shared_ptr<const std::string> with_nul_;
 };
 
 /// A name used before it exists, or created twice (Python's NameError).
