@@ -5,13 +5,16 @@ field removed or added, an entry inserted or repeated, a number beyond double ra
 a surrogate pair), and runs each through `asim run --check-only` and the CPython runner's
 loader. They must refuse the same files at the same place, by loader_matches_cpython's
 rule; a runner that raises anything but MalformedScenario counts as a difference too.
+With --traces, a mutated file both load also runs on asim's virtual-clock loop and on
+the CPython runner, and the traces must be the same (traces_match_cpython's rule: ties,
+cancel cycles and runs past its time limit are not compared).
 
 libFuzzer mutates bytes and mostly makes text that is not JSON; this makes well-formed
 JSON with one wrong value, where the two loaders' type checks can disagree. Not in CI
 (it runs until its time is up); run it after changing either loader. Differences are
 kept as mutation_N.json in OUT.
 
-Usage: mutations_match_cpython.py ASIM CORPUS_DIR [--seed N] [--seconds S] [--out DIR]
+Usage: mutations_match_cpython.py ASIM CORPUS_DIR [--seed N] [--seconds S] [--out DIR] [--traces]
 """
 import argparse
 import json
@@ -25,6 +28,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 import loader_matches_cpython as differential  # noqa: E402
+import traces_match_cpython as traces  # noqa: E402
 
 # Values put in place of another: each JSON type, edge numbers, names and enums.
 REPLACEMENTS = [None, True, False, 0, -1, 1, 2**63, -2**63 - 1, 2**64, 1.5, -0.0, 1e9, 1e10, -1e9, 1e-300, "x", "",
@@ -97,11 +101,12 @@ def main():
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--seconds', type=float, default=600)
     parser.add_argument('--out', default='.')
+    parser.add_argument('--traces', action='store_true', help='also compare the traces of files both load')
     args = parser.parse_args()
     rng = random.Random(args.seed)
     docs = [d for d in documents(args.corpus) if len(places(d)) > 0]
     deadline = time.monotonic() + args.seconds
-    tried = differ = 0
+    tried = differ = ran = 0
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, 'mutated.json')
         while time.monotonic() < deadline:
@@ -117,17 +122,27 @@ def main():
             except Exception as e:  # noqa: BLE001: any other exception is a runner bug
                 runner = f"a crash ({type(e).__name__}: {e})"
             message = differential.asim_verdict(args.asim, path)
+            report = None
             if runner is None and message is None:
-                continue
-            if runner is not None and message is not None and differential.same_place(runner, message):
+                if not args.traces:
+                    continue
+                ran += 1
+                kind, report = traces.compare(args.asim, path)
+                if kind != 'differ':
+                    continue
+            elif runner is not None and message is not None and differential.same_place(runner, message):
                 continue
             differ += 1
             kept = os.path.join(args.out, f'mutation_{differ}.json')
             with open(kept, 'w', encoding='utf-8', errors='surrogatepass') as f:
                 f.write(text)
-            print(f"{kept}: the CPython runner {'loads it' if runner is None else 'says ' + runner}, "
-                  f"asim {'loads it' if message is None else 'says ' + repr(message.strip())}", flush=True)
-    print(f"{tried} mutated scenarios, {differ} judged differently")
+            if report:
+                print(f"{kept}: {report.split(': ', 1)[1]}", flush=True)
+            else:
+                print(f"{kept}: the CPython runner {'loads it' if runner is None else 'says ' + runner}, "
+                      f"asim {'loads it' if message is None else 'says ' + repr(message.strip())}", flush=True)
+    print(f"{tried} mutated scenarios, {differ} judged or run differently" +
+          (f" ({ran} loaded by both and run on both)" if args.traces else ""))
     return 1 if differ else 0
 
 
