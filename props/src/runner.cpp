@@ -58,13 +58,11 @@ RunResult run_on(const Program& program, InterpreterOptions options, Args&&... a
 #endif
     try {
       interpreter.run(loop);
-#ifdef ASIM_PROPS_HAVE_SIM
-    } catch (const sim::StepLimitError& e) {
-      result.loop_error = e.what();
-      result.step_limit = true;
-#endif
     } catch (const std::exception& e) {
       result.loop_error = e.what();
+#ifdef ASIM_PROPS_HAVE_SIM
+      result.step_limit = dynamic_cast<const sim::StepLimitError*>(&e) != nullptr;
+#endif
     } catch (...) {
       result.loop_error = "unknown error";
     }

@@ -22,12 +22,19 @@ namespace asim::tool {
 
 std::string program_path = "asim";
 
+namespace {
+/// Reads all of `text` as a std::uint64_t: std::errc{} for digits only that fit,
+/// result_out_of_range for more, invalid_argument for anything else (a sign, a suffix).
+std::errc read_unsigned(std::string_view text, std::uint64_t& out) {
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  if (ec != std::errc{}) return ec;
+  return end == text.data() + text.size() ? std::errc{} : std::errc::invalid_argument;
+}
+}  // namespace
+
 SeedRange parse_seed_range(const std::string& text, const std::string& option, bool nonempty) {
   const std::size_t colon = text.find(':');
-  auto number = [&](std::string_view part, std::uint64_t& out) {
-    const auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), out);
-    return !part.empty() && ec == std::errc{} && end == part.data() + part.size();
-  };
+  auto number = [](std::string_view part, std::uint64_t& out) { return read_unsigned(part, out) == std::errc{}; };
   SeedRange range;
   const std::string_view view(text);
   if (colon == std::string::npos || !number(view.substr(0, colon), range.first) ||
@@ -101,9 +108,9 @@ CLI::Validator unsigned_integer() {
   return CLI::Validator(
       [](std::string& text) -> std::string {
         std::uint64_t value = 0;
-        const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-        if (!text.empty() && ec == std::errc{} && end == text.data() + text.size()) return {};
-        if (ec == std::errc::result_out_of_range) return fmt::format("'{}' is more than 2^64 - 1", text);
+        const std::errc error = read_unsigned(text, value);
+        if (error == std::errc{}) return {};
+        if (error == std::errc::result_out_of_range) return fmt::format("'{}' is more than 2^64 - 1", text);
         return fmt::format("expected a non-negative integer, got '{}'", text);
       },
       "UINT", "UnsignedInteger");
